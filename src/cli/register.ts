@@ -1,0 +1,2 @@
+/** Imports every subcommand file so that it registers itself. One line per subcommand. */
+export {};

@@ -1,0 +1,2 @@
+export { METRIC } from './names';
+export type { MetricName } from './names';

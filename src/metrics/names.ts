@@ -1,0 +1,39 @@
+/**
+ * Every metric name of the project, in one place. Components create their metrics on a Registry that is passed in
+ * (never prom-client's global one), using these names.
+ */
+export const METRIC = {
+  // remoting
+  remotingBadFrames: 'mq_remoting_bad_frames_total',
+  remotingConnections: 'mq_remoting_connections',
+  remotingRequests: 'mq_remoting_requests_total',
+  // name server
+  namesrvBrokersLive: 'mq_namesrv_brokers_live',
+  namesrvTopics: 'mq_namesrv_topics',
+  // store and broker
+  brokerPutMessages: 'mq_broker_put_messages_total',
+  brokerPutBytes: 'mq_broker_put_bytes_total',
+  brokerGetMessages: 'mq_broker_get_messages_total',
+  brokerGetBytes: 'mq_broker_get_bytes_total',
+  brokerCommitLogBytes: 'mq_broker_commitlog_bytes',
+  brokerDiskUsedRatio: 'mq_broker_disk_used_ratio',
+  brokerLockHoldMs: 'mq_broker_commitlog_lock_hold_ms',
+  brokerSendQueueHeadWaitMs: 'mq_broker_send_queue_head_wait_ms',
+  brokerSendQueueSize: 'mq_broker_send_queue_size',
+  brokerFlowControlRejects: 'mq_broker_flow_control_rejects_total',
+  brokerPullHeld: 'mq_broker_pull_held',
+  brokerConsumerLag: 'mq_broker_consumer_lag',
+  brokerDlqDepth: 'mq_broker_dlq_depth',
+  brokerReplicationLagBytes: 'mq_broker_replication_lag_bytes',
+  brokerReplicationLagSeconds: 'mq_broker_replication_lag_seconds',
+  brokerSlaveConnected: 'mq_broker_slave_connected',
+  // gateway
+  gatewayRequests: 'mq_gateway_requests_total',
+  gatewayLatency: 'mq_gateway_request_duration_seconds',
+  gatewayBytes: 'mq_gateway_bytes_total',
+  gatewayErrors: 'mq_gateway_errors_total',
+  gatewayInflightBytes: 'mq_gateway_inflight_bytes',
+  gatewayGroupLag: 'mq_gateway_group_lag',
+} as const;
+
+export type MetricName = (typeof METRIC)[keyof typeof METRIC];
