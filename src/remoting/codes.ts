@@ -1,0 +1,147 @@
+/**
+ * Request, response and language codes of the RocketMQ 4.x remoting protocol (ref §1.2, §2.1, §2.2).
+ * The names are Apache RocketMQ's own, so grep-ability against the Java sources and the reference is kept.
+ */
+
+/** Request codes (ref §2.1, RocketMQ 4.9.8). */
+export const RequestCode = {
+  SEND_MESSAGE: 10,
+  PULL_MESSAGE: 11,
+  QUERY_MESSAGE: 12,
+  QUERY_BROKER_OFFSET: 13,
+  QUERY_CONSUMER_OFFSET: 14,
+  UPDATE_CONSUMER_OFFSET: 15,
+  UPDATE_AND_CREATE_TOPIC: 17,
+  GET_ALL_TOPIC_CONFIG: 21,
+  UPDATE_BROKER_CONFIG: 25,
+  GET_BROKER_CONFIG: 26,
+  GET_BROKER_RUNTIME_INFO: 28,
+  SEARCH_OFFSET_BY_TIMESTAMP: 29,
+  GET_MAX_OFFSET: 30,
+  GET_MIN_OFFSET: 31,
+  GET_EARLIEST_MSG_STORETIME: 32,
+  VIEW_MESSAGE_BY_ID: 33,
+  HEART_BEAT: 34,
+  UNREGISTER_CLIENT: 35,
+  CONSUMER_SEND_MSG_BACK: 36,
+  END_TRANSACTION: 37,
+  GET_CONSUMER_LIST_BY_GROUP: 38,
+  CHECK_TRANSACTION_STATE: 39,
+  NOTIFY_CONSUMER_IDS_CHANGED: 40,
+  LOCK_BATCH_MQ: 41,
+  UNLOCK_BATCH_MQ: 42,
+  GET_ALL_CONSUMER_OFFSET: 43,
+  GET_ALL_DELAY_OFFSET: 45,
+  CHECK_CLIENT_CONFIG: 46,
+  PUT_KV_CONFIG: 100,
+  GET_KV_CONFIG: 101,
+  DELETE_KV_CONFIG: 102,
+  REGISTER_BROKER: 103,
+  UNREGISTER_BROKER: 104,
+  GET_ROUTEINFO_BY_TOPIC: 105,
+  GET_BROKER_CLUSTER_INFO: 106,
+  UPDATE_AND_CREATE_SUBSCRIPTIONGROUP: 200,
+  GET_ALL_SUBSCRIPTIONGROUP_CONFIG: 201,
+  WIPE_WRITE_PERM_OF_BROKER: 205,
+  GET_ALL_TOPIC_LIST_FROM_NAMESERVER: 206,
+  DELETE_TOPIC_IN_BROKER: 215,
+  DELETE_TOPIC_IN_NAMESRV: 216,
+  GET_KVLIST_BY_NAMESPACE: 219,
+  RESET_CONSUMER_CLIENT_OFFSET: 220,
+  GET_CONSUMER_STATUS_FROM_CLIENT: 221,
+  GET_TOPICS_BY_CLUSTER: 224,
+  GET_SYSTEM_TOPIC_LIST_FROM_NS: 304,
+  GET_CONSUMER_RUNNING_INFO: 307,
+  CONSUME_MESSAGE_DIRECTLY: 309,
+  SEND_MESSAGE_V2: 310,
+  UPDATE_NAMESRV_CONFIG: 318,
+  GET_NAMESRV_CONFIG: 319,
+  SEND_BATCH_MESSAGE: 320,
+  QUERY_DATA_VERSION: 322,
+  RESUME_CHECK_HALF_MESSAGE: 323,
+  SEND_REPLY_MESSAGE: 324,
+  SEND_REPLY_MESSAGE_V2: 325,
+  PUSH_REPLY_MESSAGE_TO_CLIENT: 326,
+  ADD_WRITE_PERM_OF_BROKER: 327,
+} as const;
+
+export type RequestCodeName = keyof typeof RequestCode;
+
+/** Response codes (ref §2.2): RemotingSysResponseCode (0-3) plus ResponseCode. */
+export const ResponseCode = {
+  SUCCESS: 0,
+  SYSTEM_ERROR: 1,
+  SYSTEM_BUSY: 2,
+  REQUEST_CODE_NOT_SUPPORTED: 3,
+  TRANSACTION_FAILED: 4,
+  FLUSH_DISK_TIMEOUT: 10,
+  SLAVE_NOT_AVAILABLE: 11,
+  FLUSH_SLAVE_TIMEOUT: 12,
+  MESSAGE_ILLEGAL: 13,
+  SERVICE_NOT_AVAILABLE: 14,
+  VERSION_NOT_SUPPORTED: 15,
+  NO_PERMISSION: 16,
+  TOPIC_NOT_EXIST: 17,
+  TOPIC_EXIST_ALREADY: 18,
+  PULL_NOT_FOUND: 19,
+  PULL_RETRY_IMMEDIATELY: 20,
+  PULL_OFFSET_MOVED: 21,
+  QUERY_NOT_FOUND: 22,
+  SUBSCRIPTION_PARSE_FAILED: 23,
+  SUBSCRIPTION_NOT_EXIST: 24,
+  SUBSCRIPTION_NOT_LATEST: 25,
+  SUBSCRIPTION_GROUP_NOT_EXIST: 26,
+  FILTER_DATA_NOT_EXIST: 27,
+  FILTER_DATA_NOT_LATEST: 28,
+  TRANSACTION_SHOULD_COMMIT: 200,
+  TRANSACTION_SHOULD_ROLLBACK: 201,
+  TRANSACTION_STATE_UNKNOW: 202,
+  TRANSACTION_STATE_GROUP_WRONG: 203,
+  NO_BUYER_ID: 204,
+  NOT_IN_CURRENT_UNIT: 205,
+  CONSUMER_NOT_ONLINE: 206,
+  CONSUME_MSG_TIMEOUT: 207,
+  NO_MESSAGE: 208,
+  UPDATE_AND_CREATE_ACL_CONFIG_FAILED: 209,
+  DELETE_ACL_CONFIG_FAILED: 210,
+  UPDATE_GLOBAL_WHITE_ADDRS_CONFIG_FAILED: 211,
+  FLOW_CONTROL: 215,
+} as const;
+
+export type ResponseCodeName = keyof typeof ResponseCode;
+
+/** LanguageCode byte values used by the ROCKETMQ binary header (ref §1.2); JSON headers carry the name. */
+export const LanguageCode = {
+  JAVA: 0,
+  CPP: 1,
+  DOTNET: 2,
+  PYTHON: 3,
+  DELPHI: 4,
+  ERLANG: 5,
+  RUBY: 6,
+  OTHER: 7,
+  HTTP: 8,
+  GO: 9,
+  PHP: 10,
+  OMS: 11,
+  RUST: 12,
+} as const;
+
+const LANGUAGE_BY_CODE: readonly string[] = Object.keys(LanguageCode);
+
+/** The language name of a binary-header language byte; unknown bytes become `OTHER`. */
+export function languageName(code: number): string {
+  return LANGUAGE_BY_CODE[code] ?? 'OTHER';
+}
+
+/** The binary-header byte of a language name; unknown names become OTHER (7). */
+export function languageByte(name: string): number {
+  return (LanguageCode as Record<string, number>)[name] ?? LanguageCode.OTHER;
+}
+
+/** The version ordinal we put in what we send (V4_9_8, ref §1.8). */
+export const CURRENT_VERSION = 409;
+
+/** Flag bits (ref §1.2). */
+export const RPC_TYPE_RESPONSE = 1;
+export const RPC_ONEWAY = 2;
