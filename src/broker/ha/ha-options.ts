@@ -1,0 +1,45 @@
+/**
+ * Options of master/slave replication (ref §8), with RocketMQ's key names where RocketMQ has one. The broker passes
+ * the HA subset of its own configuration through {@link resolveHaOptions}.
+ */
+import { defaultsOf, opt, resolveOptions } from '../../common';
+import type { Resolved } from '../../common';
+
+export const HA_OPTION_SPEC = {
+  haListenPort: opt(10912, 'TCP port of the master HA listener (0 picks a free one); by convention listenPort + 1', {
+    min: 0,
+    max: 65535,
+  }),
+  haBindAddress: opt('0.0.0.0', 'IPv4 address the master HA listener binds to'),
+  haMasterAddress: opt('', 'master HA address ip:port for a slave; empty = learn it from the name server registration'),
+  haTransferBatchSize: opt(32768, 'largest block of commit-log bytes the master sends in one HA block, in bytes', {
+    min: 1024,
+    max: 64 * 1024 * 1024,
+  }),
+  haSendHeartbeatInterval: opt(5000, 'idle interval after which master and slave send an HA heartbeat, in ms', {
+    min: 10,
+  }),
+  haHousekeepingInterval: opt(20000, 'an HA connection that has read nothing for this long is closed, in ms', {
+    min: 50,
+  }),
+  haSlaveFallbehindMax: opt(268435456, 'SYNC_MASTER answers SLAVE_NOT_AVAILABLE when no slave is within this, in bytes', {
+    min: 0,
+  }),
+  slaveTimeout: opt(3000, 'SYNC_MASTER waits this long for a slave ack before FLUSH_SLAVE_TIMEOUT, in ms', { min: 1 }),
+  haConnectRetryInterval: opt(5000, 'a slave waits this long before reconnecting to its master, in ms', { min: 10 }),
+  haTransferPollInterval: opt(5, 'longest a master sleeps before re-checking its commit log for new bytes, in ms', {
+    min: 1,
+    max: 1000,
+  }),
+  haMaxBlockSize: opt(64 * 1024 * 1024, 'largest HA block a slave accepts (a bigger header is a protocol error), in bytes', {
+    min: 1024,
+  }),
+};
+
+export type HaOptions = Resolved<typeof HA_OPTION_SPEC>;
+export const HA_DEFAULTS: HaOptions = defaultsOf(HA_OPTION_SPEC);
+
+/** Resolves HA options; unknown keys are rejected. */
+export function resolveHaOptions(input: Record<string, unknown> = {}): HaOptions {
+  return resolveOptions(HA_OPTION_SPEC, input, 'ha');
+}
