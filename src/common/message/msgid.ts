@@ -1,0 +1,73 @@
+/**
+ * Message ids.
+ *
+ * Offset msgId (ref §4.5):  hex( storeHostAddr:4|16  port:i32  physicalOffset:i64 ), upper case; 32 chars = IPv4.
+ * Unique id  (ref §4.6):    hex( ip:4  pid:i16  classLoaderHash:i32  msSinceMonthStart:i32  counter:i16 ), 32 chars.
+ */
+import * as os from 'os';
+import { MqError } from '../errors';
+import { HostPort, ipBytes, ipString } from './host';
+import { readLong, writeLong } from './long';
+
+/** Builds the offset msgId of a record from its store host and physical offset. */
+export function createOffsetMsgId(storeHost: HostPort, physicalOffset: number): string {
+  const ip = ipBytes(storeHost.ip);
+  const buf = Buffer.allocUnsafe(ip.length + 12);
+  ip.copy(buf, 0);
+  buf.writeInt32BE(storeHost.port | 0, ip.length);
+  writeLong(buf, physicalOffset, ip.length + 4);
+  return buf.toString('hex').toUpperCase();
+}
+
+/** Decodes an offset msgId; throws MqError('INVALID_ARGUMENT') when it is not 32 or 56 hex characters. */
+export function decodeOffsetMsgId(id: string): { host: HostPort; physicalOffset: number } {
+  if ((id.length !== 32 && id.length !== 56) || !/^[0-9a-fA-F]+$/.test(id)) {
+    throw new MqError('INVALID_ARGUMENT', `msgId ${JSON.stringify(id)} is not 32 or 56 hex characters`);
+  }
+  const buf = Buffer.from(id, 'hex');
+  const ipLen = id.length === 32 ? 4 : 16;
+  return {
+    host: { ip: ipString(buf, 0, ipLen), port: buf.readInt32BE(ipLen) },
+    physicalOffset: readLong(buf, ipLen + 4),
+  };
+}
+
+/** Per-process fixed part: a local-ish IPv4, pid and a random stand-in for the Java ClassLoader hash. */
+let uniqPrefix: Buffer | undefined;
+let counter = Math.floor(Math.random() * 65536);
+let monthStart = 0;
+let nextMonthStart = 0;
+
+function localIPv4(): Buffer {
+  // Use the first non-internal IPv4 interface; fall back to 4 bytes of the current time, as Java does.
+  for (const list of Object.values(os.networkInterfaces())) {
+    for (const a of list ?? []) if (a.family === 'IPv4' && !a.internal) return ipBytes(a.address);
+  }
+  const t = Buffer.allocUnsafe(4);
+  t.writeUInt32BE(Date.now() >>> 0, 0);
+  return t;
+}
+
+function refreshMonth(now: number): void {
+  const d = new Date(now);
+  monthStart = new Date(d.getFullYear(), d.getMonth(), 1).getTime();
+  nextMonthStart = new Date(d.getFullYear(), d.getMonth() + 1, 1).getTime();
+}
+
+/** A new client unique id (UNIQ_KEY), 32 upper-case hex characters. */
+export function createUniqId(): string {
+  if (!uniqPrefix) {
+    uniqPrefix = Buffer.allocUnsafe(10);
+    localIPv4().copy(uniqPrefix, 0);
+    uniqPrefix.writeUInt16BE(process.pid & 0xffff, 4);
+    uniqPrefix.writeInt32BE((Math.random() * 0x7fffffff) | 0, 6);
+  }
+  const now = Date.now();
+  if (now >= nextMonthStart) refreshMonth(now);
+  const buf = Buffer.allocUnsafe(16);
+  uniqPrefix.copy(buf, 0);
+  buf.writeInt32BE((now - monthStart) | 0, 10);
+  counter = (counter + 1) & 0xffff;
+  buf.writeUInt16BE(counter, 14);
+  return buf.toString('hex').toUpperCase();
+}
