@@ -23,6 +23,8 @@ import { LagClock } from './lag-clock';
 export interface SlaveInfo {
   /** ip:port of the slave's HA socket. */
   address: string;
+  /** First reported offset: where this connection's transfer started from (-1 before the first report). */
+  requestOffset: number;
   /** Latest acknowledged commit-log offset (-1 before the first report). */
   ackedOffset: number;
   /** Next offset the master will send. */
@@ -76,6 +78,19 @@ export class HAService {
   /** The store hook, bound: `store.replicationWaiter = service.waitForReplication`. */
   readonly waitForReplication = (endOffset: number): Promise<ReplicationResult> => this.waitFor(endOffset);
 
+  /**
+   * The store's retention floor: the lowest offset a connected slave still needs. With no slave connected nothing is
+   * held back (a slave gone for longer than fileReservedTime must be re-seeded, as in RocketMQ).
+   */
+  readonly retentionFloor = (): number => {
+    let floor = Number.MAX_SAFE_INTEGER;
+    for (const c of this.connections) {
+      // The slave has everything below its ack; a slave that has not reported yet holds nothing back.
+      if (c.ackedOffset >= 0) floor = Math.min(floor, c.ackedOffset);
+    }
+    return floor;
+  };
+
   /** Listens on haListenPort, installs the replication waiter and the housekeeping timer; resolves the bound port. */
   async start(): Promise<number> {
     if (this.server) return this.boundPort;
@@ -100,6 +115,7 @@ export class HAService {
     this.server = server;
     this.boundPort = (server.address() as net.AddressInfo).port;
     this.store.replicationWaiter = this.waitForReplication;
+    this.store.replicatedOffset = this.retentionFloor;
     // 100 ms also sets the resolution of the lag-in-seconds metric.
     const tick = Math.max(10, Math.min(100, Math.floor(this.options.haHousekeepingInterval / 4)));
     this.timer = setInterval(() => this.housekeeping(), tick);
@@ -117,6 +133,7 @@ export class HAService {
     if (this.timer) clearInterval(this.timer);
     this.timer = null;
     if (this.store.replicationWaiter === this.waitForReplication) this.store.replicationWaiter = undefined;
+    if (this.store.replicatedOffset === this.retentionFloor) this.store.replicatedOffset = Number.MAX_SAFE_INTEGER;
     this.detachMetrics();
     for (const c of [...this.connections]) c.close('master shutting down');
     this.waiters.failAll();
@@ -136,6 +153,7 @@ export class HAService {
     const max = this.store.getMaxPhyOffset();
     return [...this.connections].map((c) => ({
       address: c.address,
+      requestOffset: c.requestOffset,
       ackedOffset: c.ackedOffset,
       nextTransferOffset: c.nextTransferOffset,
       lagBytes: c.ackedOffset < 0 ? max : Math.max(0, max - c.ackedOffset),

@@ -22,4 +22,9 @@ export interface HAStore {
   readonly options: { readonly mappedFileSizeCommitLog: number };
   /** Set by the master HA service; the store calls it for SYNC_MASTER puts. */
   replicationWaiter?: ReplicationWaiter;
+  /**
+   * Retention floor set by the master HA service: retention keeps commit-log bytes at or beyond this offset (what a
+   * connected slave has not yet copied).
+   */
+  replicatedOffset?: number | (() => number);
 }
