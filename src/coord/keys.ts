@@ -1,0 +1,62 @@
+/**
+ * Every Redis key of the coordination state, built in this one place.
+ *
+ *   <prefix>:groups                          SET   every group with state (for the offset writer)
+ *   <prefix>:{<group>}:queues                SET   members "<topic>:<queueKey>" of the group (URI-encoded parts)
+ *   <prefix>:{<group>}:<topic>:<queueKey>:s  HASH  cur (claim cursor), seq (last lease id), free (ranges), com (committed)
+ *   ...:l                                    HASH  lease id -> "from to deadline attempt ranges"
+ *   ...:lo                                   ZSET  lease id scored by its lowest pending offset
+ *   ...:dl                                   ZSET  lease id scored by its deadline (ms since the epoch)
+ *
+ * The group sits in a hash tag ({...}), so every key a script touches for one group maps to one Redis Cluster slot.
+ * Names are URI-encoded, so ':' '{' '}' inside a name cannot be confused with the separators.
+ */
+import type { QueueRef } from './types';
+
+/** The four keys of one queue's state, in the order the Lua scripts expect them (KEYS[1..4]), plus the group index. */
+export interface QueueKeys {
+  readonly state: string;
+  readonly leases: string;
+  readonly lowest: string;
+  readonly deadlines: string;
+  readonly groupQueues: string;
+}
+
+const enc = encodeURIComponent;
+
+/** Builds the keys of the coordination state under `prefix` (the option redisKeyPrefix). */
+export class CoordKeys {
+  constructor(private readonly prefix: string) {}
+
+  /** SET of every group name with state. */
+  groups(): string {
+    return `${this.prefix}:groups`;
+  }
+
+  /** SET of the group's queue members, see {@link CoordKeys.member}. */
+  groupQueues(group: string): string {
+    return `${this.prefix}:{${enc(group)}}:queues`;
+  }
+
+  /** The member of {@link CoordKeys.groupQueues} for one queue. */
+  member(topic: string, queueKey: string): string {
+    return `${enc(topic)}:${enc(queueKey)}`;
+  }
+
+  /** Parses a member back into topic and queue key. */
+  parseMember(member: string): { topic: string; queueKey: string } {
+    const i = member.indexOf(':');
+    return { topic: decodeURIComponent(member.slice(0, i)), queueKey: decodeURIComponent(member.slice(i + 1)) };
+  }
+
+  queue(q: QueueRef): QueueKeys {
+    const base = `${this.prefix}:{${enc(q.group)}}:${this.member(q.topic, q.queueKey)}`;
+    return {
+      state: `${base}:s`,
+      leases: `${base}:l`,
+      lowest: `${base}:lo`,
+      deadlines: `${base}:dl`,
+      groupQueues: this.groupQueues(q.group),
+    };
+  }
+}

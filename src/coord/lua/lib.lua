@@ -1,0 +1,161 @@
+-- lib.lua: helpers shared by every coordination script. Not a command by itself: the loader (src/coord/scripts.ts)
+-- prepends this file to each <name>-<numKeys>.lua before defineCommand. Mirrors src/coord/ranges.ts and
+-- src/coord/queue-state.ts; change them together.
+--
+-- Ranges are half-open [a, b) offset ranges, kept sorted and disjoint, stored as "a-b,c-d" ("" when empty).
+-- A lease is stored as "from to deadline attempt ranges" (ranges = its pending offsets, never empty).
+-- Numbers are written with %d: tostring() would switch to exponent notation above 1e14.
+
+local function fmt(n)
+  return string.format('%d', n)
+end
+
+local function parse_ranges(s)
+  local out = {}
+  if s == nil or s == false or s == '' then return out end
+  for a, b in string.gmatch(s, '(%d+)-(%d+)') do
+    out[#out + 1] = { tonumber(a), tonumber(b) }
+  end
+  return out
+end
+
+local function fmt_ranges(t)
+  local parts = {}
+  for i = 1, #t do parts[i] = fmt(t[i][1]) .. '-' .. fmt(t[i][2]) end
+  return table.concat(parts, ',')
+end
+
+-- Sorts, drops empty ranges and merges overlapping or adjacent ones.
+local function normalize(t)
+  local xs = {}
+  for i = 1, #t do
+    if t[i][2] > t[i][1] then xs[#xs + 1] = { t[i][1], t[i][2] } end
+  end
+  table.sort(xs, function(x, y) return x[1] < y[1] end)
+  local out = {}
+  for i = 1, #xs do
+    local last = out[#out]
+    if last ~= nil and xs[i][1] <= last[2] then
+      if xs[i][2] > last[2] then last[2] = xs[i][2] end
+    else
+      out[#out + 1] = xs[i]
+    end
+  end
+  return out
+end
+
+-- The part of t inside [from, to).
+local function clip(t, from, to)
+  local out = {}
+  for i = 1, #t do
+    local x = math.max(t[i][1], from)
+    local y = math.min(t[i][2], to)
+    if y > x then out[#out + 1] = { x, y } end
+  end
+  return out
+end
+
+local function contains(t, o)
+  for i = 1, #t do
+    if o >= t[i][1] and o < t[i][2] then return true end
+  end
+  return false
+end
+
+local function remove_offset(t, o)
+  local out = {}
+  for i = 1, #t do
+    local a, b = t[i][1], t[i][2]
+    if o < a or o >= b then
+      out[#out + 1] = { a, b }
+    else
+      if o > a then out[#out + 1] = { a, o } end
+      if o + 1 < b then out[#out + 1] = { o + 1, b } end
+    end
+  end
+  return out
+end
+
+-- Splits off the first n offsets: taken, rest.
+local function take_prefix(t, n)
+  local taken, rest, left = {}, {}, n
+  for i = 1, #t do
+    local a, b = t[i][1], t[i][2]
+    if left <= 0 then
+      rest[#rest + 1] = { a, b }
+    elseif b - a <= left then
+      taken[#taken + 1] = { a, b }
+      left = left - (b - a)
+    else
+      taken[#taken + 1] = { a, a + left }
+      rest[#rest + 1] = { a + left, b }
+      left = 0
+    end
+  end
+  return taken, rest
+end
+
+local function count_of(t)
+  local n = 0
+  for i = 1, #t do n = n + t[i][2] - t[i][1] end
+  return n
+end
+
+local function decode_lease(s)
+  if not s then return nil end
+  local f, t, d, a, r = string.match(s, '^(%d+) (%d+) (%d+) (%d+) (.*)$')
+  return { from = tonumber(f), to = tonumber(t), deadline = tonumber(d), attempt = tonumber(a), pending = parse_ranges(r) }
+end
+
+local function encode_lease(l)
+  return fmt(l.from) .. ' ' .. fmt(l.to) .. ' ' .. fmt(l.deadline) .. ' ' .. fmt(l.attempt) .. ' ' .. fmt_ranges(l.pending)
+end
+
+-- Writes a lease (or deletes it when nothing is pending) with its two index entries. keys = {state, leases, lowest, deadlines}
+local function put_lease(keys, id, l)
+  if #l.pending == 0 then
+    redis.call('HDEL', keys[2], id)
+    redis.call('ZREM', keys[3], id)
+    redis.call('ZREM', keys[4], id)
+    return
+  end
+  redis.call('HSET', keys[2], id, encode_lease(l))
+  redis.call('ZADD', keys[3], l.pending[1][1], id)
+  redis.call('ZADD', keys[4], l.deadline, id)
+end
+
+-- The lease as a reply: { id, from, to, deadline, attempt, "ranges" }.
+local function lease_reply(id, l)
+  return { tonumber(id), l.from, l.to, l.deadline, l.attempt, fmt_ranges(l.pending) }
+end
+
+-- State: { exists, cur, seq, free }.
+local function load_state(keys)
+  local v = redis.call('HMGET', keys[1], 'cur', 'seq', 'free')
+  if not v[1] then return { exists = false, cur = 0, seq = 0, free = {} } end
+  return { exists = true, cur = tonumber(v[1]), seq = tonumber(v[2] or '0'), free = parse_ranges(v[3]) }
+end
+
+-- Returns ranges to the free list; a range that ends at the cursor lowers the cursor instead.
+local function release(st, ranges)
+  if #ranges == 0 then return end
+  local all = {}
+  for i = 1, #st.free do all[#all + 1] = st.free[i] end
+  for i = 1, #ranges do all[#all + 1] = ranges[i] end
+  st.free = normalize(all)
+  while #st.free > 0 and st.free[#st.free][2] == st.cur do
+    st.cur = st.free[#st.free][1]
+    table.remove(st.free)
+  end
+end
+
+-- Saves cursor, lease counter and free list, and the committed offset min(cursor, first free, lowest pending).
+local function save_state(keys, st)
+  local com = st.cur
+  if #st.free > 0 and st.free[1][1] < com then com = st.free[1][1] end
+  local lo = redis.call('ZRANGE', keys[3], 0, 0, 'WITHSCORES')
+  if #lo == 2 and tonumber(lo[2]) < com then com = tonumber(lo[2]) end
+  redis.call('HSET', keys[1], 'cur', fmt(st.cur), 'seq', fmt(st.seq), 'free', fmt_ranges(st.free), 'com', fmt(com))
+  return com
+end
+

@@ -1,0 +1,39 @@
+-- reclaim-4.lua: re-claims expired leases for redelivery (see Coordinator.reclaimExpired).
+-- Input:
+--   KEYS[1] state hash, KEYS[2] leases hash, KEYS[3] lowest-pending zset, KEYS[4] deadline zset
+--   ARGV[1] now (ms)  ARGV[2] invisibleMs (> 0)  ARGV[3] maxCount (offsets in total)
+-- Output:
+--   a flat list of new leases, 6 entries each: leaseId, from, to, deadline, attempt, "ranges"
+local now, invisible, budget = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3])
+local st = load_state(KEYS)
+if not st.exists or budget <= 0 then return {} end
+-- Oldest deadline first; ties by lease id (ZSET order is score, then member, so compare ids numerically here).
+local ids = redis.call('ZRANGEBYSCORE', KEYS[4], '-inf', now, 'WITHSCORES')
+local expired = {}
+for i = 1, #ids, 2 do expired[#expired + 1] = { id = ids[i], d = tonumber(ids[i + 1]) } end
+table.sort(expired, function(x, y)
+  if x.d ~= y.d then return x.d < y.d end
+  return tonumber(x.id) < tonumber(y.id)
+end)
+local out = {}
+for i = 1, #expired do
+  if budget <= 0 then break end
+  local id = expired[i].id
+  local l = decode_lease(redis.call('HGET', KEYS[2], id))
+  if l then
+    local taken, rest = take_prefix(l.pending, budget)
+    budget = budget - count_of(taken)
+    st.seq = st.seq + 1
+    local nid = fmt(st.seq)
+    local nl = { from = taken[1][1], to = taken[#taken][2], deadline = now + invisible, attempt = l.attempt + 1, pending = taken }
+    put_lease(KEYS, nid, nl)
+    -- The rest of a split lease keeps its id and deadline: it is still expired and goes to the next caller.
+    l.pending = rest
+    if #rest > 0 then l.from = rest[1][1] end
+    put_lease(KEYS, id, l)
+    local r = lease_reply(nid, nl)
+    for j = 1, #r do out[#out + 1] = r[j] end
+  end
+end
+save_state(KEYS, st)
+return out

@@ -1,0 +1,32 @@
+/** Argument checks shared by every backend, so that both reject the same input with the same error. */
+import { MqError } from '../common';
+import type { QueueRef } from './types';
+
+/** Longest group, topic or queue key accepted (RocketMQ caps topics at 127 and groups at 255 characters). */
+const MAX_NAME = 255;
+
+/** Rejects empty or oversized names with MqError('INVALID_ARGUMENT'). */
+export function validateQueueRef(q: QueueRef): void {
+  for (const [field, value] of [
+    ['group', q.group],
+    ['topic', q.topic],
+    ['queueKey', q.queueKey],
+  ] as const) {
+    if (typeof value !== 'string' || value.length === 0 || value.length > MAX_NAME) {
+      throw new MqError('INVALID_ARGUMENT', `coord: ${field} must be 1..${MAX_NAME} characters, got ${JSON.stringify(value)}`, {
+        details: { field },
+      });
+    }
+  }
+}
+
+/** Rejects offsets, counts and times that are not non-negative safe integers (Lua would round them silently). */
+export function validateIntegers(where: string, values: Record<string, number>): void {
+  for (const [name, v] of Object.entries(values)) {
+    if (!Number.isSafeInteger(v) || v < 0) {
+      throw new MqError('INVALID_ARGUMENT', `coord ${where}: ${name} must be a non-negative integer, got ${v}`, {
+        details: { field: name },
+      });
+    }
+  }
+}
