@@ -71,3 +71,13 @@ export type {
   KVConfigKeyRequestHeader,
   GetKVConfigResponseHeader,
 } from './header/namesrv';
+export {
+  decodeRegisterBrokerBody,
+  decodeRegisterBrokerBodyJson,
+  encodeRegisterBrokerBody,
+  readDataVersion,
+  readTopicConfig,
+  bodyCrc32,
+  TOPIC_CONFIG_DEFAULTS,
+} from './body/register-broker-body';
+export type { RegisterBrokerBody, TopicConfig, DataVersion } from './body/register-broker-body';

@@ -1,0 +1,58 @@
+/**
+ * `mq namesrv`: runs a name server (ref §7). Options use RocketMQ's key names and come from `-c file.properties`
+ * and `--key=value`. Prints `namesrv ready listenPort=<port> httpPort=<port>` once serving; SIGTERM stops it.
+ */
+import { MqError, describeOptions } from '../common';
+import { NAMESRV_OPTIONS, NamesrvController } from '../namesrv';
+import { registerCommand } from './commands';
+import { loadConfig } from './config';
+import { printReady, startRuntime } from './runtime';
+
+const SUMMARY = 'run a name server (routes and broker liveness)';
+
+export async function runNamesrv(argv: string[]): Promise<number> {
+  let loaded;
+  try {
+    loaded = loadConfig(argv, NAMESRV_OPTIONS, 'namesrv');
+  } catch (err) {
+    if (MqError.is(err)) {
+      console.error(`mq namesrv: ${err.message}`);
+      return 2;
+    }
+    throw err;
+  }
+  if (loaded.help) {
+    console.log(`usage: mq namesrv [-c namesrv.properties] [--key=value ...]\n\n${SUMMARY}\n\noptions:\n${describeOptions(NAMESRV_OPTIONS)}`);
+    return 0;
+  }
+  const options = loaded.options;
+  let controller: NamesrvController | undefined;
+  const rt = await startRuntime({
+    component: 'namesrv',
+    httpPort: options.httpPort,
+    logLevel: options.logLevel,
+    health: () => ({
+      ok: controller?.running ?? false,
+      liveBrokers: controller?.routes.liveBrokerCount() ?? 0,
+      topics: controller?.routes.topicCount() ?? 0,
+    }),
+  });
+  controller = new NamesrvController(options, { logger: rt.logger, registry: rt.registry });
+  const c = controller;
+  rt.onShutdown(() => c.shutdown());
+  let port: number;
+  try {
+    port = await c.start();
+  } catch (err) {
+    rt.logger.error({ err }, 'name server failed to start');
+    console.error(`mq namesrv: ${(err as Error).message}`);
+    await rt.shutdown('start failed');
+    return 1;
+  }
+  rt.logger.info({ listenPort: port, httpPort: rt.http.port, configFile: loaded.configFile }, 'name server started');
+  printReady('namesrv', { listenPort: port, httpPort: rt.http.port });
+  await rt.stopped;
+  return 0;
+}
+
+registerCommand({ name: 'namesrv', summary: SUMMARY, run: runNamesrv });

@@ -1,0 +1,116 @@
+/**
+ * NamesrvController: the name server's composition root (ref §7). It wires the route tables, the KV store, the
+ * remoting server with its processors, the broker-expiry timer and the channel events, with start()/shutdown().
+ */
+import type pino from 'pino';
+import { Gauge } from 'prom-client';
+import type { Registry } from 'prom-client';
+import { METRIC } from '../metrics';
+import { RemotingServer } from '../remoting';
+import type { Channel } from '../remoting';
+import { KVConfigManager } from './kv-config-manager';
+import type { NamesrvOptions } from './options';
+import { registerNamesrvProcessors } from './processor';
+import { RouteInfoManager } from './route-info-manager';
+import type { BrokerRemoval } from './route-info-manager';
+
+export interface NamesrvDeps {
+  logger: pino.Logger;
+  registry?: Registry;
+  /** Current time in ms (tests inject a fake clock). */
+  clock?: () => number;
+}
+
+export class NamesrvController {
+  readonly routes = new RouteInfoManager();
+  readonly kv = new KVConfigManager();
+  readonly server: RemotingServer;
+  private readonly log: pino.Logger;
+  private readonly clock: () => number;
+  private scanTimer: NodeJS.Timeout | undefined;
+  private started = false;
+
+  constructor(
+    readonly options: NamesrvOptions,
+    deps: NamesrvDeps,
+  ) {
+    this.log = deps.logger;
+    this.clock = deps.clock ?? Date.now;
+    this.server = new RemotingServer({
+      listenPort: options.listenPort,
+      host: options.bindAddress,
+      frameMaxLength: options.frameMaxLength,
+      idleTimeoutMs: options.serverChannelMaxIdleTimeSeconds * 1000,
+      partialFrameTimeoutMs: options.partialFrameTimeoutMs,
+      name: 'namesrv',
+      logger: this.log,
+      registry: deps.registry,
+    });
+    registerNamesrvProcessors(this.server, {
+      routes: this.routes,
+      kv: this.kv,
+      clock: this.clock,
+      logger: this.log,
+      orderMessageEnable: options.orderMessageEnable,
+    });
+    // A broker whose connection closes (or fails, or idles out, which also closes it) is dropped at once (ref §7.2).
+    this.server.on('close', (ch: Channel) => this.logRemovals(this.routes.onChannelDestroy(ch, ch.remoteAddress)));
+    if (deps.registry) this.registerMetrics(deps.registry);
+  }
+
+  /** Starts serving; resolves with the bound remoting port. */
+  async start(): Promise<number> {
+    const port = await this.server.start();
+    this.started = true;
+    this.scanTimer = setInterval(() => this.scanNotActiveBroker(), this.options.scanNotActiveBrokerInterval);
+    this.scanTimer.unref();
+    return port;
+  }
+
+  /** Drops brokers silent for longer than brokerChannelExpiredTime and closes their connections (ref §7.2). */
+  scanNotActiveBroker(): BrokerRemoval[] {
+    const removed = this.routes.scanNotActiveBroker(this.clock(), this.options.brokerChannelExpiredTime);
+    for (const r of removed) {
+      const ch = r.channel as Channel | undefined;
+      if (ch && typeof ch.close === 'function') ch.close();
+    }
+    this.logRemovals(removed);
+    return removed;
+  }
+
+  async shutdown(): Promise<void> {
+    if (this.scanTimer) clearInterval(this.scanTimer);
+    this.scanTimer = undefined;
+    if (this.started) await this.server.close();
+    this.started = false;
+  }
+
+  /** True while serving (for /healthz). */
+  get running(): boolean {
+    return this.started;
+  }
+
+  private logRemovals(removed: BrokerRemoval[]): void {
+    for (const r of removed) this.log.warn({ brokerAddr: r.brokerAddr, reason: r.reason }, 'broker removed');
+  }
+
+  private registerMetrics(registry: Registry): void {
+    const routes = this.routes;
+    new Gauge({
+      name: METRIC.namesrvBrokersLive,
+      help: 'Broker addresses currently registered and live',
+      registers: [registry],
+      collect() {
+        this.set(routes.liveBrokerCount());
+      },
+    });
+    new Gauge({
+      name: METRIC.namesrvTopics,
+      help: 'Topics with at least one route',
+      registers: [registry],
+      collect() {
+        this.set(routes.topicCount());
+      },
+    });
+  }
+}

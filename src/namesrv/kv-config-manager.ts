@@ -1,0 +1,28 @@
+/** KVConfigManager: namespace → key → value, in memory (ref §2.3.1 PUT/GET/DELETE_KV_CONFIG). Pure. */
+export class KVConfigManager {
+  private readonly table = new Map<string, Map<string, string>>();
+
+  put(namespace: string, key: string, value: string): void {
+    let ns = this.table.get(namespace);
+    if (!ns) this.table.set(namespace, (ns = new Map()));
+    ns.set(key, value);
+  }
+
+  get(namespace: string, key: string): string | undefined {
+    return this.table.get(namespace)?.get(key);
+  }
+
+  delete(namespace: string, key: string): void {
+    const ns = this.table.get(namespace);
+    if (!ns) return;
+    ns.delete(key);
+    if (ns.size === 0) this.table.delete(namespace);
+  }
+
+  /** Every key of a namespace, or undefined when it is empty. */
+  getNamespace(namespace: string): Record<string, string> | undefined {
+    const ns = this.table.get(namespace);
+    if (!ns || ns.size === 0) return undefined;
+    return Object.fromEntries(ns);
+  }
+}

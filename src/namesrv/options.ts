@@ -1,0 +1,33 @@
+/**
+ * Name-server options, with RocketMQ's key names (NamesrvConfig / NettyServerConfig, ref §1.6, §7.2).
+ * Given in a `.properties` file (`-c`) or as `--key=value`.
+ */
+import { opt, resolveOptions } from '../common';
+import type { Resolved } from '../common';
+
+export const NAMESRV_OPTIONS = {
+  listenPort: opt(9876, 'remoting port (0 = any free port)', { min: 0, max: 65535 }),
+  bindAddress: opt('0.0.0.0', 'address the remoting port binds to'),
+  httpPort: opt(9877, 'HTTP port of /metrics and /healthz (0 = any free port, -1 = off)', { min: -1, max: 65535 }),
+  scanNotActiveBrokerInterval: opt(10_000, 'how often silent brokers are looked for, ms', { min: 10 }),
+  brokerChannelExpiredTime: opt(120_000, 'a broker not registered for this long is dropped, ms', { min: 10 }),
+  serverChannelMaxIdleTimeSeconds: opt(120, 'connections with no traffic for this long are closed, seconds (0 = never)', {
+    min: 0,
+  }),
+  frameMaxLength: opt(16 * 1024 * 1024, 'largest remoting frame accepted, length word included, bytes', {
+    min: 1024,
+    max: 0x7fffffff,
+  }),
+  partialFrameTimeoutMs: opt(30_000, 'a connection stalled inside a frame for this long is closed, ms (0 = never)', {
+    min: 0,
+  }),
+  orderMessageEnable: opt(false, 'fill orderTopicConf in routes from KV namespace ORDER_TOPIC_CONFIG'),
+  logLevel: opt('info', 'pino log level', { values: ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'] }),
+};
+
+export type NamesrvOptions = Resolved<typeof NAMESRV_OPTIONS>;
+
+/** Resolves name-server options (unknown keys are rejected). */
+export function resolveNamesrvOptions(input: Record<string, unknown> = {}): NamesrvOptions {
+  return resolveOptions(NAMESRV_OPTIONS, input, 'namesrv');
+}

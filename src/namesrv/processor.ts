@@ -1,0 +1,187 @@
+/**
+ * The name server's request processors (ref §2.3.1, Java DefaultRequestProcessor). Codes the name server does not
+ * know get REQUEST_CODE_NOT_SUPPORTED from the RemotingServer (Java returns nothing; the issue asks for an answer).
+ */
+import type pino from 'pino';
+import { MqError } from '../common';
+import { parseFastJson, toJson } from '../common/fastjson';
+import {
+  RemotingCommand,
+  RequestCode,
+  ResponseCode,
+  bodyCrc32,
+  decodeDeleteTopicFromNamesrvRequestHeader,
+  decodeGetRouteInfoRequestHeader,
+  decodeGetTopicsByClusterRequestHeader,
+  decodeKVConfigKeyRequestHeader,
+  decodePutKVConfigRequestHeader,
+  decodeQueryDataVersionRequestHeader,
+  decodeRegisterBrokerBody,
+  decodeRegisterBrokerRequestHeader,
+  decodeUnregisterBrokerRequestHeader,
+  decodeWritePermRequestHeader,
+  extString,
+  readDataVersion,
+} from '../remoting';
+import type { Channel, RemotingServer } from '../remoting';
+import type { KVConfigManager } from './kv-config-manager';
+import type { RouteInfoManager } from './route-info-manager';
+
+/** KV namespace whose table goes back to registering brokers and fills orderTopicConf (ref §2.3.1). */
+export const ORDER_TOPIC_CONFIG = 'ORDER_TOPIC_CONFIG';
+
+/** The TOPIC_NOT_EXIST remark (ref §2.3.1), with Java's FAQ pointer. */
+export function topicNotExistRemark(topic: string): string {
+  return `No topic route info in name server for the topic: ${topic}\nSee http://rocketmq.apache.org/docs/faq/ for further details.`;
+}
+
+/** What the processors work on. */
+export interface NamesrvProcessorDeps {
+  routes: RouteInfoManager;
+  kv: KVConfigManager;
+  /** Current time in ms. */
+  clock: () => number;
+  logger: pino.Logger;
+  orderMessageEnable: boolean;
+}
+
+function ok(extFields?: Record<string, string | number | boolean | undefined>, body?: Buffer): RemotingCommand {
+  return RemotingCommand.createResponse(ResponseCode.SUCCESS, undefined, extFields, body);
+}
+
+function json(value: unknown): Buffer {
+  return Buffer.from(toJson(value), 'utf8');
+}
+
+/** Registers every name-server processor on `server`. */
+export function registerNamesrvProcessors(server: RemotingServer, deps: NamesrvProcessorDeps): void {
+  const { routes, kv, clock, logger } = deps;
+
+  server.registerProcessor(RequestCode.REGISTER_BROKER, (req: RemotingCommand, ch: Channel) => {
+    const h = decodeRegisterBrokerRequestHeader(req.extFields);
+    if (h.bodyCrc32 !== 0 && req.body && bodyCrc32(req.body) !== h.bodyCrc32) {
+      logger.warn({ broker: h.brokerAddr, expected: h.bodyCrc32 }, 'register body crc32 mismatch');
+      return RemotingCommand.createResponse(ResponseCode.SYSTEM_ERROR, 'crc32 not match');
+    }
+    // Senders older than V3_0_11 send a bare TopicConfigSerializeWrapper; the decoder accepts both (ref §1.8).
+    const body = decodeRegisterBrokerBody(req.body, h.compressed);
+    const wrapper = body.topicConfigSerializeWrapper;
+    const result = routes.registerBroker(
+      {
+        clusterName: h.clusterName,
+        brokerAddr: h.brokerAddr,
+        brokerName: h.brokerName,
+        brokerId: h.brokerId,
+        haServerAddr: h.haServerAddr,
+        topicConfigTable: req.body && req.body.length > 0 ? wrapper.topicConfigTable : undefined,
+        dataVersion: wrapper.dataVersion,
+        filterServerList: body.filterServerList,
+        channel: ch,
+      },
+      clock(),
+    );
+    if (result.newBroker) {
+      logger.info(
+        { brokerName: h.brokerName, brokerAddr: h.brokerAddr, brokerId: h.brokerId, cluster: h.clusterName },
+        'new broker registered',
+      );
+    }
+    const order = kv.getNamespace(ORDER_TOPIC_CONFIG);
+    return ok({ haServerAddr: result.haServerAddr, masterAddr: result.masterAddr }, order ? json({ table: order }) : undefined);
+  });
+
+  server.registerProcessor(RequestCode.UNREGISTER_BROKER, (req) => {
+    const h = decodeUnregisterBrokerRequestHeader(req.extFields);
+    routes.unregisterBroker(h.clusterName, h.brokerAddr, h.brokerName, h.brokerId);
+    logger.info({ brokerName: h.brokerName, brokerAddr: h.brokerAddr, brokerId: h.brokerId }, 'broker unregistered');
+    return ok();
+  });
+
+  server.registerProcessor(RequestCode.GET_ROUTEINFO_BY_TOPIC, (req) => {
+    const h = decodeGetRouteInfoRequestHeader(req.extFields);
+    const route = routes.pickupTopicRouteData(h.topic);
+    if (!route) return RemotingCommand.createResponse(ResponseCode.TOPIC_NOT_EXIST, topicNotExistRemark(h.topic));
+    if (deps.orderMessageEnable) {
+      const conf = kv.get(ORDER_TOPIC_CONFIG, h.topic);
+      if (conf !== undefined) route.orderTopicConf = conf;
+    }
+    // Quoted keys whatever the requester's version: ali-ons and 4.9.4+ Java clients both read them (ref §3.1).
+    return ok(undefined, json(route));
+  });
+
+  server.registerProcessor(RequestCode.GET_BROKER_CLUSTER_INFO, () => ok(undefined, json(routes.getAllClusterInfo())));
+
+  server.registerProcessor(RequestCode.WIPE_WRITE_PERM_OF_BROKER, (req) => {
+    const h = decodeWritePermRequestHeader(req.extFields);
+    const n = routes.operateWritePermOfBroker(h.brokerName, 'wipe');
+    logger.info({ brokerName: h.brokerName, topics: n }, 'write permission wiped');
+    return ok({ wipeTopicCount: n });
+  });
+
+  server.registerProcessor(RequestCode.ADD_WRITE_PERM_OF_BROKER, (req) => {
+    const h = decodeWritePermRequestHeader(req.extFields);
+    const n = routes.operateWritePermOfBroker(h.brokerName, 'add');
+    logger.info({ brokerName: h.brokerName, topics: n }, 'write permission added');
+    return ok({ addTopicCount: n });
+  });
+
+  server.registerProcessor(RequestCode.GET_ALL_TOPIC_LIST_FROM_NAMESERVER, () =>
+    ok(undefined, json({ topicList: routes.getAllTopicList() })),
+  );
+
+  server.registerProcessor(RequestCode.DELETE_TOPIC_IN_NAMESRV, (req) => {
+    const h = decodeDeleteTopicFromNamesrvRequestHeader(req.extFields);
+    routes.deleteTopic(h.topic, h.clusterName);
+    return ok();
+  });
+
+  server.registerProcessor(RequestCode.GET_TOPICS_BY_CLUSTER, (req) => {
+    const h = decodeGetTopicsByClusterRequestHeader(req.extFields);
+    return ok(undefined, json({ topicList: routes.getTopicsByCluster(h.cluster) }));
+  });
+
+  server.registerProcessor(RequestCode.QUERY_DATA_VERSION, (req) => {
+    const h = decodeQueryDataVersionRequestHeader(req.extFields);
+    let parsed: unknown = {};
+    if (req.body && req.body.length > 0) {
+      try {
+        parsed = parseFastJson(req.body.toString('utf8'));
+      } catch (err) {
+        throw new MqError('INVALID_ARGUMENT', `DataVersion body is not JSON: ${(err as Error).message}`);
+      }
+    }
+    const version = readDataVersion(parsed);
+    const changed = routes.isBrokerTopicConfigChanged(h.brokerAddr, version);
+    if (!changed) routes.updateBrokerInfoUpdateTimestamp(h.brokerAddr, clock());
+    const stored = routes.queryBrokerTopicConfig(h.brokerAddr);
+    return ok({ changed }, stored ? json(stored) : undefined);
+  });
+
+  server.registerProcessor(RequestCode.PUT_KV_CONFIG, (req) => {
+    const h = decodePutKVConfigRequestHeader(req.extFields);
+    kv.put(h.namespace, h.key, h.value);
+    return ok();
+  });
+
+  server.registerProcessor(RequestCode.GET_KV_CONFIG, (req) => {
+    const h = decodeKVConfigKeyRequestHeader(req.extFields);
+    const value = kv.get(h.namespace, h.key);
+    if (value === undefined) {
+      return RemotingCommand.createResponse(ResponseCode.QUERY_NOT_FOUND, `No config item, Namespace: ${h.namespace} Key: ${h.key}`);
+    }
+    return ok({ value });
+  });
+
+  server.registerProcessor(RequestCode.DELETE_KV_CONFIG, (req) => {
+    const h = decodeKVConfigKeyRequestHeader(req.extFields);
+    kv.delete(h.namespace, h.key);
+    return ok();
+  });
+
+  server.registerProcessor(RequestCode.GET_KVLIST_BY_NAMESPACE, (req) => {
+    const namespace = extString(req.extFields, 'namespace');
+    const table = kv.getNamespace(namespace);
+    if (!table) return RemotingCommand.createResponse(ResponseCode.QUERY_NOT_FOUND, `No config item, Namespace: ${namespace}`);
+    return ok(undefined, json({ table }));
+  });
+}
