@@ -43,3 +43,14 @@ export const HA_DEFAULTS: HaOptions = defaultsOf(HA_OPTION_SPEC);
 export function resolveHaOptions(input: Record<string, unknown> = {}): HaOptions {
   return resolveOptions(HA_OPTION_SPEC, input, 'ha');
 }
+
+/**
+ * Picks the HA keys out of a broker's resolved options (which must declare them, e.g. by merging HA_OPTION_SPEC
+ * without haListenPort into the broker spec) and sets the HA port the broker computed (listenPort + 1 by default).
+ */
+export function pickHaOptions(all: Record<string, unknown>, haListenPort: number): HaOptions {
+  const picked: Record<string, unknown> = {};
+  for (const k of Object.keys(HA_OPTION_SPEC)) if (k in all && all[k] !== undefined) picked[k] = all[k];
+  picked.haListenPort = haListenPort;
+  return resolveHaOptions(picked);
+}

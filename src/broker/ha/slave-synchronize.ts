@@ -1,0 +1,218 @@
+/**
+ * Slave metadata sync (ref §8.1 SlaveSynchronize, §8.5): every slaveSyncInterval (first after slaveSyncInitialDelay) a
+ * slave copies the topic configs (GET_ALL_TOPIC_CONFIG) and consumer offsets (GET_ALL_CONSUMER_OFFSET) from its master
+ * over remoting.
+ *
+ * Offsets committed to the slave while its master was away (consumers fall back to the slave, ref §8.5) are kept:
+ * the broker reports them with {@link SlaveSynchronize.noteLocalCommit}; when the master answers again, each one that
+ * is ahead of the master's copy is handed back with UPDATE_CONSUMER_OFFSET before the master's table is applied, so a
+ * returning master does not make consumers re-read what they consumed from the slave.
+ *
+ * Integration (broker, SLAVE role): construct with a RemotingClient and a {@link SlaveSyncTarget} over the broker's
+ * topic and offset managers; `setMasterAddress(masterAddr)` from each REGISTER_BROKER answer; `start()`/`shutdown()`;
+ * call `noteLocalCommit` from UPDATE_CONSUMER_OFFSET on a slave.
+ */
+import type { Logger } from 'pino';
+import { MqError, defaultsOf, opt, resolveOptions } from '../../common';
+import type { Resolved } from '../../common';
+import { parseFastJson } from '../../common/fastjson';
+import { RemotingCommand, RequestCode, ResponseCode, readDataVersion, readTopicConfig } from '../../remoting';
+import type { DataVersion, TopicConfig } from '../../remoting';
+
+export const SLAVE_SYNC_OPTION_SPEC = {
+  slaveSyncInterval: opt(10000, 'period of the slave copying topics and consumer offsets from its master, in ms', {
+    min: 10,
+  }),
+  slaveSyncInitialDelay: opt(3000, 'delay of the first slave metadata sync after start, in ms', { min: 0 }),
+  slaveSyncTimeout: opt(3000, 'timeout of each metadata request to the master, in ms', { min: 10 }),
+};
+export type SlaveSyncOptions = Resolved<typeof SLAVE_SYNC_OPTION_SPEC>;
+export const SLAVE_SYNC_DEFAULTS: SlaveSyncOptions = defaultsOf(SLAVE_SYNC_OPTION_SPEC);
+
+/** One consumer offset. */
+export interface OffsetEntry {
+  group: string;
+  topic: string;
+  queueId: number;
+  offset: number;
+}
+
+/** The broker tables a slave sync writes into (the broker adapts its managers to this). */
+export interface SlaveSyncTarget {
+  /** Replaces the topic table with the master's (topics absent on the master are removed, as RocketMQ does). */
+  applyTopicConfigs(configs: TopicConfig[], dataVersion: DataVersion): void;
+  /** Sets one consumer offset locally (no hand-back bookkeeping). */
+  setConsumerOffset(group: string, topic: string, queueId: number, offset: number): void;
+}
+
+/** The remoting call used (RemotingClient.invokeSync fits). */
+export interface SyncInvoker {
+  invokeSync(addr: string, req: RemotingCommand, timeoutMs?: number): Promise<RemotingCommand>;
+}
+
+const key = (topic: string, group: string, queueId: number): string => `${topic}@${group}#${queueId}`;
+
+export class SlaveSynchronize {
+  readonly options: SlaveSyncOptions;
+  private readonly logger: Logger;
+  private master = '';
+  private timer: NodeJS.Timeout | null = null;
+  private running: Promise<void> | null = null;
+  private lastFailure = '';
+  /** Offsets committed on this slave that the master has not confirmed yet. */
+  private readonly pending = new Map<string, OffsetEntry>();
+  /** Counters a test or a health check may read. */
+  readonly stats = { syncs: 0, failures: 0, handedBack: 0 };
+
+  constructor(
+    private readonly client: SyncInvoker,
+    private readonly target: SlaveSyncTarget,
+    options: Record<string, unknown>,
+    deps: { logger: Logger },
+  ) {
+    this.options = resolveOptions(SLAVE_SYNC_OPTION_SPEC, options, 'slave sync');
+    this.logger = deps.logger.child({ component: 'slave-sync' });
+  }
+
+  /** The master's remoting address (ip:port) from REGISTER_BROKER's masterAddr; '' or null while unknown. */
+  setMasterAddress(addr: string | null | undefined): void {
+    const next = addr ?? '';
+    if (next !== this.master) this.logger.info({ from: this.master, to: next }, 'slave sync master address');
+    this.master = next;
+  }
+
+  get masterAddress(): string {
+    return this.master;
+  }
+
+  /** An UPDATE_CONSUMER_OFFSET was stored on this slave: keep it to hand back to the master. */
+  noteLocalCommit(group: string, topic: string, queueId: number, offset: number): void {
+    const k = key(topic, group, queueId);
+    const prev = this.pending.get(k);
+    if (!prev || offset >= prev.offset) this.pending.set(k, { group, topic, queueId, offset });
+  }
+
+  /** Offsets waiting to be handed back. */
+  pendingCommits(): OffsetEntry[] {
+    return [...this.pending.values()];
+  }
+
+  start(): void {
+    if (this.timer) return;
+    const first = setTimeout(() => {
+      void this.syncOnce();
+      this.timer = setInterval(() => void this.syncOnce(), this.options.slaveSyncInterval);
+      this.timer.unref();
+    }, this.options.slaveSyncInitialDelay);
+    first.unref();
+    this.timer = first;
+  }
+
+  async shutdown(): Promise<void> {
+    if (this.timer) {
+      clearTimeout(this.timer);
+      clearInterval(this.timer);
+    }
+    this.timer = null;
+    await this.running?.catch(() => undefined);
+  }
+
+  /** One sync round (also usable directly); concurrent calls share the round in flight. Resolves false on failure. */
+  async syncOnce(): Promise<boolean> {
+    if (!this.master) return false;
+    if (this.running) {
+      await this.running.catch(() => undefined);
+      return this.lastFailure === '';
+    }
+    this.running = this.round();
+    try {
+      await this.running;
+      this.stats.syncs++;
+      if (this.lastFailure) this.logger.info({ master: this.master }, 'slave sync with the master works again');
+      this.lastFailure = '';
+      return true;
+    } catch (err) {
+      this.stats.failures++;
+      const msg = err instanceof Error ? err.message : String(err);
+      // Log a failure once per distinct cause: a dead master would otherwise log every interval.
+      if (msg !== this.lastFailure) this.logger.warn({ master: this.master, err: msg }, 'slave sync failed');
+      this.lastFailure = msg;
+      return false;
+    } finally {
+      this.running = null;
+    }
+  }
+
+  private async call(code: number, ext?: Record<string, string | number>): Promise<RemotingCommand> {
+    const addr = this.master;
+    const res = await this.client.invokeSync(addr, RemotingCommand.createRequest(code, ext), this.options.slaveSyncTimeout);
+    if (res.code !== ResponseCode.SUCCESS) {
+      throw new MqError('UNAVAILABLE', `master ${addr} answered code ${res.code} (${res.remark ?? ''}) to request ${code}`);
+    }
+    return res;
+  }
+
+  private async round(): Promise<void> {
+    const topics = await this.call(RequestCode.GET_ALL_TOPIC_CONFIG);
+    const tw = parseBody(topics.body, 'GET_ALL_TOPIC_CONFIG');
+    // An answer without a table leaves ours alone (never wipe the slave's topics on a malformed reply).
+    if (typeof tw.topicConfigTable === 'object' && tw.topicConfigTable !== null) {
+      const table = tw.topicConfigTable as Record<string, unknown>;
+      const configs = Object.entries(table).map(([name, v]) => readTopicConfig(v, name));
+      this.target.applyTopicConfigs(configs, readDataVersion(tw.dataVersion ?? {}));
+    }
+
+    const offsets = await this.call(RequestCode.GET_ALL_CONSUMER_OFFSET);
+    const master = readOffsetTable(parseBody(offsets.body, 'GET_ALL_CONSUMER_OFFSET'));
+    const masterByKey = new Map(master.map((e) => [key(e.topic, e.group, e.queueId), e.offset]));
+    // Hand back what consumers committed here while the master was away, when it is ahead of the master's copy.
+    for (const [k, e] of [...this.pending]) {
+      const m = masterByKey.get(k);
+      if (m !== undefined && m >= e.offset) {
+        this.pending.delete(k);
+        continue;
+      }
+      await this.call(RequestCode.UPDATE_CONSUMER_OFFSET, {
+        consumerGroup: e.group,
+        topic: e.topic,
+        queueId: e.queueId,
+        commitOffset: e.offset,
+      });
+      this.pending.delete(k);
+      masterByKey.set(k, e.offset);
+      this.stats.handedBack++;
+      this.logger.info(e, 'handed a consumer offset committed on the slave back to the master');
+    }
+    for (const e of master) {
+      const k = key(e.topic, e.group, e.queueId);
+      this.target.setConsumerOffset(e.group, e.topic, e.queueId, masterByKey.get(k) ?? e.offset);
+    }
+  }
+}
+
+function parseBody(body: Buffer | undefined, what: string): Record<string, unknown> {
+  if (!body || body.length === 0) return {};
+  const v = parseFastJson(body.toString('utf8'));
+  if (typeof v !== 'object' || v === null) throw new MqError('PROTOCOL', `${what} body is not a JSON object`);
+  return v as Record<string, unknown>;
+}
+
+/** Reads ConsumerOffsetSerializeWrapper `{"offsetTable":{"topic@group":{0:12}}}` (ref §3.6). */
+export function readOffsetTable(wrapper: Record<string, unknown>): OffsetEntry[] {
+  const out: OffsetEntry[] = [];
+  const table = wrapper.offsetTable;
+  if (typeof table !== 'object' || table === null) return out;
+  for (const [tg, queues] of Object.entries(table as Record<string, unknown>)) {
+    // A topic name cannot contain '@'; a group may not either, but split at the first one as RocketMQ does.
+    const at = tg.indexOf('@');
+    if (at <= 0 || typeof queues !== 'object' || queues === null) continue;
+    const topic = tg.slice(0, at);
+    const group = tg.slice(at + 1);
+    for (const [q, off] of Object.entries(queues as Record<string, unknown>)) {
+      const queueId = Number(q);
+      const offset = Number(off);
+      if (Number.isInteger(queueId) && Number.isFinite(offset)) out.push({ group, topic, queueId, offset });
+    }
+  }
+  return out;
+}
