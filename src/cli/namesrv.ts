@@ -26,19 +26,20 @@ export async function runNamesrv(argv: string[]): Promise<number> {
     return 0;
   }
   const options = loaded.options;
-  let controller: NamesrvController | undefined;
+  // The health check is built before the controller exists; it reads it through this holder.
+  const holder: { controller?: NamesrvController } = {};
   const rt = await startRuntime({
     component: 'namesrv',
     httpPort: options.httpPort,
     logLevel: options.logLevel,
     health: () => ({
-      ok: controller?.running ?? false,
-      liveBrokers: controller?.routes.liveBrokerCount() ?? 0,
-      topics: controller?.routes.topicCount() ?? 0,
+      ok: holder.controller?.running ?? false,
+      liveBrokers: holder.controller?.routes.liveBrokerCount() ?? 0,
+      topics: holder.controller?.routes.topicCount() ?? 0,
     }),
   });
-  controller = new NamesrvController(options, { logger: rt.logger, registry: rt.registry });
-  const c = controller;
+  const c = new NamesrvController(options, { logger: rt.logger, registry: rt.registry });
+  holder.controller = c;
   rt.onShutdown(() => c.shutdown());
   let port: number;
   try {
