@@ -1,0 +1,240 @@
+/**
+ * bench/ha: master/slave replication between two real MessageStores over 127.0.0.1, in one process.
+ *
+ * Prints, for 2 KiB and 1 MiB bodies:
+ *   - replication throughput (MB/s from the first put until the slave holds the last byte), next to the master's own
+ *     put throughput without a slave and raw loopback TCP throughput measured in the same run (the physical limit);
+ *   - replication lag (put acknowledged -> slave appended) p50/p99/max at a steady send rate;
+ *   - send throughput of SYNC_MASTER against ASYNC_MASTER (same concurrency), and their ratio.
+ * Master and slave share one event loop here, so the figures are a lower bound for two processes.
+ * Environment: BENCH_HA_MB (data per throughput run, default 256), BENCH_HA_SECONDS (steady-rate run, default 3).
+ */
+import crypto from 'crypto';
+import fs from 'fs';
+import net from 'net';
+import os from 'os';
+import path from 'path';
+import pino from 'pino';
+import { HAClient, HAService } from '../../src/broker/ha';
+import { MessageStore } from '../../src/store';
+import type { MessageInner } from '../../src/store';
+
+const logger = pino({ level: 'warn' });
+const MB = 1024 * 1024;
+const TOTAL_MB = Number(process.env.BENCH_HA_MB ?? 256);
+const STEADY_SECONDS = Number(process.env.BENCH_HA_SECONDS ?? 3);
+const dirs: string[] = [];
+
+function msg(topic: string, body: Buffer): MessageInner {
+  return {
+    topic,
+    queueId: 0,
+    flag: 0,
+    body,
+    properties: { TAGS: 't' },
+    sysFlag: 0,
+    bornTimestamp: Date.now(),
+    bornHost: { ip: '127.0.0.1', port: 1 },
+    storeHost: { ip: '127.0.0.1', port: 10911 },
+    reconsumeTimes: 0,
+    preparedTransactionOffset: 0,
+  };
+}
+
+async function openStore(role: string): Promise<MessageStore> {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mq-bench-ha-'));
+  dirs.push(dir);
+  const store = new MessageStore(
+    { storePathRootDir: dir, brokerRole: role, mappedFileSizeCommitLog: 128 * MB, messageIndexEnable: false },
+    { logger },
+  );
+  await store.load();
+  await store.start();
+  return store;
+}
+
+/** A master + slave pair; `appended` records (end offset, time) of every slave append for lag measurement. */
+interface Pair {
+  master: MessageStore;
+  slave: MessageStore;
+  svc: HAService;
+  client: HAClient;
+  appended: Array<[number, number]>;
+  close(): Promise<void>;
+}
+
+async function pair(role: 'ASYNC_MASTER' | 'SYNC_MASTER'): Promise<Pair> {
+  const master = await openStore(role);
+  const slave = await openStore('SLAVE');
+  const appended: Array<[number, number]> = [];
+  const raw = slave.appendCommitLogRaw.bind(slave);
+  slave.appendCommitLogRaw = async (start: number, data: Buffer): Promise<boolean> => {
+    const ok = await raw(start, data);
+    if (ok) appended.push([start + data.length, performance.now()]);
+    return ok;
+  };
+  const svc = new HAService(master, { haListenPort: 0, haBindAddress: '127.0.0.1', haTransferPollInterval: 1 }, { logger });
+  await svc.start();
+  const client = new HAClient(slave, { haConnectRetryInterval: 50 }, { logger });
+  client.start();
+  client.setMasterAddress(`127.0.0.1:${svc.port}`);
+  const deadline = Date.now() + 5000;
+  while (svc.slaves()[0]?.ackedOffset !== master.getMaxPhyOffset()) {
+    if (Date.now() > deadline) throw new Error('slave did not connect');
+    await new Promise((r) => setTimeout(r, 5));
+  }
+  return {
+    master,
+    slave,
+    svc,
+    client,
+    appended,
+    close: async () => {
+      await client.shutdown();
+      await svc.shutdown();
+      await slave.shutdown();
+      await master.shutdown();
+    },
+  };
+}
+
+/** Puts `count` messages with `concurrency` in flight; returns elapsed ms and the statuses seen. */
+async function putMany(store: MessageStore, body: Buffer, count: number, concurrency: number) {
+  const topic = `BenchHA_${crypto.randomBytes(4).toString('hex')}`;
+  const statuses = new Map<string, number>();
+  let next = 0;
+  const t0 = performance.now();
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      while (next < count) {
+        next++;
+        const r = await store.putMessage(msg(topic, body));
+        statuses.set(r.status, (statuses.get(r.status) ?? 0) + 1);
+      }
+    }),
+  );
+  return { ms: performance.now() - t0, statuses };
+}
+
+/** Raw loopback TCP: pushes `bytes` through one connection in 1 MiB writes (the physical limit of the HA link). */
+async function loopbackMBs(bytes: number): Promise<number> {
+  let received = 0;
+  let done!: () => void;
+  const finished = new Promise<void>((r) => (done = r));
+  const server = net.createServer((s) =>
+    s.on('data', (c) => {
+      received += c.length;
+      if (received >= bytes) done();
+    }),
+  );
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const sock = net.connect((server.address() as net.AddressInfo).port, '127.0.0.1');
+  await new Promise<void>((r) => sock.once('connect', () => r()));
+  const chunk = crypto.randomBytes(MB);
+  const t0 = performance.now();
+  for (let sent = 0; sent < bytes; sent += chunk.length) {
+    if (!sock.write(chunk)) await new Promise((r) => sock.once('drain', r));
+  }
+  await finished;
+  const mbs = bytes / MB / ((performance.now() - t0) / 1000);
+  sock.destroy();
+  await new Promise<void>((r) => server.close(() => r()));
+  return mbs;
+}
+
+async function replicationThroughput(bodySize: number): Promise<void> {
+  const count = Math.max(8, Math.floor((TOTAL_MB * MB) / bodySize));
+  const body = crypto.randomBytes(bodySize);
+  const alone = await openStore('ASYNC_MASTER');
+  const solo = await putMany(alone, body, count, 64);
+  await alone.shutdown();
+  const p = await pair('ASYNC_MASTER');
+  const start = p.master.getMaxPhyOffset();
+  const t0 = performance.now();
+  const put = await putMany(p.master, body, count, 64);
+  const end = p.master.getMaxPhyOffset();
+  while (p.slave.getMaxPhyOffset() < end) await new Promise((r) => setImmediate(r));
+  const ms = performance.now() - t0;
+  const mb = (end - start) / MB;
+  console.log(
+    `  ${label(bodySize)} bodies x ${count}: replicated ${mb.toFixed(0)} MB in ${ms.toFixed(0)} ms = ` +
+      `${(mb / (ms / 1000)).toFixed(1)} MB/s (master put alone ${(mb / (solo.ms / 1000)).toFixed(1)} MB/s, ` +
+      `with slave attached ${(mb / (put.ms / 1000)).toFixed(1)} MB/s)`,
+  );
+  await p.close();
+}
+
+async function steadyLag(bodySize: number, ratePerSec: number): Promise<void> {
+  const p = await pair('ASYNC_MASTER');
+  const body = crypto.randomBytes(bodySize);
+  const topic = `BenchHALag_${crypto.randomBytes(4).toString('hex')}`;
+  const sent: Array<[number, number]> = [];
+  const total = Math.floor(ratePerSec * STEADY_SECONDS);
+  const t0 = performance.now();
+  for (let i = 0; i < total; i++) {
+    // Steady rate: message i is due at t0 + i/rate.
+    const due = t0 + (i * 1000) / ratePerSec;
+    const wait = due - performance.now();
+    if (wait > 1) await new Promise((r) => setTimeout(r, wait));
+    const r = await p.master.putMessage(msg(topic, body));
+    if (r.appendResult) sent.push([r.appendResult.physicalOffset + r.appendResult.wroteBytes, performance.now()]);
+  }
+  const end = p.master.getMaxPhyOffset();
+  while (p.slave.getMaxPhyOffset() < end) await new Promise((r) => setTimeout(r, 1));
+  // Match each message end with the first slave append reaching it.
+  const lags: number[] = [];
+  let j = 0;
+  for (const [offset, at] of sent) {
+    while (j < p.appended.length && p.appended[j][0] < offset) j++;
+    if (j < p.appended.length) lags.push(Math.max(0, p.appended[j][1] - at));
+  }
+  lags.sort((a, b) => a - b);
+  const q = (x: number): string => lags[Math.min(lags.length - 1, Math.floor(x * lags.length))].toFixed(2);
+  const mbs = (total * bodySize) / MB / STEADY_SECONDS;
+  console.log(
+    `  ${label(bodySize)} bodies at ${ratePerSec}/s (${mbs.toFixed(1)} MB/s) for ${STEADY_SECONDS} s: ` +
+      `lag p50 ${q(0.5)} ms, p99 ${q(0.99)} ms, max ${q(1 - 1e-9)} ms over ${lags.length} messages`,
+  );
+  await p.close();
+}
+
+async function syncVsAsync(bodySize: number, count: number, concurrency: number): Promise<void> {
+  const body = crypto.randomBytes(bodySize);
+  const rates: Record<string, number> = {};
+  for (const role of ['ASYNC_MASTER', 'SYNC_MASTER'] as const) {
+    const p = await pair(role);
+    const r = await putMany(p.master, body, count, concurrency);
+    rates[role] = count / (r.ms / 1000);
+    const st = [...r.statuses].map(([k, v]) => `${k}=${v}`).join(' ');
+    console.log(`  ${role.padEnd(12)} ${label(bodySize)} x ${count}, ${concurrency} in flight: ${rates[role].toFixed(0)} msg/s (${st})`);
+    await p.close();
+  }
+  console.log(`  SYNC_MASTER / ASYNC_MASTER send throughput: ${(rates.SYNC_MASTER / rates.ASYNC_MASTER).toFixed(2)}`);
+}
+
+function label(size: number): string {
+  return size >= MB ? `${size / MB} MiB` : `${size / 1024} KiB`;
+}
+
+async function main(): Promise<void> {
+  console.log(`bench/ha: ${os.cpus().length} CPUs, node ${process.version}; master and slave in one process`);
+  console.log(`loopback TCP (physical limit of the HA link): ${(await loopbackMBs(TOTAL_MB * MB)).toFixed(0)} MB/s`);
+  console.log('replication throughput:');
+  await replicationThroughput(2 * 1024);
+  await replicationThroughput(MB);
+  console.log('replication lag at a steady send rate (put acknowledged -> slave appended):');
+  await steadyLag(2 * 1024, 2000);
+  await steadyLag(MB, 20);
+  console.log('send throughput, SYNC_MASTER vs ASYNC_MASTER:');
+  await syncVsAsync(2 * 1024, 20000, 32);
+  await syncVsAsync(MB, 200, 8);
+}
+
+main()
+  .catch((err) => {
+    console.error(err);
+    process.exitCode = 1;
+  })
+  .finally(() => {
+    for (const d of dirs) fs.rmSync(d, { recursive: true, force: true });
+  });
