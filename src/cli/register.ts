@@ -1,3 +1,5 @@
 /** Imports every subcommand file so that it registers itself. One line per subcommand. */
 import './namesrv';
+import './broker';
+import './admin';
 export {};

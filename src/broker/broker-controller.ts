@@ -1,0 +1,279 @@
+/**
+ * BrokerController: the broker's composition root (start/shutdown). It owns the store (unless one is injected),
+ * the remoting server with every processor, the send queue, long polling, delayed delivery, offset and topic
+ * persistence, metrics and registration with the name servers.
+ */
+import type pino from 'pino';
+import type { Registry } from 'prom-client';
+import { MessageStore } from '../store';
+import { RemotingClient, RemotingServer, notSupportedRemark } from '../remoting';
+import type { Channel, Processor } from '../remoting';
+import { RemotingCommand } from '../remoting/command';
+import { RequestCode, ResponseCode } from '../remoting/codes';
+import { adminProcessors } from './admin-processor';
+import { clientProcessors, notifyConsumerIdsChanged } from './client-processor';
+import { storeOptionsOf } from './config';
+import type { BrokerConfig } from './config';
+import type { BrokerContext } from './context';
+import { ConsumerManager } from './consumer-manager';
+import { ConsumerOffsetManager } from './consumer-offset-manager';
+import { BrokerMetrics } from './metrics';
+import { offsetProcessors } from './offset-processor';
+import { parseDelayLevels } from './options';
+import { PullHoldService } from './pull-hold-service';
+import { PullProcessor } from './pull-processor';
+import { queryProcessors } from './query-processor';
+import { RegistrationService } from './registration-service';
+import { ScheduleService } from './schedule-service';
+import { SendBackProcessor } from './send-back-processor';
+import { SendProcessor } from './send-processor';
+import { SendQueue } from './send-queue';
+import type { BrokerStore } from './store-api';
+import { TopicConfigManager } from './topic-config-manager';
+import { DLQ_GROUP_TOPIC_PREFIX } from './topic-validator';
+
+export interface BrokerDeps {
+  logger: pino.Logger;
+  registry?: Registry;
+  /** A store to use instead of building one from the config (tests wrap or fake it). Not shut down by the broker. */
+  store?: BrokerStore;
+}
+
+/** Ports and names once started. */
+export interface BrokerAddress {
+  listenPort: number;
+  haListenPort: number;
+  brokerAddr: string;
+}
+
+export class BrokerController {
+  readonly config: BrokerConfig;
+  private readonly logger: pino.Logger;
+  private readonly registry?: Registry;
+  private ownedStore?: MessageStore;
+  private store!: BrokerStore;
+  private server?: RemotingServer;
+  private client?: RemotingClient;
+  private registration?: RegistrationService;
+  private schedule?: ScheduleService;
+  private holds?: PullHoldService;
+  private sendQueue?: SendQueue;
+  private ctx?: BrokerContext;
+  private address?: BrokerAddress;
+  private readonly startedAt = Date.now();
+  private stopping: Promise<void> | null = null;
+
+  constructor(
+    config: BrokerConfig,
+    private readonly deps: BrokerDeps,
+  ) {
+    this.config = config;
+    this.logger = deps.logger.child({ component: 'broker', brokerName: config.brokerName });
+    this.registry = deps.registry;
+  }
+
+  /** Loads the store and metadata, binds the port, registers with the name servers. */
+  async start(): Promise<BrokerAddress> {
+    const cfg = this.config;
+    if (this.deps.store) {
+      this.store = this.deps.store;
+    } else {
+      const store = new MessageStore(storeOptionsOf(cfg), { logger: this.logger, registry: this.registry });
+      const clean = await store.load();
+      if (!clean) this.logger.warn('store recovered after an abnormal shutdown');
+      await store.start();
+      this.ownedStore = store;
+      this.store = store;
+    }
+    const topics = new TopicConfigManager(cfg);
+    topics.load();
+    const offsets = new ConsumerOffsetManager(cfg.storePathRootDir);
+    offsets.load();
+    const metrics = new BrokerMetrics(this.registry);
+    const ctx: BrokerContext = {
+      config: cfg,
+      store: this.store,
+      topics,
+      offsets,
+      consumers: new ConsumerManager<Channel>(),
+      storeHost: { ip: cfg.brokerIP1, port: cfg.listenPort },
+      delayLevels: parseDelayLevels(cfg.messageDelayLevel),
+      metrics,
+      logger: this.logger,
+      registerNow: () => this.registration?.registerAll() ?? Promise.resolve(),
+    };
+    this.ctx = ctx;
+
+    const sendQueue = new SendQueue(cfg, this.store, (reason) => metrics.flowControlRejects.inc({ reason }));
+    this.sendQueue = sendQueue;
+    const holds = new PullHoldService(
+      (t, q) => this.store.getMaxOffsetInQueue(t, q),
+      (err) => this.logger.warn({ err }, 'held pull failed'),
+    );
+    this.holds = holds;
+    const sender = new SendProcessor(ctx, sendQueue);
+    const sendBack = new SendBackProcessor(ctx, sendQueue, sender);
+    const puller = new PullProcessor(ctx, holds);
+
+    const server = new RemotingServer({
+      listenPort: cfg.listenPort,
+      host: cfg.brokerIP1,
+      frameMaxLength: cfg.frameMaxLength,
+      idleTimeoutMs: cfg.serverChannelMaxIdleTimeSeconds * 1000,
+      name: 'broker',
+      logger: this.logger,
+      registry: this.registry,
+    });
+    this.server = server;
+    const reg = (code: number, p: Processor): void => server.registerProcessor(code, p);
+    reg(RequestCode.SEND_MESSAGE, sender.process);
+    reg(RequestCode.SEND_MESSAGE_V2, sender.process);
+    reg(RequestCode.SEND_BATCH_MESSAGE, sender.process);
+    reg(RequestCode.CONSUMER_SEND_MSG_BACK, sendBack.process);
+    reg(RequestCode.PULL_MESSAGE, puller.process);
+    const tables = [
+      offsetProcessors(ctx),
+      clientProcessors(ctx),
+      queryProcessors(ctx),
+      adminProcessors(ctx, {
+        onConfigChanged: (changed) => this.applyLive(changed),
+        runtimeInfo: () => this.runtimeInfo(),
+      }),
+    ];
+    for (const t of tables) for (const [code, p] of t) reg(code, p);
+    // Unknown codes: REQUEST_CODE_NOT_SUPPORTED, as AdminBrokerProcessor answers (ref §1.6).
+    server.setDefaultProcessor((req) => RemotingCommand.createResponse(ResponseCode.REQUEST_CODE_NOT_SUPPORTED, notSupportedRemark(req.code)));
+    server.on('close', (ch) => {
+      holds.channelClosed(ch.id);
+      for (const group of ctx.consumers.channelClosed(ch.id)) notifyConsumerIdsChanged(ctx, group);
+    });
+
+    const listenPort = await server.start();
+    ctx.storeHost = { ip: cfg.brokerIP1, port: listenPort };
+    const haListenPort = cfg.haListenPort > 0 ? cfg.haListenPort : listenPort + 1;
+    this.address = { listenPort, haListenPort, brokerAddr: `${cfg.brokerIP1}:${listenPort}` };
+
+    // Long polling wakes on every dispatched record (ref §9); no busy polling.
+    this.store.onArrival((topic, queueId, nextOffset, tagsCode) => holds.notifyArrival(topic, queueId, nextOffset, tagsCode));
+    holds.start(cfg.pullHoldRecheckMills);
+    sendQueue.start();
+    offsets.startAutoPersist(cfg.flushConsumerOffsetInterval, (err) => this.logger.warn({ err }, 'consumerOffset write failed'));
+    if (cfg.brokerRole !== 'SLAVE') {
+      this.schedule = new ScheduleService(this.store, ctx.delayLevels, cfg.storePathRootDir, (m) => sender.put(m), this.logger);
+      this.schedule.load();
+      this.schedule.start(cfg.flushDelayOffsetInterval);
+    }
+    metrics.bind({
+      lockHoldMs: () => this.store.lockHoldMs(),
+      sendQueueSize: () => sendQueue.size(),
+      sendQueueHeadWaitMs: () => sendQueue.takeMaxHeadWaitMs(),
+      heldPulls: () => holds.size(),
+      consumerLag: () =>
+        offsets.entries().map((e) => ({ ...e, lag: Math.max(0, this.store.getMaxOffsetInQueue(e.topic, e.queueId) - e.offset) })),
+      dlqDepth: () =>
+        topics
+          .all()
+          .filter((t) => t.topicName.startsWith(DLQ_GROUP_TOPIC_PREFIX))
+          .map((t) => ({
+            topic: t.topicName,
+            depth: this.store.getMaxOffsetInQueue(t.topicName, 0) - this.store.getMinOffsetInQueue(t.topicName, 0),
+          })),
+      storePath: () => cfg.storePathRootDir,
+      commitLogBytes: () => this.store.getMaxPhyOffset() - this.store.getMinPhyOffset(),
+    });
+
+    const namesrvAddrs = cfg.namesrvAddr
+      .split(';')
+      .map((s) => s.trim())
+      .filter((s) => s !== '');
+    this.client = new RemotingClient({ logger: this.logger, defaultTimeoutMs: cfg.registerBrokerTimeoutMills });
+    this.registration = new RegistrationService(
+      this.client,
+      namesrvAddrs,
+      {
+        clusterName: cfg.brokerClusterName,
+        brokerName: cfg.brokerName,
+        brokerId: cfg.brokerId,
+        brokerAddr: this.address.brokerAddr,
+        haServerAddr: `${cfg.brokerIP1}:${haListenPort}`,
+      },
+      () => this.registerBody(),
+      cfg.registerBrokerTimeoutMills,
+      this.logger,
+    );
+    await this.registration.start(cfg.registerNameServerPeriod);
+    this.logger.info({ ...this.address, namesrvAddrs }, 'broker started');
+    return this.address;
+  }
+
+  /** RegisterBrokerBody JSON (ref §3.3); topics carry the broker permission when it is not RW. */
+  private registerBody(): Buffer {
+    const wrapper = this.ctx!.topics.serializeWrapper(this.config.brokerPermission);
+    return Buffer.from(JSON.stringify({ topicConfigSerializeWrapper: wrapper, filterServerList: [] }), 'utf8');
+  }
+
+  private applyLive(changed: Record<string, unknown>): void {
+    const cfg = this.config;
+    this.sendQueue?.updateOptions({
+      sendThreadPoolQueueCapacity: cfg.sendThreadPoolQueueCapacity,
+      sendMessageThreadPoolNums: cfg.sendMessageThreadPoolNums,
+      waitTimeMillsInSendQueue: cfg.waitTimeMillsInSendQueue,
+      brokerFastFailureEnable: cfg.brokerFastFailureEnable,
+    });
+    const storeKeys: Record<string, unknown> = {};
+    for (const k of ['osPageCacheBusyTimeOutMills', 'maxMessageSize']) if (k in changed) storeKeys[k] = changed[k];
+    if (Object.keys(storeKeys).length > 0) this.store.updateOptions?.(storeKeys);
+  }
+
+  private runtimeInfo(): Record<string, string> {
+    const s = this.store;
+    const q = this.sendQueue!;
+    const counts = this.ctx!.consumers.counts();
+    return {
+      brokerVersionDesc: 'V4_9_8',
+      brokerVersion: '409',
+      brokerName: this.config.brokerName,
+      brokerRole: this.config.brokerRole,
+      bootTimestamp: String(this.startedAt),
+      commitLogMinOffset: String(s.getMinPhyOffset()),
+      commitLogMaxOffset: String(s.getMaxPhyOffset()),
+      sendThreadPoolQueueSize: String(q.size()),
+      sendThreadPoolQueueCapacity: String(q.options().sendThreadPoolQueueCapacity),
+      sendThreadPoolQueueHeadWaitTimeMills: String(q.headWaitMs()),
+      pageCacheLockTimeMills: String(s.lockHoldMs()),
+      pullHeldCount: String(this.holds!.size()),
+      consumerGroups: String(counts.consumerGroups),
+      consumers: String(counts.consumers),
+      producers: String(counts.producers),
+      scheduleMessageOffset: JSON.stringify(this.schedule?.offsetTable() ?? {}),
+    };
+  }
+
+  /** The bound ports (after start). */
+  addr(): BrokerAddress {
+    if (!this.address) throw new Error('broker not started');
+    return this.address;
+  }
+
+  /** Clean shutdown: unregister, answer held pulls, close the port, flush metadata, shut the store down. */
+  shutdown(): Promise<void> {
+    if (this.stopping) return this.stopping;
+    this.stopping = (async () => {
+      await this.registration?.shutdown();
+      this.holds?.wakeAll();
+      this.sendQueue?.stop();
+      await this.server?.close();
+      this.sendQueue?.drain('broker is shutting down');
+      this.schedule?.shutdown();
+      if (this.ctx) {
+        this.ctx.offsets.stop();
+        this.ctx.offsets.flushSync();
+        this.ctx.topics.flushSync();
+      }
+      await this.client?.close();
+      if (this.ownedStore) await this.ownedStore.shutdown();
+      this.logger.info('broker stopped');
+    })();
+    return this.stopping;
+  }
+}

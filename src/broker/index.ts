@@ -1,0 +1,21 @@
+/** The broker: send, pull with long polling, offsets, retry/DLQ, admin, flow control, registration (issue 4). */
+export { BrokerController } from './broker-controller';
+export type { BrokerDeps, BrokerAddress } from './broker-controller';
+export { BROKER_FULL_SPEC, resolveBrokerConfig, storeOptionsOf, applyLiveChanges } from './config';
+export type { BrokerConfig, BrokerFullSpec } from './config';
+export { BROKER_OPTION_SPEC, LIVE_OPTION_KEYS, parseDelayLevels } from './options';
+export type { BrokerOptionSpec, LiveOptionKey } from './options';
+export type { BrokerStore } from './store-api';
+export { SendQueue } from './send-queue';
+export type { SendQueueOptions, FlowControlReason } from './send-queue';
+export { PullHoldService } from './pull-hold-service';
+export { TopicConfigManager, topicConfig, PERM_INHERIT, PERM_READ, PERM_WRITE, PERM_PRIORITY } from './topic-config-manager';
+export type { TopicConfig, DataVersion } from './topic-config-manager';
+export { ConsumerOffsetManager } from './consumer-offset-manager';
+export { ConsumerManager } from './consumer-manager';
+export { buildSubscription, tagsCodeFilter } from './subscription';
+export type { SubscriptionData } from './subscription';
+export { decodeHeartbeat } from './heartbeat';
+export type { HeartbeatData, ConsumerData } from './heartbeat';
+export { FLOW_CONTROL_REMARK, putStatusToResponse, getStatusToPullCode, messageIllegalRemark } from './status-map';
+export { topicProblem, retryTopic, dlqTopic, SCHEDULE_TOPIC, DEFAULT_TOPIC } from './topic-validator';

@@ -1,0 +1,152 @@
+/**
+ * PULL_MESSAGE (11) (ref §2.3.3, §9). Checks permission, topic, queue id and subscription (from the request when
+ * FLAG_SUBSCRIPTION is set, else from heartbeats), reads from the store with a tags-code filter, and maps the
+ * status (status-map.ts). An empty result with FLAG_SUSPEND is held by the PullHoldService, which re-runs it on
+ * arrival or timeout. The response body is the stored record bytes, concatenated once.
+ */
+import { RemotingCommand } from '../remoting/command';
+import { ResponseCode } from '../remoting/codes';
+import type { Channel } from '../remoting';
+import { PullSysFlag, decodePullMessageHeader, encodePullMessageResponseHeader } from '../remoting/header/pull-message';
+import type { PullMessageRequestHeader } from '../remoting/header/pull-message';
+import type { BrokerContext } from './context';
+import type { PullHoldService } from './pull-hold-service';
+import { encodeAsStrings } from './send-processor';
+import { getStatusToPullCode } from './status-map';
+import { buildSubscription, tagsCodeFilter } from './subscription';
+import type { SubscriptionData } from './subscription';
+import { PERM_READ } from './topic-config-manager';
+
+export class PullProcessor {
+  constructor(
+    private readonly ctx: BrokerContext,
+    private readonly holds: PullHoldService,
+  ) {}
+
+  readonly process = (req: RemotingCommand, channel: Channel): RemotingCommand | Promise<RemotingCommand | null> => {
+    const h = decodePullMessageHeader(req.extFields);
+    return this.execute(h, channel, true);
+  };
+
+  private fail(code: number, remark: string): RemotingCommand {
+    this.ctx.metrics.pulls.inc({ result: 'error' });
+    return RemotingCommand.createResponse(code, remark);
+  }
+
+  /** Runs one pull; `allowSuspend` is false when a held pull is re-run. */
+  async execute(h: PullMessageRequestHeader, channel: Channel, allowSuspend: boolean): Promise<RemotingCommand | null> {
+    const ctx = this.ctx;
+    const cfg = ctx.config;
+    if ((cfg.brokerPermission & PERM_READ) === 0) {
+      return this.fail(ResponseCode.NO_PERMISSION, `the broker[${cfg.brokerName}] pulling message is forbidden`);
+    }
+    const tc = ctx.topics.get(h.topic);
+    if (!tc) return this.fail(ResponseCode.TOPIC_NOT_EXIST, `topic[${h.topic}] not exist, apply first please!`);
+    if ((tc.perm & PERM_READ) === 0) {
+      return this.fail(ResponseCode.NO_PERMISSION, `the topic[${h.topic}] pulling message is forbidden`);
+    }
+    if (h.queueId < 0 || h.queueId >= tc.readQueueNums) {
+      return this.fail(
+        ResponseCode.SYSTEM_ERROR,
+        `queueId[${h.queueId}] is illegal, topic:[${h.topic}] topicConfig.readQueueNums:[${tc.readQueueNums}] consumer:[${channel.remoteAddress}]`,
+      );
+    }
+    let sub: SubscriptionData | undefined;
+    if ((h.sysFlag & PullSysFlag.SUBSCRIPTION) !== 0) {
+      if (h.expressionType !== undefined && h.expressionType !== 'TAG') {
+        return this.fail(ResponseCode.SUBSCRIPTION_PARSE_FAILED, `the expression type ${h.expressionType} is not supported, use TAG`);
+      }
+      sub = buildSubscription(h.topic, h.subscription, h.subVersion);
+    } else {
+      const group = ctx.consumers.group(h.consumerGroup);
+      if (!group) return this.fail(ResponseCode.SUBSCRIPTION_NOT_EXIST, `the consumer's group info not exist`);
+      sub = group.subscriptions.get(h.topic);
+      if (!sub) return this.fail(ResponseCode.SUBSCRIPTION_NOT_EXIST, `the consumer's subscription not exist`);
+      if (sub.subVersion < h.subVersion) {
+        return this.fail(ResponseCode.SUBSCRIPTION_NOT_LATEST, `the consumer's subscription not latest`);
+      }
+    }
+    const filter = tagsCodeFilter(sub);
+    const isSlave = cfg.brokerRole === 'SLAVE';
+    let code: number;
+    let remark: string;
+    let nextBeginOffset: number;
+    let minOffset: number;
+    let maxOffset: number;
+    let body: Buffer | undefined;
+    let suggestSlave = false;
+    if (h.queueOffset < 0) {
+      // A negative offset is "too small": point the consumer at the queue's first offset.
+      minOffset = ctx.store.getMinOffsetInQueue(h.topic, h.queueId);
+      maxOffset = ctx.store.getMaxOffsetInQueue(h.topic, h.queueId);
+      code = ResponseCode.PULL_OFFSET_MOVED;
+      remark = 'OFFSET_TOO_SMALL';
+      nextBeginOffset = minOffset;
+    } else {
+      const maxMsgNums = Math.max(1, Math.min(h.maxMsgNums, 1024));
+      // The store applies its own transfer limits; this only keeps a reply inside one frame.
+      const maxBytes = Math.floor(cfg.frameMaxLength / 2);
+      const r = await ctx.store.getMessage(h.consumerGroup, h.topic, h.queueId, h.queueOffset, maxMsgNums, maxBytes, filter);
+      code = getStatusToPullCode(r.status, h.queueOffset);
+      remark = r.status;
+      nextBeginOffset = r.nextBeginOffset;
+      minOffset = r.minOffset;
+      maxOffset = r.maxOffset;
+      suggestSlave = r.suggestPullingFromSlave;
+      if (code === ResponseCode.SUCCESS) {
+        // One copy into the frame body (ref §4.9: the records exactly as stored).
+        body = r.records.length === 1 ? r.records[0] : Buffer.concat(r.records, r.bufferTotalSize);
+        ctx.metrics.getMessages.inc({ topic: h.topic }, r.messageCount);
+        ctx.metrics.getBytes.inc({ topic: h.topic }, body.length);
+      }
+      // A slave does not correct offsets unless offsetCheckInSlave (ref §2.3.3).
+      if (isSlave && code === ResponseCode.PULL_OFFSET_MOVED && !cfg.offsetCheckInSlave) {
+        code = ResponseCode.PULL_RETRY_IMMEDIATELY;
+        nextBeginOffset = h.queueOffset;
+      }
+    }
+    // Commit the consumer's offset on masters, on the first execution only (ref §2.3.3 bit 0).
+    if (allowSuspend && (h.sysFlag & PullSysFlag.COMMIT_OFFSET) !== 0 && !isSlave) {
+      ctx.offsets.commit(h.consumerGroup, h.topic, h.queueId, h.commitOffset);
+    }
+    if (code === ResponseCode.PULL_NOT_FOUND && allowSuspend && (h.sysFlag & PullSysFlag.SUSPEND) !== 0) {
+      const holdMs = cfg.longPollingEnable ? h.suspendTimeoutMillis : cfg.shortPollingTimeMills;
+      ctx.metrics.pulls.inc({ result: 'held' });
+      return new Promise<RemotingCommand | null>((resolve) => {
+        this.holds.hold(
+          {
+            topic: h.topic,
+            queueId: h.queueId,
+            offset: h.queueOffset,
+            filter,
+            channel,
+            rerun: async () => (await this.execute(h, channel, false)) ?? RemotingCommand.createResponse(ResponseCode.PULL_NOT_FOUND),
+            resolve,
+          },
+          holdMs,
+        );
+      });
+    }
+    ctx.metrics.pulls.inc({ result: pullResultLabel(code) });
+    const suggestWhichBrokerId = cfg.slaveReadEnable && suggestSlave ? 1 : 0;
+    const res = RemotingCommand.createResponse(code, remark);
+    res.extFields = encodeAsStrings(encodePullMessageResponseHeader({ suggestWhichBrokerId, nextBeginOffset, minOffset, maxOffset }));
+    if (body) res.body = body;
+    return res;
+  }
+}
+
+function pullResultLabel(code: number): string {
+  switch (code) {
+    case ResponseCode.SUCCESS:
+      return 'found';
+    case ResponseCode.PULL_NOT_FOUND:
+      return 'not_found';
+    case ResponseCode.PULL_RETRY_IMMEDIATELY:
+      return 'retry_immediately';
+    case ResponseCode.PULL_OFFSET_MOVED:
+      return 'offset_moved';
+    default:
+      return 'error';
+  }
+}

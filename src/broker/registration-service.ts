@@ -1,0 +1,108 @@
+/**
+ * Registration with the name servers (ref §7.1, BrokerOuterAPI): REGISTER_BROKER to every name server in parallel
+ * at start, every `registerNameServerPeriod`, and at once after a topic change; UNREGISTER_BROKER on clean shutdown.
+ * The body is RegisterBrokerBody JSON (ref §3.3). Calls that overlap are coalesced: at most one round runs, and one
+ * more is queued behind it.
+ */
+import type pino from 'pino';
+import { RemotingCommand } from '../remoting/command';
+import { RequestCode, ResponseCode } from '../remoting/codes';
+import type { RemotingClient } from '../remoting';
+import { encodeRegisterBrokerRequestHeader, decodeRegisterBrokerResponseHeader } from '../remoting/header/namesrv/register-broker';
+import type { RegisterBrokerResponseHeader } from '../remoting/header/namesrv/register-broker';
+
+export interface RegistrationIdentity {
+  clusterName: string;
+  brokerName: string;
+  brokerId: number;
+  /** `ip:listenPort`. */
+  brokerAddr: string;
+  /** `ip:haListenPort`. */
+  haServerAddr: string;
+}
+
+export class RegistrationService {
+  private timer?: NodeJS.Timeout;
+  private running: Promise<void> | null = null;
+  private again: Promise<void> | null = null;
+  /** What the name server answered last (a slave learns its master here, ref §8.1). */
+  lastResponse: RegisterBrokerResponseHeader = {};
+
+  constructor(
+    private readonly client: RemotingClient,
+    private readonly namesrvAddrs: string[],
+    private readonly identity: RegistrationIdentity,
+    private readonly body: () => Buffer,
+    private readonly timeoutMs: number,
+    private readonly logger: pino.Logger,
+  ) {}
+
+  /** Registers now and then every `periodMs`. */
+  async start(periodMs: number): Promise<void> {
+    await this.registerAll();
+    this.timer = setInterval(() => void this.registerAll(), periodMs);
+    this.timer.unref();
+  }
+
+  /** One registration round (coalesced); never rejects, failures are logged per name server. */
+  registerAll(): Promise<void> {
+    if (this.namesrvAddrs.length === 0) return Promise.resolve();
+    if (!this.running) {
+      this.running = this.round().finally(() => (this.running = null));
+      return this.running;
+    }
+    if (!this.again) {
+      const prev = this.running;
+      this.again = prev.then(() => {
+        this.again = null;
+        return this.registerAll();
+      });
+    }
+    return this.again;
+  }
+
+  private async round(): Promise<void> {
+    const body = this.body();
+    await Promise.all(
+      this.namesrvAddrs.map(async (addr) => {
+        const req = RemotingCommand.createRequest(
+          RequestCode.REGISTER_BROKER,
+          encodeRegisterBrokerRequestHeader({ ...this.identity, compressed: false, bodyCrc32: 0 }),
+          body,
+        );
+        try {
+          const res = await this.client.invokeSync(addr, req, this.timeoutMs);
+          if (res.code !== ResponseCode.SUCCESS) {
+            this.logger.warn({ namesrv: addr, code: res.code, remark: res.remark }, 'register broker refused');
+            return;
+          }
+          this.lastResponse = decodeRegisterBrokerResponseHeader(res.extFields);
+        } catch (err) {
+          this.logger.warn({ namesrv: addr, err: (err as Error).message }, 'register broker failed');
+        }
+      }),
+    );
+  }
+
+  /** Stops the timer and unregisters from every name server (best effort, bounded by the call timeout). */
+  async shutdown(): Promise<void> {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = undefined;
+    await this.running?.catch(() => undefined);
+    await Promise.all(
+      this.namesrvAddrs.map(async (addr) => {
+        const req = RemotingCommand.createRequest(RequestCode.UNREGISTER_BROKER, {
+          brokerName: this.identity.brokerName,
+          brokerAddr: this.identity.brokerAddr,
+          clusterName: this.identity.clusterName,
+          brokerId: this.identity.brokerId,
+        });
+        try {
+          await this.client.invokeSync(addr, req, Math.min(this.timeoutMs, 3000));
+        } catch (err) {
+          this.logger.warn({ namesrv: addr, err: (err as Error).message }, 'unregister broker failed');
+        }
+      }),
+    );
+  }
+}

@@ -1,0 +1,62 @@
+/**
+ * `mq broker -c broker-a.properties`: runs a broker (issue 4). Options use RocketMQ's key names (broker and store
+ * keys in one file) and may be overridden with `--key=value`. Prints
+ * `broker ready listenPort=<p> haListenPort=<p> httpPort=<p> brokerName=<n>` once serving; SIGTERM = clean shutdown
+ * (unregister from the name servers, flush, store shutdown).
+ */
+import { MqError, describeOptions } from '../common';
+import { BROKER_FULL_SPEC, BrokerController, resolveBrokerConfig } from '../broker';
+import { registerCommand } from './commands';
+import { loadConfig } from './config';
+import { printReady, startRuntime } from './runtime';
+
+const SUMMARY = 'run a broker (commit-log store, send, pull, offsets, admin)';
+
+export async function runBroker(argv: string[]): Promise<number> {
+  let loaded;
+  let config;
+  try {
+    loaded = loadConfig(argv, BROKER_FULL_SPEC, 'broker');
+    if (loaded.help) {
+      console.log(`usage: mq broker [-c broker.properties] [--key=value ...]\n\n${SUMMARY}\n\noptions:\n${describeOptions(BROKER_FULL_SPEC)}`);
+      return 0;
+    }
+    config = resolveBrokerConfig(loaded.options as unknown as Record<string, unknown>);
+  } catch (err) {
+    if (MqError.is(err) || err instanceof Error) {
+      console.error(`mq broker: ${err.message}`);
+      return 2;
+    }
+    throw err;
+  }
+  const holder: { controller?: BrokerController; ready: boolean } = { ready: false };
+  const rt = await startRuntime({
+    component: 'broker',
+    httpPort: config.httpPort,
+    logLevel: config.logLevel,
+    health: () => ({ ok: holder.ready, brokerName: config.brokerName, brokerRole: config.brokerRole }),
+  });
+  const broker = new BrokerController(config, { logger: rt.logger, registry: rt.registry });
+  holder.controller = broker;
+  rt.onShutdown(() => broker.shutdown());
+  let addr;
+  try {
+    addr = await broker.start();
+  } catch (err) {
+    rt.logger.error({ err }, 'broker failed to start');
+    console.error(`mq broker: ${(err as Error).message}`);
+    await rt.shutdown('start failed');
+    return 1;
+  }
+  holder.ready = true;
+  printReady('broker', {
+    listenPort: addr.listenPort,
+    haListenPort: addr.haListenPort,
+    httpPort: rt.http.port,
+    brokerName: config.brokerName,
+  });
+  await rt.stopped;
+  return 0;
+}
+
+registerCommand({ name: 'broker', summary: SUMMARY, run: runBroker });
