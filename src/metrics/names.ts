@@ -10,6 +10,12 @@ export const METRIC = {
   // name server
   namesrvBrokersLive: 'mq_namesrv_brokers_live',
   namesrvTopics: 'mq_namesrv_topics',
+  // message store (src/store)
+  storePutMessages: 'mq_store_put_messages_total',
+  storePutBytes: 'mq_store_put_bytes_total',
+  storeCommitLogBytes: 'mq_store_commitlog_bytes',
+  storeWriteMs: 'mq_store_commitlog_write_ms',
+  storeDiskUsedRatio: 'mq_store_disk_used_ratio',
   // store and broker
   brokerPutMessages: 'mq_broker_put_messages_total',
   brokerPutBytes: 'mq_broker_put_bytes_total',
