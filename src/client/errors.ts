@@ -8,7 +8,7 @@
  */
 import { MqError } from '../common';
 import type { ErrorCode } from '../common';
-import { ResponseCode } from '../remoting/codes';
+import { ResponseCode } from '../remoting';
 
 /** What the failed call was, for messages and for op-specific retriability. */
 export type ClientOp =

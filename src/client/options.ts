@@ -51,6 +51,10 @@ export const CLIENT_OPTIONS = {
   }),
   producerGroup: opt('MQGATEWAY_PRODUCER', 'producer group sent with every message and heartbeat'),
   createTopicKey: opt('TBW102', 'template topic named in sends (defaultTopic), ref §5.12'),
+  autoCreateTopic: opt(
+    false,
+    'send to a topic the name servers do not know through the createTopicKey route, so brokers with autoCreateTopicEnable create it (ref §5.12)',
+  ),
   defaultTopicQueueNums: opt(4, 'queue count asked for when a broker auto-creates a topic on send', {
     min: 1,
     max: 1024,

@@ -1,0 +1,135 @@
+/**
+ * Validation and property building for outgoing messages, done for the whole call before anything is sent:
+ * topic name (ref §5.11), body size against `maxMessageSize`, property syntax and the 32767-byte properties limit.
+ * Sets UNIQ_KEY (ref §4.6), TAGS, KEYS (space-joined) and DELAY; user properties go first.
+ */
+import { MqError } from '../../common';
+import { PROP, createUniqId, encodeProperties } from '../../common/message';
+import type { ProducerMessage } from './send-types';
+
+/** Topic names RocketMQ accepts (ref §5.11 TopicValidator). */
+const TOPIC_RE = /^[%|a-zA-Z0-9_-]+$/;
+/** Largest topic name, in characters (the record stores an int8 length). */
+export const MAX_TOPIC_LENGTH = 127;
+/** Largest encoded properties string, in bytes (int16 length, ref §4.3). */
+export const MAX_PROPERTIES_BYTES = 32767;
+/** Properties the client owns; users may not set them directly. */
+const RESERVED: ReadonlySet<string> = new Set([PROP.UNIQ_KEY, PROP.TAGS, PROP.KEYS, PROP.DELAY, PROP.WAIT, PROP.TRAN_MSG]);
+
+/** A message ready to go on the wire. */
+export interface PreparedMessage {
+  index: number;
+  uniqId: string;
+  body: Buffer;
+  flag: number;
+  properties: Record<string, string>;
+  /** Encoded properties (ref §4.3). */
+  propertiesString: string;
+  /** Bytes this message adds to a SEND_BATCH_MESSAGE body (ref §4.7). */
+  batchBytes: number;
+  shardingKey?: string;
+}
+
+function invalid(index: number, message: string): MqError {
+  return new MqError('INVALID_ARGUMENT', message, { details: { index } });
+}
+
+/** Checks a topic name; throws INVALID_ARGUMENT naming the rule. */
+export function validateTopic(topic: string): void {
+  if (topic === '' || topic.length > MAX_TOPIC_LENGTH || !TOPIC_RE.test(topic)) {
+    throw new MqError(
+      'INVALID_ARGUMENT',
+      `topic ${JSON.stringify(topic)} is invalid: it must match ${TOPIC_RE.source} and have at most ${MAX_TOPIC_LENGTH} characters`,
+      { details: { topic } },
+    );
+  }
+}
+
+function checkPropertyText(index: number, what: string, s: string): void {
+  // 0x01 and 0x02 are the properties separators (ref §4.3); they cannot appear inside names or values.
+  if (s.includes('\u0001') || s.includes('\u0002')) throw invalid(index, `message ${index}: ${what} contains a 0x01 or 0x02 character`);
+}
+
+/**
+ * Validates every message and builds its properties. Throws (for the whole call) INVALID_ARGUMENT or
+ * PAYLOAD_TOO_LARGE with `details.index` = the first bad message.
+ * @param retry header-borne retry fields for `%RETRY%` topics are handled by the caller, not here.
+ */
+export function prepareMessages(topic: string, messages: readonly ProducerMessage[], maxMessageSize: number): PreparedMessage[] {
+  validateTopic(topic);
+  if (messages.length === 0) throw new MqError('INVALID_ARGUMENT', `send to ${topic}: no messages given`);
+  return messages.map((m, index) => {
+    if (!Buffer.isBuffer(m.body)) throw invalid(index, `message ${index}: body must be a Buffer`);
+    if (m.body.length > maxMessageSize) {
+      throw new MqError(
+        'PAYLOAD_TOO_LARGE',
+        `message ${index}: body of ${m.body.length} bytes exceeds maxMessageSize ${maxMessageSize} bytes (option maxMessageSize)`,
+        { details: { index, size: m.body.length, limit: maxMessageSize }, retriable: false },
+      );
+    }
+    const properties: Record<string, string> = {};
+    for (const [k, v] of Object.entries(m.properties ?? {})) {
+      if (RESERVED.has(k)) throw invalid(index, `message ${index}: property ${k} is reserved; use the message field instead`);
+      if (k === '' || typeof v !== 'string') throw invalid(index, `message ${index}: property names and values must be non-empty strings`);
+      checkPropertyText(index, `property ${k}`, k + v);
+      // Empty values are dropped by the encoder (as Java's parser would drop them); keep the map consistent.
+      if (v !== '') properties[k] = v;
+    }
+    if (m.tags !== undefined && m.tags !== '') {
+      checkPropertyText(index, 'tags', m.tags);
+      if (m.tags.includes('||')) throw invalid(index, `message ${index}: a tag cannot contain "||"`);
+      properties[PROP.TAGS] = m.tags;
+    }
+    if (m.keys && m.keys.length > 0) {
+      for (const k of m.keys) {
+        if (k === '' || k.includes(' ')) throw invalid(index, `message ${index}: key ${JSON.stringify(k)} must be non-empty and contain no space`);
+        checkPropertyText(index, 'keys', k);
+      }
+      properties[PROP.KEYS] = m.keys.join(' ');
+    }
+    if (m.delayLevel !== undefined && m.delayLevel !== 0) {
+      if (!Number.isInteger(m.delayLevel) || m.delayLevel < 0) throw invalid(index, `message ${index}: delayLevel must be a positive integer`);
+      properties[PROP.DELAY] = String(m.delayLevel);
+    }
+    const uniqId = createUniqId();
+    properties[PROP.UNIQ_KEY] = uniqId;
+    const propertiesString = encodeProperties(properties);
+    const propBytes = Buffer.byteLength(propertiesString, 'utf8');
+    if (propBytes > MAX_PROPERTIES_BYTES) {
+      throw invalid(index, `message ${index}: properties take ${propBytes} bytes, more than the ${MAX_PROPERTIES_BYTES}-byte limit`);
+    }
+    const flag = m.flag ?? 0;
+    if (!Number.isInteger(flag) || flag < -0x80000000 || flag > 0x7fffffff) throw invalid(index, `message ${index}: flag must be an int32`);
+    return {
+      index,
+      uniqId,
+      body: m.body,
+      flag,
+      properties,
+      propertiesString,
+      batchBytes: 22 + m.body.length + propBytes,
+      shardingKey: m.shardingKey,
+    };
+  });
+}
+
+/**
+ * Splits messages bound for one queue into sends: one message alone, or batches whose body stays within
+ * `maxMessageSize` (the broker's batch limit, ref §5.11).
+ */
+export function chunkForBatches(messages: readonly PreparedMessage[], maxMessageSize: number): PreparedMessage[][] {
+  const out: PreparedMessage[][] = [];
+  let cur: PreparedMessage[] = [];
+  let size = 0;
+  for (const m of messages) {
+    if (cur.length > 0 && size + m.batchBytes > maxMessageSize) {
+      out.push(cur);
+      cur = [];
+      size = 0;
+    }
+    cur.push(m);
+    size += m.batchBytes;
+  }
+  if (cur.length > 0) out.push(cur);
+  return out;
+}

@@ -1,0 +1,173 @@
+/**
+ * Fake name servers and brokers for client component tests: real RemotingServers on 127.0.0.1:0 whose processors
+ * the test scripts. The client is the system under test, so its peers may be fakes.
+ */
+import pino from 'pino';
+import { RemotingCommand, RemotingServer, RequestCode, ResponseCode } from '../../src/remoting';
+import type { Processor } from '../../src/remoting';
+import { decodeSendMessageHeaderV2 } from '../../src/remoting/header/send-message';
+import type { SendMessageRequestHeader } from '../../src/remoting/header/send-message';
+import { encodeSendMessageResponseHeader } from '../../src/remoting/header/send-message-response';
+import { createOffsetMsgId, decodeBatchBody, decodeProperties } from '../../src/common/message';
+
+export const silent = pino({ level: 'silent' });
+
+/** Everything started by a test, closed in `after`/`afterEach`. */
+export class Fleet {
+  private readonly servers: RemotingServer[] = [];
+
+  async server(name: string): Promise<{ server: RemotingServer; addr: string }> {
+    const server = new RemotingServer({ listenPort: 0, host: '127.0.0.1', name, logger: silent });
+    const port = await server.start();
+    this.servers.push(server);
+    return { server, addr: `127.0.0.1:${port}` };
+  }
+
+  async close(): Promise<void> {
+    await Promise.all(this.servers.splice(0).map((s) => s.close()));
+  }
+}
+
+/** A route for one topic: broker sets with their addresses (id → addr) and queue counts. */
+export interface FakeBrokerSet {
+  brokerName: string;
+  addrs: Record<number, string>;
+  writeQueueNums?: number;
+  readQueueNums?: number;
+  perm?: number;
+}
+
+/** A route body as an old (pre-4.9.4) name server writes it: fastjson with bare integer brokerId keys (ref §3.1). */
+export function fastjsonRoute(sets: FakeBrokerSet[]): string {
+  const brokerDatas = sets
+    .map((s) => {
+      const addrs = Object.entries(s.addrs)
+        .map(([id, a]) => `${id}:"${a}"`)
+        .join(',');
+      return `{"brokerAddrs":{${addrs}},"brokerName":"${s.brokerName}","cluster":"C"}`;
+    })
+    .join(',');
+  const queueDatas = sets
+    .map(
+      (s) =>
+        `{"brokerName":"${s.brokerName}","perm":${s.perm ?? 6},"readQueueNums":${s.readQueueNums ?? 4},"topicSysFlag":0,"writeQueueNums":${s.writeQueueNums ?? 4}}`,
+    )
+    .join(',');
+  return `{"brokerDatas":[${brokerDatas}],"filterServerTable":{},"queueDatas":[${queueDatas}]}`;
+}
+
+/** A name server that serves routes from a mutable table. Unknown topics get TOPIC_NOT_EXIST. */
+export class FakeNameServer {
+  routes = new Map<string, FakeBrokerSet[]>();
+  routeRequests = 0;
+  addr = '';
+
+  static async start(fleet: Fleet): Promise<FakeNameServer> {
+    const ns = new FakeNameServer();
+    const { server, addr } = await fleet.server('fake-namesrv');
+    ns.addr = addr;
+    server.registerProcessor(RequestCode.GET_ROUTEINFO_BY_TOPIC, (req) => {
+      ns.routeRequests++;
+      const topic = req.extFields?.topic ?? '';
+      const sets = ns.routes.get(topic);
+      if (!sets) {
+        return RemotingCommand.createResponse(
+          ResponseCode.TOPIC_NOT_EXIST,
+          `No topic route info in name server for the topic: ${topic}`,
+        );
+      }
+      return RemotingCommand.createResponse(ResponseCode.SUCCESS, undefined, undefined, Buffer.from(fastjsonRoute(sets)));
+    });
+    server.registerProcessor(RequestCode.GET_BROKER_CLUSTER_INFO, () => {
+      const table: string[] = [];
+      const names = new Set<string>();
+      for (const sets of ns.routes.values()) {
+        for (const s of sets) {
+          if (names.has(s.brokerName)) continue;
+          names.add(s.brokerName);
+          const addrs = Object.entries(s.addrs)
+            .map(([id, a]) => `${id}:"${a}"`)
+            .join(',');
+          table.push(`"${s.brokerName}":{"brokerAddrs":{${addrs}},"brokerName":"${s.brokerName}","cluster":"C"}`);
+        }
+      }
+      const body = `{"brokerAddrTable":{${table.join(',')}},"clusterAddrTable":{"C":[${[...names].map((n) => `"${n}"`).join(',')}]}}`;
+      return RemotingCommand.createResponse(ResponseCode.SUCCESS, undefined, undefined, Buffer.from(body));
+    });
+    return ns;
+  }
+}
+
+/** What a fake broker received in one send. */
+export interface ReceivedSend {
+  code: number;
+  header: SendMessageRequestHeader;
+  messages: Array<{ body: Buffer; properties: Record<string, string>; flag: number }>;
+}
+
+/** How a fake broker answers a send. */
+export type SendBehaviour = 'ok' | 'busy' | 'system-error' | 'hang' | 'flush-disk-timeout' | 'topic-not-exist';
+
+/** A broker that stores nothing but answers sends per `behaviour` and records what it got. */
+export class FakeBroker {
+  addr = '';
+  server!: RemotingServer;
+  behaviour: SendBehaviour = 'ok';
+  sends: ReceivedSend[] = [];
+  private nextOffset = new Map<number, number>();
+  private physical = 1000;
+
+  static async start(fleet: Fleet, name: string): Promise<FakeBroker> {
+    const b = new FakeBroker();
+    const { server, addr } = await fleet.server(name);
+    b.addr = addr;
+    b.server = server;
+    const onSend: Processor = (req) => b.onSend(req);
+    server.registerProcessor(RequestCode.SEND_MESSAGE_V2, onSend);
+    server.registerProcessor(RequestCode.SEND_BATCH_MESSAGE, onSend);
+    return b;
+  }
+
+  private onSend(req: RemotingCommand): RemotingCommand | null | Promise<RemotingCommand | null> {
+    const header = decodeSendMessageHeaderV2(req.extFields);
+    const body = req.body ?? Buffer.alloc(0);
+    const messages = header.batch
+      ? decodeBatchBody(body).map((e) => ({ body: Buffer.from(e.body), properties: e.properties, flag: e.flag }))
+      : [{ body, properties: decodeProperties(header.properties ?? ''), flag: header.flag }];
+    this.sends.push({ code: req.code, header, messages });
+    switch (this.behaviour) {
+      case 'busy':
+        return RemotingCommand.createResponse(
+          ResponseCode.SYSTEM_BUSY,
+          '[REJECTREQUEST]system busy, start flow control for a while',
+        );
+      case 'system-error':
+        return RemotingCommand.createResponse(ResponseCode.SYSTEM_ERROR, '[PC_SYNCHRONIZED]broker busy, start flow control for a while');
+      case 'topic-not-exist':
+        return RemotingCommand.createResponse(ResponseCode.TOPIC_NOT_EXIST, `topic[${header.topic}] not exist`);
+      case 'hang':
+        return new Promise<null>(() => undefined);
+      default:
+        break;
+    }
+    const first = this.nextOffset.get(header.queueId) ?? 0;
+    this.nextOffset.set(header.queueId, first + messages.length);
+    const ids = messages.map(() => {
+      const id = createOffsetMsgId({ ip: '127.0.0.1', port: 10911 }, this.physical);
+      this.physical += 100;
+      return id;
+    });
+    return RemotingCommand.createResponse(
+      this.behaviour === 'flush-disk-timeout' ? ResponseCode.FLUSH_DISK_TIMEOUT : ResponseCode.SUCCESS,
+      undefined,
+      encodeSendMessageResponseHeader({ msgId: ids.join(','), queueId: header.queueId, queueOffset: first }),
+    );
+  }
+}
+
+/** A free TCP port with nothing listening (connect refused). */
+export async function deadAddr(fleet: Fleet): Promise<string> {
+  const { server, addr } = await fleet.server('dead');
+  await server.close();
+  return addr;
+}
