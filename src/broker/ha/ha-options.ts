@@ -37,6 +37,15 @@ export const HA_OPTION_SPEC = {
 };
 
 export type HaOptions = Resolved<typeof HA_OPTION_SPEC>;
+
+/**
+ * The HA keys a broker spec should merge into its own (everything but the port and bind address, which the broker
+ * derives from listenPort and brokerIP1), so that `broker.properties` may set them.
+ */
+export const HA_BROKER_OPTION_SPEC = (() => {
+  const { haListenPort: _port, haBindAddress: _bind, ...rest } = HA_OPTION_SPEC;
+  return rest;
+})();
 export const HA_DEFAULTS: HaOptions = defaultsOf(HA_OPTION_SPEC);
 
 /** Resolves HA options; unknown keys are rejected. */
@@ -48,9 +57,11 @@ export function resolveHaOptions(input: Record<string, unknown> = {}): HaOptions
  * Picks the HA keys out of a broker's resolved options (which must declare them, e.g. by merging HA_OPTION_SPEC
  * without haListenPort into the broker spec) and sets the HA port the broker computed (listenPort + 1 by default).
  */
-export function pickHaOptions(all: Record<string, unknown>, haListenPort: number): HaOptions {
+export function pickHaOptions(all: object, haListenPort: number, haBindAddress?: string): HaOptions {
+  const src = all as Record<string, unknown>;
   const picked: Record<string, unknown> = {};
-  for (const k of Object.keys(HA_OPTION_SPEC)) if (k in all && all[k] !== undefined) picked[k] = all[k];
+  for (const k of Object.keys(HA_OPTION_SPEC)) if (k in src && src[k] !== undefined) picked[k] = src[k];
   picked.haListenPort = haListenPort;
+  if (haBindAddress !== undefined) picked.haBindAddress = haBindAddress;
   return resolveHaOptions(picked);
 }

@@ -9,7 +9,7 @@ export {
   encodeReport,
 } from './ha-codec';
 export type { TransferBlock } from './ha-codec';
-export { HA_DEFAULTS, HA_OPTION_SPEC, resolveHaOptions, pickHaOptions } from './ha-options';
+export { HA_DEFAULTS, HA_OPTION_SPEC, HA_BROKER_OPTION_SPEC, resolveHaOptions, pickHaOptions } from './ha-options';
 export type { HaOptions } from './ha-options';
 export type { HAStore, ReplicationResult, ReplicationWaiter } from './ha-store';
 export { HAService } from './ha-service';
@@ -19,5 +19,7 @@ export type { HAClientDeps, HAClientStatus } from './ha-client';
 export { SlaveSynchronize, SLAVE_SYNC_OPTION_SPEC, SLAVE_SYNC_DEFAULTS, readOffsetTable } from './slave-synchronize';
 export type { SlaveSyncOptions, SlaveSyncTarget, SyncInvoker, OffsetEntry } from './slave-synchronize';
 export { suggestWhichBrokerId, MASTER_ID, WHICH_BROKER_WHEN_CONSUME_SLOWLY } from './slave-read';
+export { HaController, brokerSyncTarget } from './ha-controller';
+export type { BrokerRole, HaControllerDeps, HaControllerOptions, MasterAddresses } from './ha-controller';
 export { attachHaMetrics } from './ha-metrics';
 export type { HaMetricsSource, SlaveLagSample } from './ha-metrics';

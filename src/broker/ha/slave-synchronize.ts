@@ -43,6 +43,11 @@ export interface SlaveSyncTarget {
   applyTopicConfigs(configs: TopicConfig[], dataVersion: DataVersion): void;
   /** Sets one consumer offset locally (no hand-back bookkeeping). */
   setConsumerOffset(group: string, topic: string, queueId: number, offset: number): void;
+  /**
+   * Every local consumer offset (optional). When given, offsets that moved past what the last sync applied are
+   * treated as committed on this slave and handed back, so the broker need not call noteLocalCommit itself.
+   */
+  consumerOffsets?(): OffsetEntry[];
 }
 
 /** The remoting call used (RemotingClient.invokeSync fits). */
@@ -61,6 +66,8 @@ export class SlaveSynchronize {
   private lastFailure = '';
   /** Offsets committed on this slave that the master has not confirmed yet. */
   private readonly pending = new Map<string, OffsetEntry>();
+  /** What the last successful round set locally, per key; null before the first one in this process. */
+  private applied: Map<string, number> | null = null;
   /** Counters a test or a health check may read. */
   readonly stats = { syncs: 0, failures: 0, handedBack: 0 };
 
@@ -152,7 +159,19 @@ export class SlaveSynchronize {
     return res;
   }
 
+  /** Local offsets beyond what the last round applied were committed here (consumers fell back to the slave). */
+  private detectLocalCommits(): void {
+    const applied = this.applied;
+    // Before the first round nothing is known about where local offsets came from: hand back nothing.
+    if (!applied || !this.target.consumerOffsets) return;
+    for (const e of this.target.consumerOffsets()) {
+      const was = applied.get(key(e.topic, e.group, e.queueId));
+      if (was === undefined || e.offset > was) this.noteLocalCommit(e.group, e.topic, e.queueId, e.offset);
+    }
+  }
+
   private async round(): Promise<void> {
+    this.detectLocalCommits();
     const topics = await this.call(RequestCode.GET_ALL_TOPIC_CONFIG);
     const tw = parseBody(topics.body, 'GET_ALL_TOPIC_CONFIG');
     // An answer without a table leaves ours alone (never wipe the slave's topics on a malformed reply).
@@ -183,10 +202,16 @@ export class SlaveSynchronize {
       this.stats.handedBack++;
       this.logger.info(e, 'handed a consumer offset committed on the slave back to the master');
     }
+    const applied = new Map<string, number>();
     for (const e of master) {
       const k = key(e.topic, e.group, e.queueId);
-      this.target.setConsumerOffset(e.group, e.topic, e.queueId, masterByKey.get(k) ?? e.offset);
+      const v = masterByKey.get(k) ?? e.offset;
+      this.target.setConsumerOffset(e.group, e.topic, e.queueId, v);
+      applied.set(k, v);
     }
+    // Handed-back keys the master did not list yet are ours already; remember them as applied too.
+    for (const [k, v] of masterByKey) if (!applied.has(k)) applied.set(k, v);
+    this.applied = applied;
   }
 }
 

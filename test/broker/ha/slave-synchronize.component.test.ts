@@ -12,6 +12,8 @@ import type { DataVersion, TopicConfig } from '../../../src/remoting';
 const logger = pino({ level: process.env.MQ_TEST_LOG ?? 'silent' });
 
 class Tables implements SlaveSyncTarget {
+  /** When true, the target lists its offsets so that SlaveSynchronize detects local commits by itself. */
+  constructor(private readonly listOffsets = false) {}
   topics: TopicConfig[] = [];
   version: DataVersion | null = null;
   offsets = new Map<string, number>();
@@ -21,6 +23,13 @@ class Tables implements SlaveSyncTarget {
   }
   setConsumerOffset(group: string, topic: string, queueId: number, offset: number): void {
     this.offsets.set(`${topic}@${group}#${queueId}`, offset);
+  }
+  consumerOffsets(): Array<{ group: string; topic: string; queueId: number; offset: number }> {
+    if (!this.listOffsets) return [];
+    return [...this.offsets].map(([k, offset]) => {
+      const m = /^(.*)@(.*)#(\d+)$/.exec(k)!;
+      return { topic: m[1], group: m[2], queueId: Number(m[3]), offset };
+    });
   }
 }
 
@@ -105,6 +114,28 @@ describe('SlaveSynchronize (ref §8.1, §8.5)', function () {
     expect(t.offsets.get('TopicA@G1#1')).to.equal(20); // the master was ahead there
     expect(s.pendingCommits()).to.deep.equal([]);
     expect(s.stats.handedBack).to.equal(1);
+  });
+
+  it('detects offsets committed on the slave from the target table alone, after a first sync', async () => {
+    const m = await fakeMaster();
+    const t = new Tables(true);
+    const s = sync(t, m.addr);
+    expect(await s.syncOnce()).to.equal(true);
+    expect(m.state.updates).to.deep.equal([]); // nothing committed locally yet
+    await m.server.close();
+    t.setConsumerOffset('G1', 'TopicA', 1, 33); // a consumer commits to the slave (offset processor)
+    t.setConsumerOffset('G2', 'TopicA', 0, 3); // a group the master never had
+    expect(await s.syncOnce()).to.equal(false);
+    const back = await fakeMaster(m.port);
+    expect(await s.syncOnce()).to.equal(true);
+    expect(back.state.updates.map((u) => [u.consumerGroup, u.queueId, u.commitOffset]).sort()).to.deep.equal([
+      ['G1', '1', '33'],
+      ['G2', '0', '3'],
+    ]);
+    expect(t.offsets.get('TopicA@G1#1')).to.equal(33);
+    // The next round hands back nothing more.
+    expect(await s.syncOnce()).to.equal(true);
+    expect(back.state.updates).to.have.length(2);
   });
 
   it('does nothing without a master address', async () => {
