@@ -18,6 +18,7 @@ export { HAClient } from './ha-client';
 export type { HAClientDeps, HAClientStatus } from './ha-client';
 export { SlaveSynchronize, SLAVE_SYNC_OPTION_SPEC, SLAVE_SYNC_DEFAULTS, readOffsetTable } from './slave-synchronize';
 export type { SlaveSyncOptions, SlaveSyncTarget, SyncInvoker, OffsetEntry } from './slave-synchronize';
+export { masterSyncProcessors, encodeOffsetTable } from './master-sync-processor';
 export { suggestWhichBrokerId, MASTER_ID, WHICH_BROKER_WHEN_CONSUME_SLOWLY } from './slave-read';
 export { HaController, brokerSyncTarget } from './ha-controller';
 export type { BrokerRole, HaControllerDeps, HaControllerOptions, MasterAddresses } from './ha-controller';

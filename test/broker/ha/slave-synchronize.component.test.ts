@@ -4,7 +4,7 @@
  */
 import { expect } from 'chai';
 import pino from 'pino';
-import { SlaveSynchronize } from '../../../src/broker/ha';
+import { SlaveSynchronize, encodeOffsetTable, readOffsetTable } from '../../../src/broker/ha';
 import type { SlaveSyncTarget } from '../../../src/broker/ha';
 import { RemotingClient, RemotingCommand, RemotingServer, RequestCode, ResponseCode } from '../../../src/remoting';
 import type { DataVersion, TopicConfig } from '../../../src/remoting';
@@ -136,6 +136,16 @@ describe('SlaveSynchronize (ref §8.1, §8.5)', function () {
     // The next round hands back nothing more.
     expect(await s.syncOnce()).to.equal(true);
     expect(back.state.updates).to.have.length(2);
+  });
+
+  it('encodes the offset table the way the slave reads it back', () => {
+    const entries = [
+      { group: 'G', topic: 'T', queueId: 0, offset: 5 },
+      { group: 'G', topic: 'T', queueId: 3, offset: 2 ** 40 },
+      { group: 'H', topic: '%RETRY%H', queueId: 0, offset: 0 },
+    ];
+    const body = JSON.parse(encodeOffsetTable(entries).toString()) as Record<string, unknown>;
+    expect(readOffsetTable(body)).to.deep.equal(entries);
   });
 
   it('does nothing without a master address', async () => {
