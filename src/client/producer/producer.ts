@@ -199,8 +199,14 @@ export class Producer {
         await sleep(Math.min(50 * attempts, Math.max(0, deadline - Date.now() - 1)));
       }
       tried.add(mq.brokerName);
+      // A hung broker must not eat the whole budget while another set could take the send: with untried sets
+      // left, one attempt gets half of the remaining time. (A timed-out send may still have been stored: sends
+      // are at-least-once, as in RocketMQ.)
+      const remaining = deadline - Date.now();
+      const untried = unit.shardingKey === undefined && new Set(queues.map((q) => q.brokerName)).size > tried.size;
+      const attemptDeadline = untried ? Date.now() + Math.max(Math.ceil(remaining / 2), Math.min(remaining, 200)) : deadline;
       try {
-        const results = await this.sendOnce(topic, mq, unit.messages, deadline, options);
+        const results = await this.sendOnce(topic, mq, unit.messages, attemptDeadline, options);
         this.faults.markOk(mq.brokerName);
         return { results };
       } catch (err) {
