@@ -49,6 +49,7 @@ export class HAService {
   private timer: NodeJS.Timeout | null = null;
   private detachMetrics: () => void = () => undefined;
   private boundPort = -1;
+  private arrivalHooked = false;
   /** Highest offset acknowledged by any slave (RocketMQ's push2SlaveMaxOffset). */
   private pushedMax = 0;
 
@@ -115,6 +116,12 @@ export class HAService {
     this.server = server;
     this.boundPort = (server.address() as net.AddressInfo).port;
     this.store.replicationWaiter = this.waitForReplication;
+    // Stream new records as soon as they are dispatched rather than at the next poll. The store has no way to remove
+    // a listener, so register once per service; after shutdown it finds no connection to wake.
+    if (!this.arrivalHooked) {
+      this.arrivalHooked = true;
+      this.store.onArrival?.(() => this.notifyNewData());
+    }
     this.store.replicatedOffset = this.retentionFloor;
     // 100 ms also sets the resolution of the lag-in-seconds metric.
     const tick = Math.max(10, Math.min(100, Math.floor(this.options.haHousekeepingInterval / 4)));

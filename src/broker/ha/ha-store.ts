@@ -18,6 +18,8 @@ export interface HAStore {
   readCommitLog(fromOffset: number, maxBytes: number): Buffer | null;
   /** Slave side: appends replicated bytes at exactly `startOffset` and dispatches them; false when refused. */
   appendCommitLogRaw(startOffset: number, data: Buffer): Promise<boolean>;
+  /** Registers a listener called after each record is dispatched (optional; wakes the master's transfer loops). */
+  onArrival?(listener: () => void): void;
   /** Store options; HA reads the commit-log file size (a slave reporting 0 starts at the last file). */
   readonly options: { readonly mappedFileSizeCommitLog: number };
   /** Set by the master HA service; the store calls it for SYNC_MASTER puts. */
