@@ -5,7 +5,7 @@
  */
 import type pino from 'pino';
 import type { Registry } from 'prom-client';
-import { MessageStore } from '../store';
+import type { MessageStore } from '../store';
 import { RemotingClient, RemotingServer, notSupportedRemark } from '../remoting';
 import type { Channel, Processor } from '../remoting';
 import { RemotingCommand } from '../remoting/command';
@@ -78,7 +78,9 @@ export class BrokerController {
     if (this.deps.store) {
       this.store = this.deps.store;
     } else {
-      const store = new MessageStore(storeOptionsOf(cfg), { logger: this.logger, registry: this.registry });
+      // Loaded on demand: tests that inject a store never load the store module.
+      const { MessageStore: Store } = await import('../store/message-store');
+      const store = new Store(storeOptionsOf(cfg), { logger: this.logger, registry: this.registry });
       const clean = await store.load();
       if (!clean) this.logger.warn('store recovered after an abnormal shutdown');
       await store.start();

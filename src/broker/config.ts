@@ -3,7 +3,7 @@
  */
 import { MqError, resolveOptions } from '../common';
 import type { Resolved } from '../common';
-import { STORE_OPTION_SPEC } from '../store';
+import { STORE_OPTION_SPEC } from '../store/options';
 import { BROKER_OPTION_SPEC, LIVE_OPTION_KEYS, parseDelayLevels } from './options';
 import type { LiveOptionKey } from './options';
 
