@@ -8,7 +8,18 @@ import type { Processor } from '../../src/remoting';
 import { decodeSendMessageHeaderV2 } from '../../src/remoting/header/send-message';
 import type { SendMessageRequestHeader } from '../../src/remoting/header/send-message';
 import { encodeSendMessageResponseHeader } from '../../src/remoting/header/send-message-response';
-import { createOffsetMsgId, decodeBatchBody, decodeProperties } from '../../src/common/message';
+import {
+  bodyCrc,
+  createOffsetMsgId,
+  decodeBatchBody,
+  decodeProperties,
+  decodeRecord,
+  encodeProperties,
+  encodeRecord,
+  tagsCode,
+} from '../../src/common/message';
+import { decodePullMessageHeader, encodePullMessageResponseHeader } from '../../src/remoting/header/pull-message';
+import type { PullMessageRequestHeader } from '../../src/remoting/header/pull-message';
 
 export const silent = pino({ level: 'silent' });
 
@@ -114,6 +125,11 @@ export class FakeBroker {
   server!: RemotingServer;
   behaviour: SendBehaviour = 'ok';
   sends: ReceivedSend[] = [];
+  /** Stored records per `topic@queueId`, as real record bytes (ref §4.1). */
+  queues = new Map<string, Buffer[]>();
+  pulls: PullMessageRequestHeader[] = [];
+  /** suggestWhichBrokerId put in pull responses. */
+  suggestBrokerId = 0;
   private nextOffset = new Map<number, number>();
   private physical = 1000;
 
@@ -125,7 +141,75 @@ export class FakeBroker {
     const onSend: Processor = (req) => b.onSend(req);
     server.registerProcessor(RequestCode.SEND_MESSAGE_V2, onSend);
     server.registerProcessor(RequestCode.SEND_BATCH_MESSAGE, onSend);
+    server.registerProcessor(RequestCode.PULL_MESSAGE, (req) => b.onPull(req));
     return b;
+  }
+
+  /** Appends a message as a real commit-log record to `topic@queueId`. */
+  store(topic: string, queueId: number, body: Buffer, properties: Record<string, string>, sysFlag = 0): void {
+    const key = `${topic}@${queueId}`;
+    const list = this.queues.get(key) ?? [];
+    const now = Date.now();
+    list.push(
+      encodeRecord(
+        {
+          bodyCrc: bodyCrc(body),
+          queueId,
+          flag: 0,
+          queueOffset: list.length,
+          physicalOffset: this.physical,
+          sysFlag,
+          bornTimestamp: now - 5,
+          bornHost: { ip: '10.1.2.3', port: 40000 },
+          storeTimestamp: now,
+          storeHost: { ip: '127.0.0.1', port: 10911 },
+          reconsumeTimes: 0,
+          preparedTransactionOffset: 0,
+          topic,
+          propertiesString: encodeProperties(properties),
+        },
+        body,
+      ),
+    );
+    this.physical += 1000;
+    this.queues.set(key, list);
+  }
+
+  /** Serves pulls like a broker that filters by tag hash only (ref §4.8): hash collisions get through. */
+  private onPull(req: RemotingCommand): RemotingCommand {
+    const h = decodePullMessageHeader(req.extFields);
+    this.pulls.push(h);
+    const list = this.queues.get(`${h.topic}@${h.queueId}`) ?? [];
+    const codes =
+      !h.subscription || h.subscription.trim() === '*'
+        ? undefined
+        : new Set(h.subscription.split('||').map((t) => tagsCode(t.trim())));
+    const header = (next: number) =>
+      encodePullMessageResponseHeader({
+        suggestWhichBrokerId: this.suggestBrokerId,
+        nextBeginOffset: next,
+        minOffset: 0,
+        maxOffset: list.length,
+      });
+    if (h.queueOffset > list.length) {
+      return RemotingCommand.createResponse(ResponseCode.PULL_OFFSET_MOVED, 'OFFSET_OVERFLOW_BADLY', header(list.length));
+    }
+    const found: Buffer[] = [];
+    let off = h.queueOffset;
+    for (; off < list.length && found.length < h.maxMsgNums; off++) {
+      const rec = list[off];
+      // A real broker reads the tags code from the consume queue; the record's TAGS gives the same hash.
+      if (codes && !codes.has(tagsCode(decodeRecord(rec).properties.TAGS))) continue;
+      found.push(rec);
+    }
+    if (found.length === 0) {
+      return RemotingCommand.createResponse(
+        off > h.queueOffset ? ResponseCode.PULL_RETRY_IMMEDIATELY : ResponseCode.PULL_NOT_FOUND,
+        off > h.queueOffset ? 'NO_MATCHED_MESSAGE' : 'OFFSET_OVERFLOW_ONE',
+        header(off),
+      );
+    }
+    return RemotingCommand.createResponse(ResponseCode.SUCCESS, 'FOUND', header(off), Buffer.concat(found));
   }
 
   private onSend(req: RemotingCommand): RemotingCommand | null | Promise<RemotingCommand | null> {
