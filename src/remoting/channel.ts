@@ -191,23 +191,29 @@ export class RemotingChannel implements Channel {
 
   private onData(chunk: Buffer): void {
     if (this.isClosed) return;
-    let cmds: RemotingCommand[];
     try {
-      cmds = this.decoder.push(chunk);
+      // Commands are dispatched as they are decoded, so frames ahead of a bad one are still served.
+      this.decoder.feed(chunk, (cmd) => {
+        if (this.isClosed) return;
+        try {
+          if (cmd.isResponse()) this.onResponse(cmd);
+          else this.handlers.onRequest(cmd, this);
+        } catch (err) {
+          // A failing handler is the owner's bug, not the peer's: report it and keep reading.
+          this.handlers.onError(err as Error, this);
+        }
+      });
     } catch (err) {
+      if (this.isClosed) return;
       this.closeReason = 'bad frame';
       this.destroy();
       this.handlers.onBadFrame(err as MqError, this);
       return;
     }
+    if (this.isClosed) return;
     // A partial frame that stops growing for partialFrameTimeoutMs is a stalled peer.
     if (this.decoder.hasPartial) this.armPartialTimer();
     else this.clearPartialTimer();
-    for (const cmd of cmds) {
-      if (this.isClosed) return;
-      if (cmd.isResponse()) this.onResponse(cmd);
-      else this.handlers.onRequest(cmd, this);
-    }
   }
 
   private onResponse(res: RemotingCommand): void {

@@ -32,12 +32,22 @@ export class FrameDecoder {
   }
 
   /**
-   * Feeds one chunk; returns the commands completed by it, in order. Throws MqError('PROTOCOL') on a bad frame;
-   * the stream is then unusable and the caller should close the connection.
+   * Feeds one chunk; returns the commands completed by it, in order. Throws MqError('PROTOCOL') on a bad frame
+   * (commands decoded before it in the same chunk are then lost; use {@link feed} to keep them).
    */
   push(chunk: Buffer): RemotingCommand[] {
     const out: RemotingCommand[] = [];
-    if (chunk.length === 0) return out;
+    this.feed(chunk, (c) => out.push(c));
+    return out;
+  }
+
+  /**
+   * Feeds one chunk and hands every completed command to `sink` as soon as it is decoded, so that the frames
+   * before a bad one are still delivered. Then throws MqError('PROTOCOL') if a bad frame followed; the stream is
+   * unusable after that and the caller should close the connection.
+   */
+  feed(chunk: Buffer, sink: (cmd: RemotingCommand) => void): void {
+    if (chunk.length === 0) return;
     this.chunks.push(chunk);
     this.total += chunk.length;
     for (;;) {
@@ -64,14 +74,16 @@ export class FrameDecoder {
         frame = this.take(need);
       }
       this.total -= need;
+      let cmd: RemotingCommand;
       try {
-        out.push(decodeFrameContent(frame, 4, need));
+        cmd = decodeFrameContent(frame, 4, need);
       } catch (err) {
         this.reset();
         throw err;
       }
+      // The sink may reset this decoder (its connection closed); the loop then finds nothing buffered and stops.
+      sink(cmd);
     }
-    return out;
   }
 
   /** Reads the int32 length word, which may span chunks. */

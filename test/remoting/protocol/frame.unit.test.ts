@@ -241,6 +241,14 @@ describe('remoting frame codec', () => {
         'bad_header',
       );
     });
+    it('feed() still delivers the frames ahead of a bad one in the same chunk', () => {
+      const d = new FrameDecoder();
+      const got: number[] = [];
+      const bytes = Buffer.concat([JSON_REQ, BIN_REQ, hex('00000006 07000002 7B7D'), JSON_RES]);
+      expect(() => d.feed(bytes, (c) => got.push(c.code))).to.throw(MqError, 'unknown serialize type 7');
+      expect(got).to.deep.equal([105, 310]);
+      expect(d.pendingBytes).to.equal(0);
+    });
     it('accepts a JSON header with missing fields as Java defaults', () => {
       const c = decodeCommand(Buffer.concat([hex('00000006 00000002'), Buffer.from('{}')]));
       expect([c.code, c.opaque, c.flag, c.version]).to.deep.equal([0, 0, 0, 0]);
