@@ -5,6 +5,8 @@ export type { RedisCoordinatorDeps } from './redis';
 export { REDIS_COORD_OPTIONS, resolveRedisCoordOptions } from './options';
 export type { RedisCoordOptions } from './options';
 export { CoordKeys } from './keys';
+export { encodeReceipt, decodeReceipt, MAX_RECEIPT_LENGTH } from './receipt';
+export type { ReceiptData } from './receipt';
 export type {
   AckItem,
   AckOptions,

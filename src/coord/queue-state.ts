@@ -16,11 +16,15 @@ interface LeaseRecord {
   pending: OffsetRange[];
 }
 
+/** One queue's state for one group; every method runs to completion synchronously, hence atomically. */
 export class QueueState {
+  /** Every offset below it has been claimed at least once. */
   private cursor: number;
+  /** Claimed-then-released ranges below the cursor, sorted; claimed again before the cursor moves on. */
   private free: OffsetRange[] = [];
   /** The last lease id handed out; ids are never reused, so an old receipt can never match a new lease. */
   private seq = 0;
+  /** In-flight leases by id (at-least-once mode only). */
   private readonly leases = new Map<number, LeaseRecord>();
 
   constructor(startOffset: number) {
@@ -35,10 +39,12 @@ export class QueueState {
     return c;
   }
 
+  /** A copy of the state for inspection. */
   snapshot(): QueueSnapshot {
     return { committed: this.committed(), cursor: this.cursor, free: this.free.map(([a, b]) => [a, b] as const), inflight: this.leases.size };
   }
 
+  /** See Coordinator.claim (lua/claim-5.lua). */
   claim(req: ClaimRequest): Lease | null {
     // Retention deleted everything below minOffset: skip it (leases below it are left to be acked or to expire).
     if (this.cursor < req.minOffset) this.cursor = req.minOffset;
@@ -58,6 +64,7 @@ export class QueueState {
       if (to <= from) return null;
       this.cursor = to;
     }
+    // Auto-ack: nothing is held; the offsets count as consumed as soon as the cursor has passed them.
     if (req.invisibleMs <= 0) return { lease: 0, from, to, offsets: [[from, to]], attempt: 1, deadline: 0 };
     const id = ++this.seq;
     const rec: LeaseRecord = { from, to, deadline: req.now + req.invisibleMs, attempt: 1, pending: [[from, to]] };
@@ -65,6 +72,7 @@ export class QueueState {
     return toLease(id, rec);
   }
 
+  /** See Coordinator.trim (lua/trim-4.lua). */
   trim(lease: Lease, readEnd: number, delivered: readonly number[]): TrimStatus {
     if (lease.lease === 0) {
       this.release(clip([[lease.from, lease.to]], readEnd, lease.to));
@@ -85,7 +93,9 @@ export class QueueState {
     return 'OK';
   }
 
+  /** See Coordinator.ack (lua/ack-4.lua): judge every item first, then apply the OK ones (or none). */
   ack(items: readonly AckItem[], allOrNothing: boolean): { statuses: AckStatus[]; applied: boolean } {
+    // The same receipt twice in one call: the first is OK, the second a duplicate.
     const seen = new Set<string>();
     const statuses = items.map((it): AckStatus => {
       const rec = this.leases.get(it.lease);
@@ -108,6 +118,7 @@ export class QueueState {
     return { statuses, applied: true };
   }
 
+  /** See Coordinator.reclaimExpired (lua/reclaim-4.lua): oldest deadline first, then lowest lease id. */
   reclaimExpired(req: ReclaimRequest): Lease[] {
     const expired = [...this.leases.entries()]
       .filter(([, rec]) => rec.deadline <= req.now)
@@ -149,6 +160,7 @@ export class QueueState {
   }
 }
 
+/** The public view of a lease record (copies the ranges, so callers cannot change the state). */
 function toLease(id: number, rec: LeaseRecord): Lease {
   const offsets = rec.pending.map(([a, b]) => [a, b] as const);
   return { lease: id, from: rec.from, to: rec.to, offsets, attempt: rec.attempt, deadline: rec.deadline };

@@ -61,6 +61,7 @@ export class RedisCoordinator implements Coordinator {
   private constructor(
     private readonly redis: Redis,
     private readonly opts: RedisCoordOptions,
+    private readonly log: Logger | undefined,
   ) {
     this.keys = new CoordKeys(opts.redisKeyPrefix);
     this.cmd = redis as unknown as ScriptCommands;
@@ -91,7 +92,7 @@ export class RedisCoordinator implements Coordinator {
       const name = `mqg${s.name[0].toUpperCase()}${s.name.slice(1)}`;
       redis.defineCommand(name, { numberOfKeys: s.numberOfKeys, lua: s.lua });
     }
-    const self = new RedisCoordinator(redis, opts);
+    const self = new RedisCoordinator(redis, opts, log);
     try {
       await redis.connect();
     } catch (err) {
@@ -101,6 +102,7 @@ export class RedisCoordinator implements Coordinator {
     return self;
   }
 
+  /** {@inheritDoc Coordinator.claim} */
   async claim(q: QueueRef, req: ClaimRequest): Promise<Lease | null> {
     validateQueueRef(q);
     validateIntegers('claim', { ...req });
@@ -113,6 +115,7 @@ export class RedisCoordinator implements Coordinator {
     return leases[0] ?? null;
   }
 
+  /** {@inheritDoc Coordinator.trim} */
   async trim(q: QueueRef, lease: Lease, readEnd: number, delivered: readonly number[]): Promise<TrimStatus> {
     validateQueueRef(q);
     validateIntegers('trim', { lease: lease.lease, from: lease.from, to: lease.to, readEnd });
@@ -122,6 +125,7 @@ export class RedisCoordinator implements Coordinator {
     return reply === 'OK' ? 'OK' : 'STALE';
   }
 
+  /** {@inheritDoc Coordinator.ack} */
   async ack(q: QueueRef, items: readonly AckItem[], opts: AckOptions = {}): Promise<AckResult> {
     validateQueueRef(q);
     const args: Arg[] = [opts.allOrNothing ? '1' : '0'];
@@ -134,6 +138,7 @@ export class RedisCoordinator implements Coordinator {
     return { applied: r[0] === 1, committed: r[1], statuses: r.slice(2).map((s) => ACK_STATUS[s] ?? 'STALE') };
   }
 
+  /** {@inheritDoc Coordinator.reclaimExpired} */
   async reclaimExpired(q: QueueRef, req: ReclaimRequest): Promise<Lease[]> {
     validateQueueRef(q);
     validateIntegers('reclaimExpired', { ...req });
@@ -143,6 +148,7 @@ export class RedisCoordinator implements Coordinator {
     return parseLeases(reply);
   }
 
+  /** {@inheritDoc Coordinator.seed} */
   async seed(q: QueueRef, offset: number): Promise<number> {
     validateQueueRef(q);
     validateIntegers('seed', { offset });
@@ -151,6 +157,7 @@ export class RedisCoordinator implements Coordinator {
     return Number(reply);
   }
 
+  /** {@inheritDoc Coordinator.inspect} */
   async inspect(q: QueueRef): Promise<QueueSnapshot | null> {
     validateQueueRef(q);
     const k = this.keys.queue(q);
@@ -162,6 +169,7 @@ export class RedisCoordinator implements Coordinator {
     return { cursor: Number(v[0]), committed: Number(v[1]), free: parseRanges(v[2] ?? ''), inflight: Number(n) };
   }
 
+  /** {@inheritDoc Coordinator.committedOffsets} */
   async committedOffsets(group: string): Promise<CommittedOffset[]> {
     const members = await this.run('committedOffsets', () => this.redis.smembers(this.keys.groupQueues(group)));
     if (members.length === 0) return [];
@@ -180,10 +188,12 @@ export class RedisCoordinator implements Coordinator {
     return out;
   }
 
+  /** {@inheritDoc Coordinator.groups} */
   async groups(): Promise<string[]> {
     return this.run('groups', () => this.redis.smembers(this.keys.groups()));
   }
 
+  /** Closes the connection (QUIT); the state stays in Redis. */
   async close(): Promise<void> {
     try {
       await this.redis.quit();
@@ -193,11 +203,19 @@ export class RedisCoordinator implements Coordinator {
     }
   }
 
-  /** Records the group in the groups set once per process (a separate key: it lives in another cluster slot). */
+  /**
+   * Records the group in the groups set once per process (a separate key: it lives in another cluster slot, so the
+   * scripts cannot write it). A failure here is not the caller's: the claim already happened and must be returned,
+   * so it is only logged and retried on the next call.
+   */
   private async noteGroup(group: string): Promise<void> {
     if (this.knownGroups.has(group)) return;
-    await this.run('groups', () => this.redis.sadd(this.keys.groups(), group));
-    this.knownGroups.add(group);
+    try {
+      await this.redis.sadd(this.keys.groups(), group);
+      this.knownGroups.add(group);
+    } catch (err) {
+      this.log?.warn({ err: err instanceof Error ? err.message : String(err), group }, 'could not record group in Redis');
+    }
   }
 
   /** Runs one Redis call and maps any failure to MqError('UNAVAILABLE', retriable). */
