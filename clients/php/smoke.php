@@ -37,6 +37,11 @@ foreach ($bodies as $i => $body) {
     ]);
 }
 
+// A transport or gateway error is a failed smoke test too.
+set_exception_handler(function (\Throwable $e): void {
+    echo 'SMOKE FAILED: ' . get_class($e) . ': ' . $e->getMessage() . "\n";
+    exit(1);
+});
 $gw = Client::connect($host, $port, 30.0);
 $results = $gw->send(...$sent);
 foreach ($results as $r) {

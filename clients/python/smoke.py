@@ -78,4 +78,8 @@ def main(argv):
 
 
 if __name__ == "__main__":
-    sys.exit(main(sys.argv))
+    try:
+        sys.exit(main(sys.argv))
+    except Exception as e:  # a transport or gateway error is a failed smoke test too
+        print("SMOKE FAILED: %s: %s" % (type(e).__name__, e))
+        sys.exit(1)

@@ -8,7 +8,8 @@ local now, invisible, budget = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(AR
 local st = load_state(KEYS)
 if not st.exists or budget <= 0 then return {} end
 -- Oldest deadline first; ties by lease id (ZSET order is score, then member, so compare ids numerically here).
-local ids = redis.call('ZRANGEBYSCORE', KEYS[4], '-inf', now, 'WITHSCORES')
+-- Every lease holds at least one offset, so no more than `budget` leases can be needed.
+local ids = redis.call('ZRANGEBYSCORE', KEYS[4], '-inf', now, 'WITHSCORES', 'LIMIT', 0, budget)
 local expired = {}
 for i = 1, #ids, 2 do expired[#expired + 1] = { id = ids[i], d = tonumber(ids[i + 1]) } end
 table.sort(expired, function(x, y)
