@@ -27,11 +27,11 @@ export const silent = pino({ level: 'silent' });
 export class Fleet {
   private readonly servers: RemotingServer[] = [];
 
-  async server(name: string): Promise<{ server: RemotingServer; addr: string }> {
-    const server = new RemotingServer({ listenPort: 0, host: '127.0.0.1', name, logger: silent });
-    const port = await server.start();
+  async server(name: string, host = '127.0.0.1', port = 0): Promise<{ server: RemotingServer; addr: string }> {
+    const server = new RemotingServer({ listenPort: port, host, name, logger: silent });
+    const bound = await server.start();
     this.servers.push(server);
-    return { server, addr: `127.0.0.1:${port}` };
+    return { server, addr: `${host}:${bound}` };
   }
 
   async close(): Promise<void> {
@@ -73,9 +73,9 @@ export class FakeNameServer {
   routeRequests = 0;
   addr = '';
 
-  static async start(fleet: Fleet): Promise<FakeNameServer> {
+  static async start(fleet: Fleet, host = '127.0.0.1', port = 0): Promise<FakeNameServer> {
     const ns = new FakeNameServer();
-    const { server, addr } = await fleet.server('fake-namesrv');
+    const { server, addr } = await fleet.server('fake-namesrv', host, port);
     ns.addr = addr;
     server.registerProcessor(RequestCode.GET_ROUTEINFO_BY_TOPIC, (req) => {
       ns.routeRequests++;
@@ -128,6 +128,10 @@ export class FakeBroker {
   /** Stored records per `topic@queueId`, as real record bytes (ref §4.1). */
   queues = new Map<string, Buffer[]>();
   pulls: PullMessageRequestHeader[] = [];
+  heartbeats: Array<Record<string, unknown>> = [];
+  consumerOffsets = new Map<string, number>();
+  createdTopics: Array<Record<string, string>> = [];
+  sendBacks: Array<Record<string, string>> = [];
   /** suggestWhichBrokerId put in pull responses. */
   suggestBrokerId = 0;
   private nextOffset = new Map<number, number>();
@@ -142,6 +146,36 @@ export class FakeBroker {
     server.registerProcessor(RequestCode.SEND_MESSAGE_V2, onSend);
     server.registerProcessor(RequestCode.SEND_BATCH_MESSAGE, onSend);
     server.registerProcessor(RequestCode.PULL_MESSAGE, (req) => b.onPull(req));
+    server.registerProcessor(RequestCode.HEART_BEAT, (req) => {
+      b.heartbeats.push(JSON.parse((req.body ?? Buffer.alloc(0)).toString('utf8')) as Record<string, unknown>);
+      return RemotingCommand.createResponse(ResponseCode.SUCCESS);
+    });
+    server.registerProcessor(RequestCode.QUERY_CONSUMER_OFFSET, (req) => {
+      const e = req.extFields ?? {};
+      const v = b.consumerOffsets.get(`${e.consumerGroup}@${e.topic}@${e.queueId}`);
+      return v === undefined
+        ? RemotingCommand.createResponse(ResponseCode.QUERY_NOT_FOUND, 'Not found, V3_0_6_SNAPSHOT maybe this group consumer boot first')
+        : RemotingCommand.createResponse(ResponseCode.SUCCESS, undefined, { offset: v });
+    });
+    server.registerProcessor(RequestCode.UPDATE_CONSUMER_OFFSET, (req) => {
+      const e = req.extFields ?? {};
+      b.consumerOffsets.set(`${e.consumerGroup}@${e.topic}@${e.queueId}`, Number(e.commitOffset));
+      return RemotingCommand.createResponse(ResponseCode.SUCCESS);
+    });
+    server.registerProcessor(RequestCode.GET_MAX_OFFSET, (req) => {
+      const e = req.extFields ?? {};
+      return RemotingCommand.createResponse(ResponseCode.SUCCESS, undefined, {
+        offset: (b.queues.get(`${e.topic}@${e.queueId}`) ?? []).length,
+      });
+    });
+    server.registerProcessor(RequestCode.UPDATE_AND_CREATE_TOPIC, (req) => {
+      b.createdTopics.push({ ...(req.extFields ?? {}) });
+      return RemotingCommand.createResponse(ResponseCode.SUCCESS);
+    });
+    server.registerProcessor(RequestCode.CONSUMER_SEND_MSG_BACK, (req) => {
+      b.sendBacks.push({ ...(req.extFields ?? {}) });
+      return RemotingCommand.createResponse(ResponseCode.SUCCESS);
+    });
     return b;
   }
 
