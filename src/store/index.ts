@@ -20,3 +20,5 @@ export type { JsonCodec } from './json-config-file';
 export { TopicConfigTable, makeTopicConfig } from './topic-config-table';
 export type { TopicConfig, DataVersion } from './topic-config-table';
 export { ConsumerOffsetTable } from './consumer-offset-table';
+export { SCHEDULE_TOPIC, computeTagsCode } from './dispatch';
+export { CQ_UNIT_SIZE } from './consume-queue';

@@ -1,17 +1,45 @@
 /**
- * MessageStore skeleton: the public API of the commit-log store (contract in /work/briefs/contracts.md).
- * Implementation in progress; the signatures are final.
+ * MessageStore: the composition root of the store (ref §5). It owns the commit log, the consume queues, the index
+ * and the checkpoint, runs the dispatcher after each batched commit-log write, the flush services (ASYNC_FLUSH timer
+ * or SYNC_FLUSH group commit), retention, and the HA hooks. It returns status values, never wire codes, and does
+ * no networking.
  */
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
 import { MqError } from '../common';
-import { StoreOptions, resolveStoreOptions } from './options';
+import {
+  BLANK_MAGIC,
+  MESSAGE_MAGIC,
+  TRANSACTION_COMMIT_TYPE,
+  TRANSACTION_NOT_TYPE,
+  createOffsetMsgId,
+  decodeOffsetMsgId,
+  readLong,
+  storeTimestampPos,
+  transactionType,
+} from '../common/message';
+import { CommitLog, WriteBatch } from './commit-log';
+import { ConsumeQueue } from './consume-queue';
+import { DispatchRequest, checkRecordAt, parseDispatch } from './dispatch';
+import { IndexService } from './index-service';
+import { StoreOptions, parseDelayLevels, resolveStoreOptions } from './options';
+import { StoreMetrics } from './store-metrics';
+import { FlushService } from './flush-service';
+import { buildBatchPut, buildSinglePut, PreparedPut } from './put-builder';
+import { getMessageImpl, offsetInQueueByTime, queryMessageImpl } from './store-reads';
+import { recoverStore } from './store-recovery';
+import { cleanExpiredFiles } from './clean-service';
+import { Checkpoint } from './checkpoint';
 import type {
   ArrivalListener,
   GetMessageResult,
   MessageBatchInner,
   MessageInner,
   PutMessageResult,
+  PutMessageStatus,
   QueryMessageResult,
   ReplicationStatus,
 } from './types';
@@ -21,45 +49,508 @@ export interface MessageStoreDeps {
   registry?: Registry;
 }
 
-function todo(): never {
-  throw new MqError('INTERNAL', 'MessageStore: not implemented yet');
+/** A put waiting for its batch write. @internal */
+export interface PutItem {
+  kind: 'put';
+  requests: DispatchRequest[];
+  end: number;
+  wait: boolean;
+  bytes: number;
+  result: PutMessageResult;
+  resolve(r: PutMessageResult): void;
 }
+
+/** Replicated bytes waiting for their write (slave). @internal */
+export interface RawItem {
+  kind: 'raw';
+  resolve(ok: boolean): void;
+}
+
+export type LogItem = PutItem | RawItem;
 
 export class MessageStore {
   options: StoreOptions;
-  /** SYNC_MASTER: awaited after the local write; the worse of flush and replication status wins. */
+  /** SYNC_MASTER: awaited after the local write; a non-OK flush or replication status wins. */
   replicationWaiter?: (endOffset: number) => Promise<ReplicationStatus>;
   /** Retention never deletes commit-log bytes at or beyond this offset (what slaves have not yet copied). */
   replicatedOffset: number | (() => number) = Number.MAX_SAFE_INTEGER;
 
+  /** @internal */ readonly logger: Logger;
+  /** @internal */ readonly commitLog: CommitLog<LogItem>;
+  /** @internal */ readonly cqs = new Map<string, ConsumeQueue>();
+  /** @internal */ index: IndexService;
+  /** @internal */ readonly topicQueueTable = new Map<string, number>();
+  /** @internal commit-log offset up to which records are dispatched. */ dispatchedPos = 0;
+  /** @internal store time of the last dispatched record. */ lastDispatchedTs = 0;
+  /** @internal store time of the last written record. */ lastWrittenTs = 0;
+  /** @internal */ delayLevels: number[];
+  /** @internal */ diskFull = false;
+  /** @internal */ readonly metrics: StoreMetrics;
+  /** @internal */ flushService: FlushService | undefined;
+  /** @internal */ checkpoint: Checkpoint | undefined;
+
+  private readonly listeners: ArrivalListener[] = [];
+  private readonly dirtyCqs = new Set<ConsumeQueue>();
+  private arrivals: Array<[string, number, number, number, number, Record<string, string>]> = [];
+  private state: 'new' | 'loaded' | 'running' | 'stopped' = 'new';
+  private cleanTimer: NodeJS.Timeout | undefined;
+
   constructor(options: StoreOptions | Record<string, unknown>, deps: MessageStoreDeps) {
     this.options = resolveStoreOptions({ ...options });
-    void deps;
+    this.logger = deps.logger.child({ component: 'store' });
+    this.delayLevels = parseDelayLevels(this.options.messageDelayLevel);
+    const root = this.options.storePathRootDir;
+    this.commitLog = new CommitLog<LogItem>(
+      path.join(root, 'commitlog'),
+      this.options.mappedFileSizeCommitLog,
+      this.options.maxMessageBatchBytes,
+      { onWritten: (b) => this.onWritten(b), onWriteError: (b, e) => this.onWriteError(b, e) },
+      this.logger,
+    );
+    this.index = new IndexService(root, this.options.maxHashSlotNum, this.options.maxIndexNum, this.logger);
+    this.metrics = new StoreMetrics(deps.registry, {
+      commitLogBytes: () => this.commitLog.writtenPos - this.commitLog.minOffset(),
+      storePath: () => root,
+    });
   }
 
-  load(): Promise<boolean> { return todo(); }
-  start(): Promise<void> { return todo(); }
-  shutdown(): Promise<void> { return todo(); }
-  putMessage(_msg: MessageInner): Promise<PutMessageResult> { return todo(); }
-  putMessages(_batch: MessageBatchInner): Promise<PutMessageResult> { return todo(); }
+  /** Recovers the store from disk (ref §5.7). Returns false (and logs) when the files cannot be used. */
+  async load(): Promise<boolean> {
+    try {
+      fs.mkdirSync(this.options.storePathRootDir, { recursive: true });
+      await recoverStore(this);
+      this.state = 'loaded';
+      return true;
+    } catch (err) {
+      this.logger.error({ err }, 'store load failed');
+      return false;
+    }
+  }
+
+  /** Creates the abort marker and starts the flush and retention services. Calls load() if not done yet. */
+  async start(): Promise<void> {
+    if (this.state === 'new' && !(await this.load())) {
+      throw new MqError('CORRUPT', `store at ${this.options.storePathRootDir} could not be loaded; see the log`);
+    }
+    fs.writeFileSync(this.abortFile(), '');
+    this.flushService = new FlushService(this);
+    this.flushService.start();
+    const tick = (): void => {
+      this.cleanTimer = setTimeout(() => {
+        try {
+          cleanExpiredFiles(this, Date.now(), false);
+        } catch (err) {
+          this.logger.error({ err }, 'retention run failed');
+        }
+        if (this.state === 'running') tick();
+      }, this.options.cleanResourceInterval);
+      this.cleanTimer.unref();
+    };
+    this.state = 'running';
+    tick();
+  }
+
+  /** Stops accepting puts, waits for writes, flushes everything, removes the abort marker and closes files. */
+  async shutdown(): Promise<void> {
+    if (this.state === 'stopped') return;
+    const wasRunning = this.state === 'running';
+    this.state = 'stopped';
+    if (this.cleanTimer) clearTimeout(this.cleanTimer);
+    await this.commitLog.whenIdle();
+    if (this.flushService) await this.flushService.stop();
+    if (wasRunning && !this.commitLog.failed && this.dispatchedPos >= this.commitLog.writtenPos) {
+      try {
+        fs.unlinkSync(this.abortFile());
+      } catch {
+        // already gone
+      }
+    }
+    this.commitLog.close();
+    for (const cq of this.cqs.values()) cq.close();
+    this.index.close();
+    this.checkpoint?.close();
+  }
+
+  /** @internal */
+  abortFile(): string {
+    return path.join(this.options.storePathRootDir, 'abort');
+  }
+
+  /** @internal */
+  isMaster(): boolean {
+    return this.options.brokerRole !== 'SLAVE';
+  }
+
+  private refuse(): PutMessageStatus | undefined {
+    if (this.state !== 'running' && this.state !== 'loaded') return 'SERVICE_NOT_AVAILABLE';
+    if (this.options.brokerRole === 'SLAVE' || this.diskFull || this.commitLog.failed) return 'SERVICE_NOT_AVAILABLE';
+    if (this.isOSPageCacheBusy()) return 'OS_PAGECACHE_BUSY';
+    return undefined;
+  }
+
+  /** Appends one message. Resolves after the write (and fsync / replication when they apply). */
+  putMessage(msg: MessageInner): Promise<PutMessageResult> {
+    const refused = this.refuse();
+    if (refused) return Promise.resolve({ status: refused });
+    const prepared = buildSinglePut(this, msg);
+    return 'status' in prepared ? Promise.resolve(prepared) : this.append(prepared);
+  }
+
+  /** Appends a batch as consecutive records with consecutive queue offsets (ref §4.7). */
+  putMessages(batch: MessageBatchInner): Promise<PutMessageResult> {
+    const refused = this.refuse();
+    if (refused) return Promise.resolve({ status: refused });
+    const prepared = buildBatchPut(this, batch);
+    return 'status' in prepared ? Promise.resolve(prepared) : this.append(prepared);
+  }
+
+  /** The synchronous "locked" section: assigns offsets and store time, queues the buffers for this tick's write. */
+  private append(p: PreparedPut): Promise<PutMessageResult> {
+    const storeTimestamp = Date.now();
+    const key = `${p.topic}-${p.queueId}`;
+    const tt = transactionType(p.sysFlag);
+    const counts = tt === TRANSACTION_NOT_TYPE || tt === TRANSACTION_COMMIT_TYPE;
+    const firstQueueOffset = counts ? (this.topicQueueTable.get(key) ?? 0) : 0;
+    let phys: number;
+    try {
+      phys = this.commitLog.reserve(p.totalSize);
+    } catch (err) {
+      this.logger.warn({ err, topic: p.topic, size: p.totalSize }, 'put refused');
+      return Promise.resolve({ status: 'MESSAGE_ILLEGAL' });
+    }
+    const ids: string[] = [];
+    const requests: DispatchRequest[] = [];
+    let at = phys;
+    for (let i = 0; i < p.records.length; i++) {
+      const r = p.records[i];
+      const qo = counts ? firstQueueOffset + i : 0;
+      r.patch(qo, at, storeTimestamp);
+      ids.push(createOffsetMsgId(p.storeHost, at));
+      requests.push(r.request(qo, at, storeTimestamp));
+      at += r.size;
+    }
+    if (counts) this.topicQueueTable.set(key, firstQueueOffset + p.records.length);
+    return new Promise<PutMessageResult>((resolve) => {
+      const item: PutItem = {
+        kind: 'put',
+        requests,
+        end: at,
+        wait: p.wait,
+        bytes: p.totalSize,
+        result: {
+          status: 'PUT_OK',
+          appendResult: {
+            physicalOffset: phys,
+            wroteBytes: p.totalSize,
+            queueOffset: firstQueueOffset,
+            msgId: ids.join(','),
+            storeTimestamp,
+            msgNum: p.records.length,
+          },
+        },
+        resolve,
+      };
+      for (let i = 0; i < p.records.length; i++) {
+        const r = p.records[i];
+        this.commitLog.push(r.bufs, r.size, i === p.records.length - 1 ? item : undefined);
+      }
+      this.metrics.puts.inc(p.records.length);
+      this.metrics.putBytes.inc(p.totalSize);
+    });
+  }
+
+  /** After a batch reached the OS: dispatch its records, then complete its puts. */
+  private onWritten(batch: WriteBatch<LogItem>): void {
+    this.metrics.writeMs.observe(batch.writeMs ?? 0);
+    let raw = false;
+    for (const item of batch.items) {
+      if (item.kind === 'raw') {
+        raw = true;
+        continue;
+      }
+      for (const r of item.requests) this.dispatch(r);
+      this.lastWrittenTs = item.result.appendResult?.storeTimestamp ?? this.lastWrittenTs;
+    }
+    if (raw) this.dispatchFromLog();
+    else this.dispatchedPos = Math.max(this.dispatchedPos, batch.end);
+    this.finishDispatchRound();
+    for (const item of batch.items) {
+      if (item.kind === 'raw') item.resolve(true);
+      else this.complete(item);
+    }
+  }
+
+  private onWriteError(batch: WriteBatch<LogItem>, err: unknown): void {
+    this.logger.error({ err }, 'commit-log write failed');
+    for (const item of batch.items) {
+      if (item.kind === 'raw') item.resolve(false);
+      else item.resolve({ status: 'UNKNOWN_ERROR' });
+    }
+  }
+
+  /** Flush (SYNC_FLUSH) and replication (SYNC_MASTER) waits for a written put. */
+  private complete(item: PutItem): void {
+    const replicate = (flushStatus: PutMessageStatus): void => {
+      const waiter = this.replicationWaiter;
+      if (!item.wait || this.options.brokerRole !== 'SYNC_MASTER' || !waiter) {
+        item.resolve({ ...item.result, status: flushStatus });
+        return;
+      }
+      waiter(item.end).then(
+        (rs) => item.resolve({ ...item.result, status: flushStatus !== 'PUT_OK' ? flushStatus : rs }),
+        () => item.resolve({ ...item.result, status: flushStatus !== 'PUT_OK' ? flushStatus : 'FLUSH_SLAVE_TIMEOUT' }),
+      );
+    };
+    if (item.wait && this.options.flushDiskType === 'SYNC_FLUSH' && this.flushService) {
+      this.flushService.waitFlushed(item.end, replicate);
+    } else {
+      replicate('PUT_OK');
+    }
+  }
+
+  /** @internal Dispatches one record to its consume queue and the index. */
+  dispatch(r: DispatchRequest): void {
+    const tt = transactionType(r.sysFlag);
+    if (tt === TRANSACTION_NOT_TYPE || tt === TRANSACTION_COMMIT_TYPE) {
+      const cq = this.findOrCreateCq(r.topic, r.queueId);
+      if (cq.put(r.queueOffset, r.physicalOffset, r.size, r.tagsCode)) {
+        this.dirtyCqs.add(cq);
+        if (this.listeners.length) {
+          this.arrivals.push([r.topic, r.queueId, r.queueOffset + 1, r.tagsCode, r.storeTimestamp, r.properties]);
+        }
+        const key = `${r.topic}-${r.queueId}`;
+        if ((this.topicQueueTable.get(key) ?? 0) < r.queueOffset + 1) this.topicQueueTable.set(key, r.queueOffset + 1);
+      }
+    }
+    if (this.options.messageIndexEnable) this.index.dispatch(r);
+    this.lastDispatchedTs = r.storeTimestamp;
+  }
+
+  /** @internal Writes the units and index entries of this round, then tells the arrival listeners. */
+  finishDispatchRound(): void {
+    for (const cq of this.dirtyCqs) cq.writePending();
+    this.dirtyCqs.clear();
+    if (this.options.messageIndexEnable) this.index.writePending();
+    const arrivals = this.arrivals;
+    this.arrivals = [];
+    for (const a of arrivals) {
+      for (const l of this.listeners) {
+        try {
+          l(a[0], a[1], a[2], a[3], a[4], a[5]);
+        } catch (err) {
+          this.logger.warn({ err }, 'arrival listener threw');
+        }
+      }
+    }
+  }
+
+  /** Slave: parses and dispatches the records written since the last round (a partial record waits). */
+  private dispatchFromLog(): void {
+    const log = this.commitLog;
+    while (this.dispatchedPos < log.writtenPos) {
+      const pos = this.dispatchedPos;
+      const seg = log.segmentFor(pos);
+      if (!seg) return;
+      const rel = pos - seg.fileFromOffset;
+      const avail = Math.min(log.writtenPos, seg.endOffset) - pos;
+      if (avail < 8) return;
+      let chunk = seg.readSync(rel, Math.min(avail, 4 * 1024 * 1024));
+      let off = 0;
+      let progressed = false;
+      while (off + 8 <= chunk.length) {
+        const total = chunk.readInt32BE(off);
+        const magic = chunk.readInt32BE(off + 4);
+        if (magic === BLANK_MAGIC) {
+          this.dispatchedPos = seg.endOffset;
+          progressed = true;
+          break;
+        }
+        if (magic !== MESSAGE_MAGIC || total < 91) {
+          this.logger.error({ offset: pos + off }, 'replicated data holds no record where one should start');
+          return;
+        }
+        if (off + total > chunk.length) {
+          // A record larger than the chunk but complete on disk: read it whole; otherwise wait for more data.
+          if (off === 0 && total <= avail) {
+            chunk = seg.readSync(rel, total);
+            continue;
+          }
+          break;
+        }
+        if (checkRecordAt(chunk, off, pos + off, false) !== total) {
+          this.logger.error({ offset: pos + off }, 'replicated record is malformed; dispatch stops');
+          return;
+        }
+        this.dispatch(parseDispatch(chunk, off, this.delayLevels));
+        off += total;
+        this.dispatchedPos = pos + off;
+        progressed = true;
+      }
+      if (!progressed) return;
+    }
+  }
+
+  /** @internal */
+  findOrCreateCq(topic: string, queueId: number): ConsumeQueue {
+    const key = `${topic}-${queueId}`;
+    let cq = this.cqs.get(key);
+    if (!cq) {
+      cq = new ConsumeQueue(
+        path.join(this.options.storePathRootDir, 'consumequeue'),
+        topic,
+        queueId,
+        this.options.mappedFileSizeConsumeQueue,
+      );
+      this.cqs.set(key, cq);
+    }
+    return cq;
+  }
+
+  /** @internal */
+  findCq(topic: string, queueId: number): ConsumeQueue | undefined {
+    return this.cqs.get(`${topic}-${queueId}`);
+  }
+
+  /** Reads messages of one queue from `offset` (ref §8.4 limits, tag filtering by hash code). */
   getMessage(
-    _group: string, _topic: string, _queueId: number, _offset: number, _maxMsgNums: number, _maxBytes: number,
-    _filter?: (tagsCode: number) => boolean,
-  ): Promise<GetMessageResult> { return todo(); }
-  getMaxOffsetInQueue(_topic: string, _queueId: number): number { return todo(); }
-  getMinOffsetInQueue(_topic: string, _queueId: number): number { return todo(); }
-  getOffsetInQueueByTime(_topic: string, _queueId: number, _timestamp: number): number { return todo(); }
-  getEarliestMessageTime(_topic: string, _queueId: number): number { return todo(); }
-  getMessageStoreTimeStamp(_topic: string, _queueId: number, _offset: number): number { return todo(); }
-  lookMessageByOffset(_physicalOffset: number): Buffer | null { return todo(); }
-  queryMessage(_topic: string, _key: string, _maxNum: number, _begin: number, _end: number): QueryMessageResult { return todo(); }
-  getMinPhyOffset(): number { return todo(); }
-  getMaxPhyOffset(): number { return todo(); }
-  getConfirmOffset(): number { return todo(); }
-  lockHoldMs(): number { return todo(); }
-  isOSPageCacheBusy(): boolean { return todo(); }
-  updateOptions(_partial: Record<string, unknown>): void { todo(); }
-  onArrival(_listener: ArrivalListener): void { todo(); }
-  readCommitLog(_fromOffset: number, _maxBytes: number): Buffer | null { return todo(); }
-  appendCommitLogRaw(_startOffset: number, _data: Buffer): Promise<boolean> { return todo(); }
+    group: string,
+    topic: string,
+    queueId: number,
+    offset: number,
+    maxMsgNums: number,
+    maxBytes: number,
+    filter?: (tagsCode: number) => boolean,
+  ): Promise<GetMessageResult> {
+    void group;
+    return getMessageImpl(this, topic, queueId, offset, maxMsgNums, maxBytes, filter);
+  }
+
+  getMaxOffsetInQueue(topic: string, queueId: number): number {
+    return this.findCq(topic, queueId)?.maxOffset ?? 0;
+  }
+
+  getMinOffsetInQueue(topic: string, queueId: number): number {
+    return this.findCq(topic, queueId)?.minOffset ?? 0;
+  }
+
+  /** Queue offset of the message stored closest to `timestamp` (ms); 0 for an empty queue. */
+  getOffsetInQueueByTime(topic: string, queueId: number, timestamp: number): number {
+    return offsetInQueueByTime(this, topic, queueId, timestamp);
+  }
+
+  /** Store time of the oldest message of a queue, -1 when there is none. */
+  getEarliestMessageTime(topic: string, queueId: number): number {
+    return this.getMessageStoreTimeStamp(topic, queueId, this.getMinOffsetInQueue(topic, queueId));
+  }
+
+  /** Store time of the message at a queue offset, -1 when there is none. */
+  getMessageStoreTimeStamp(topic: string, queueId: number, offset: number): number {
+    const u = this.findCq(topic, queueId)?.unitAt(offset);
+    return u ? this.storeTimeAt(u.physicalOffset) : -1;
+  }
+
+  /** @internal Store time of the record at `phys`, -1 when unreadable. */
+  storeTimeAt(phys: number): number {
+    const head = this.commitLog.readSync(phys, 48);
+    if (!head || head.readInt32BE(4) !== MESSAGE_MAGIC) return -1;
+    const p = storeTimestampPos(head.readInt32BE(36));
+    const b = this.commitLog.readSync(phys + p, 8);
+    return b ? readLong(b, 0) : -1;
+  }
+
+  /** One raw record at a physical offset, or null. */
+  lookMessageByOffset(physicalOffset: number): Buffer | null {
+    if (physicalOffset < this.commitLog.minOffset()) return null;
+    const head = this.commitLog.readSync(physicalOffset, 8);
+    if (!head || head.readInt32BE(4) !== MESSAGE_MAGIC) return null;
+    const size = head.readInt32BE(0);
+    if (size < 91) return null;
+    return this.commitLog.readSync(physicalOffset, size);
+  }
+
+  /** One raw record by its offset msgId (ref §4.5), or null. */
+  lookMessageByMsgId(msgId: string): Buffer | null {
+    try {
+      return this.lookMessageByOffset(decodeOffsetMsgId(msgId).physicalOffset);
+    } catch {
+      return null;
+    }
+  }
+
+  /** Records whose KEYS or UNIQ_KEY contain `key`, stored within [begin, end] ms (ref §5.5). */
+  queryMessage(topic: string, key: string, maxNum: number, begin: number, end: number): QueryMessageResult {
+    return queryMessageImpl(this, topic, key, maxNum, begin, end);
+  }
+
+  getMinPhyOffset(): number {
+    return this.commitLog.minOffset();
+  }
+
+  /** End of the readable commit log (everything below it has been written). */
+  getMaxPhyOffset(): number {
+    return this.commitLog.writtenPos;
+  }
+
+  /** Offset up to which data is written and dispatched. */
+  getConfirmOffset(): number {
+    return Math.min(this.dispatchedPos, this.commitLog.writtenPos);
+  }
+
+  /** How long the commit-log write in flight has been running, ms (0 when idle): the put "lock" hold time. */
+  lockHoldMs(): number {
+    const t = this.commitLog.writeStartedAt;
+    return t ? Date.now() - t : 0;
+  }
+
+  /** lockHoldMs() above osPageCacheBusyTimeOutMills. */
+  isOSPageCacheBusy(): boolean {
+    return this.lockHoldMs() > this.options.osPageCacheBusyTimeOutMills;
+  }
+
+  /** Changes options live (unknown keys rejected). Sizes of existing files and the root path do not change. */
+  updateOptions(partial: Record<string, unknown>): void {
+    const next = resolveStoreOptions({ ...this.options, ...partial });
+    if (next.storePathRootDir !== this.options.storePathRootDir) {
+      throw new MqError('INVALID_OPTION', 'store: storePathRootDir cannot change while the store is open');
+    }
+    this.options = next;
+    this.delayLevels = parseDelayLevels(next.messageDelayLevel);
+  }
+
+  /** Registers a listener called after each record is dispatched into its consume queue. */
+  onArrival(listener: ArrivalListener): void {
+    this.listeners.push(listener);
+  }
+
+  /** Up to `maxBytes` written commit-log bytes from `fromOffset`, within one segment (HA, ref §8.2). */
+  readCommitLog(fromOffset: number, maxBytes: number): Buffer | null {
+    return this.commitLog.readRaw(fromOffset, maxBytes);
+  }
+
+  /** Slave: appends replicated bytes at exactly the current end and dispatches them. False (logged) otherwise. */
+  appendCommitLogRaw(startOffset: number, data: Buffer): Promise<boolean> {
+    if (this.state === 'stopped') return Promise.resolve(false);
+    if (data.length === 0) return Promise.resolve(startOffset === this.commitLog.writePos);
+    return new Promise<boolean>((resolve) => {
+      const wasEmpty = this.commitLog.segments.length === 0;
+      if (!this.commitLog.appendRaw(startOffset, data, { kind: 'raw', resolve })) return resolve(false);
+      if (wasEmpty && this.dispatchedPos < startOffset) this.dispatchedPos = startOffset;
+    });
+  }
+
+  /** Runs retention now (ref §5.9); `manual` deletes expired files at any hour. Returns segments deleted. */
+  cleanExpiredFiles(manual = true): number {
+    return cleanExpiredFiles(this, Date.now(), manual);
+  }
+
+  /** @internal The retention floor. */
+  replicationFloor(): number {
+    const r = this.replicatedOffset;
+    return typeof r === 'function' ? r() : r;
+  }
+
+  /** @internal Share of RAM used for the "in memory" decision (ref §8.4). */
+  memoryThreshold(): number {
+    return (os.totalmem() * this.options.accessMessageInMemoryMaxRatio) / 100;
+  }
 }

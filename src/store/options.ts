@@ -62,15 +62,23 @@ export const STORE_OPTION_SPEC = {
   maxMessageBatchBytes: opt(4194304, 'most bytes of records written by one writev of a tick, bytes', { min: 65536 }),
 } satisfies OptionSpec;
 
-/** Resolved store options. */
-export type StoreOptions = Resolved<typeof STORE_OPTION_SPEC>;
+type Widen<T> = T extends string ? string : T extends number ? number : T extends boolean ? boolean : T;
+type RawStoreOptions = Resolved<typeof STORE_OPTION_SPEC>;
+
+/** Resolved store options (literal defaults widened; the two role/mode strings narrowed to their values). */
+export type StoreOptions = {
+  readonly [K in Exclude<keyof RawStoreOptions, 'flushDiskType' | 'brokerRole'>]: Widen<RawStoreOptions[K]>;
+} & {
+  readonly flushDiskType: 'ASYNC_FLUSH' | 'SYNC_FLUSH';
+  readonly brokerRole: 'ASYNC_MASTER' | 'SYNC_MASTER' | 'SLAVE';
+};
 
 /** Frozen defaults. */
-export const STORE_DEFAULTS: StoreOptions = defaultsOf(STORE_OPTION_SPEC);
+export const STORE_DEFAULTS: StoreOptions = defaultsOf(STORE_OPTION_SPEC) as StoreOptions;
 
 /** Resolves user input (strings allowed) into StoreOptions; unknown keys are rejected. */
 export function resolveStoreOptions(input: Record<string, unknown> = {}): StoreOptions {
-  return resolveOptions(STORE_OPTION_SPEC, input, 'store');
+  return resolveOptions(STORE_OPTION_SPEC, input, 'store') as StoreOptions;
 }
 
 /** Parses `messageDelayLevel` into milliseconds per level (index 0 = level 1). */

@@ -1,0 +1,164 @@
+/**
+ * The message index (ref §5.5): lookups by `topic#key` for every KEYS entry and for UNIQ_KEY, over a list of index
+ * files named by creation time (yyyyMMddHHmmssSSS). The index is derived data: after an unclean exit, files whose
+ * header is newer than the checkpoint are destroyed and rebuilt by re-dispatching from the commit log.
+ */
+import * as fs from 'fs';
+import * as path from 'path';
+import type { Logger } from 'pino';
+import { KEY_SEPARATOR, PROP, TRANSACTION_ROLLBACK_TYPE, javaStringHashCode, transactionType } from '../common/message';
+import type { DispatchRequest } from './dispatch';
+import { IndexFile, indexKeyHash } from './index-file';
+
+function two(n: number, w = 2): string {
+  return String(n).padStart(w, '0');
+}
+
+/** yyyyMMddHHmmssSSS in local time (ref §5.5). */
+export function indexFileName(t: number): string {
+  const d = new Date(t);
+  return (
+    two(d.getFullYear(), 4) +
+    two(d.getMonth() + 1) +
+    two(d.getDate()) +
+    two(d.getHours()) +
+    two(d.getMinutes()) +
+    two(d.getSeconds()) +
+    two(d.getMilliseconds(), 3)
+  );
+}
+
+export class IndexService {
+  readonly dir: string;
+  readonly files: IndexFile[] = [];
+  /** Start offset of the last message indexed; records at or before it are skipped on re-dispatch. */
+  lastIndexedPhy = -1;
+
+  constructor(
+    rootDir: string,
+    private readonly slotNum: number,
+    private readonly indexNum: number,
+    private readonly logger: Logger,
+  ) {
+    this.dir = path.join(rootDir, 'index');
+  }
+
+  /**
+   * Opens the index files. After an unclean exit (`abnormal`), files whose header claims more than the checkpoint
+   * confirmed (`confirmedPhy`) are destroyed.
+   */
+  load(abnormal: boolean, confirmedPhy: number): void {
+    let names: string[] = [];
+    try {
+      names = fs.readdirSync(this.dir).filter((n) => /^\d{17}$/.test(n)).sort();
+    } catch {
+      fs.mkdirSync(this.dir, { recursive: true });
+    }
+    for (const n of names) {
+      const f = IndexFile.open(path.join(this.dir, n), this.slotNum, this.indexNum);
+      if (abnormal && f.entryCount() > 0 && f.header.endPhyOffset > confirmedPhy) {
+        this.logger.warn({ file: f.path, endPhyOffset: f.header.endPhyOffset, confirmedPhy }, 'destroying index file newer than the checkpoint');
+        f.destroy();
+        continue;
+      }
+      this.files.push(f);
+    }
+    for (const f of this.files) if (f.entryCount() > 0) this.lastIndexedPhy = Math.max(this.lastIndexedPhy, f.header.endPhyOffset);
+    const last = this.files[this.files.length - 1];
+    if (last && !last.isFull()) last.activate();
+  }
+
+  /** Where re-dispatch must start for the index to be complete: just after the last indexed message. */
+  replayFrom(): number {
+    return this.lastIndexedPhy < 0 ? 0 : this.lastIndexedPhy + 1;
+  }
+
+  private active(): IndexFile {
+    let last = this.files[this.files.length - 1];
+    if (!last || last.isFull()) {
+      if (last) {
+        const full = last;
+        void full.persist().then(
+          () => full.deactivate(),
+          (err: unknown) => this.logger.error({ err, file: full.path }, 'index flush failed'),
+        );
+      }
+      let t = Date.now();
+      let p = path.join(this.dir, indexFileName(t));
+      while (fs.existsSync(p)) p = path.join(this.dir, indexFileName(++t));
+      fs.mkdirSync(this.dir, { recursive: true });
+      last = IndexFile.create(p, this.slotNum, this.indexNum);
+      this.files.push(last);
+    }
+    return last;
+  }
+
+  /** Indexes one dispatched record (skips rollback messages and records already indexed). */
+  dispatch(req: DispatchRequest): void {
+    if (req.physicalOffset <= this.lastIndexedPhy) return;
+    if (transactionType(req.sysFlag) === TRANSACTION_ROLLBACK_TYPE) return;
+    const uniq = req.properties[PROP.UNIQ_KEY];
+    const keys = req.properties[PROP.KEYS];
+    if (uniq) this.putKey(`${req.topic}#${uniq}`, req);
+    if (keys) {
+      for (const k of keys.split(KEY_SEPARATOR)) if (k !== '') this.putKey(`${req.topic}#${k}`, req);
+    }
+    this.lastIndexedPhy = req.physicalOffset;
+  }
+
+  private putKey(key: string, req: DispatchRequest): void {
+    const h = indexKeyHash(javaStringHashCode(key));
+    let f = this.active();
+    if (!f.put(h, req.physicalOffset, req.storeTimestamp)) {
+      f = this.active();
+      f.put(h, req.physicalOffset, req.storeTimestamp);
+    }
+  }
+
+  /** Writes the entries of this dispatch round. */
+  writePending(): void {
+    const last = this.files[this.files.length - 1];
+    last?.writePending();
+  }
+
+  /** Persists the active file (header, slots, fsync); returns the start offset of the last durable entry. */
+  async flush(): Promise<{ phy: number; timestamp: number } | undefined> {
+    const last = this.files[this.files.length - 1];
+    if (!last || last.entryCount() === 0 || last.persistedEndPhyOffset === last.header.endPhyOffset) return undefined;
+    const h = await last.persist();
+    return { phy: h.endPhyOffset, timestamp: h.endTimestamp };
+  }
+
+  /** Physical offsets for `topic#key` stored within [begin, end] ms, newest first, at most maxNum. */
+  query(topic: string, key: string, maxNum: number, begin: number, end: number): number[] {
+    const h = indexKeyHash(javaStringHashCode(`${topic}#${key}`));
+    const out: number[] = [];
+    for (let i = this.files.length - 1; i >= 0 && out.length < maxNum; i--) {
+      const f = this.files[i];
+      if (f.entryCount() === 0) continue;
+      if (f.header.endTimestamp < begin - 1000 || f.header.beginTimestamp > end) continue;
+      f.lookup(h, maxNum, begin, end, out);
+    }
+    return out;
+  }
+
+  /** Last update of the newest file (queryMessage response fields). */
+  lastUpdate(): { timestamp: number; phyOffset: number } {
+    const last = this.files[this.files.length - 1];
+    return last ? { timestamp: last.header.endTimestamp, phyOffset: last.header.endPhyOffset } : { timestamp: 0, phyOffset: 0 };
+  }
+
+  /** Deletes files (never the newest) whose last entry lies before `minPhy` (ref §5.9). */
+  deleteExpired(minPhy: number): number {
+    let n = 0;
+    while (this.files.length > 1 && this.files[0].header.endPhyOffset < minPhy) {
+      this.files.shift()?.destroy();
+      n++;
+    }
+    return n;
+  }
+
+  close(): void {
+    for (const f of this.files) f.close();
+  }
+}

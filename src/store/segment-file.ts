@@ -1,0 +1,151 @@
+/**
+ * One fixed-size segment file of the commit log or of a consume queue (ref §5.1): named by its 20-digit start
+ * offset, created at its full size (sparse), written with positional writes on its fd. No mmap: reads use
+ * fs.read/fs.readSync, which hit the page cache for recent data.
+ */
+import * as fs from 'fs';
+import * as path from 'path';
+
+/** A segment's file name: its start offset, zero-padded to 20 digits (ref §5.1). */
+export function offsetToFileName(offset: number): string {
+  return String(offset).padStart(20, '0');
+}
+
+/** Lists `dir`'s segment files (20-digit names) as start offsets, sorted; an absent directory gives []. */
+export function listSegmentOffsets(dir: string): number[] {
+  let names: string[];
+  try {
+    names = fs.readdirSync(dir);
+  } catch {
+    return [];
+  }
+  return names
+    .filter((n) => /^\d{20}$/.test(n))
+    .map(Number)
+    .sort((a, b) => a - b);
+}
+
+export class SegmentFile {
+  readonly path: string;
+  readonly fd: number;
+  private closed = false;
+
+  private constructor(
+    readonly dir: string,
+    /** Absolute offset of the segment's first byte. */
+    readonly fileFromOffset: number,
+    /** Fixed size in bytes. */
+    readonly size: number,
+    fd: number,
+  ) {
+    this.path = path.join(dir, offsetToFileName(fileFromOffset));
+    this.fd = fd;
+  }
+
+  /** Opens an existing segment or creates it at its full (sparse) size. */
+  static open(dir: string, fileFromOffset: number, size: number): SegmentFile {
+    fs.mkdirSync(dir, { recursive: true });
+    const p = path.join(dir, offsetToFileName(fileFromOffset));
+    const fd = fs.openSync(p, fs.existsSync(p) ? 'r+' : 'w+');
+    if (fs.fstatSync(fd).size !== size) fs.ftruncateSync(fd, size);
+    return new SegmentFile(dir, fileFromOffset, size, fd);
+  }
+
+  /** Absolute offset one past the segment's last byte. */
+  get endOffset(): number {
+    return this.fileFromOffset + this.size;
+  }
+
+  /** Reads `len` bytes at segment-relative `pos` synchronously (page-cache reads of small ranges). */
+  readSync(pos: number, len: number): Buffer {
+    const buf = Buffer.allocUnsafe(len);
+    let done = 0;
+    while (done < len) {
+      const n = fs.readSync(this.fd, buf, done, len - done, pos + done);
+      if (n === 0) break;
+      done += n;
+    }
+    return done === len ? buf : buf.subarray(0, done);
+  }
+
+  /** Reads `len` bytes at segment-relative `pos` on the thread pool. */
+  read(pos: number, len: number): Promise<Buffer> {
+    const buf = Buffer.allocUnsafe(len);
+    return new Promise((resolve, reject) => {
+      const step = (done: number): void => {
+        if (done >= len) return resolve(buf);
+        fs.read(this.fd, buf, done, len - done, pos + done, (err, n) => {
+          if (err) return reject(err);
+          if (n === 0) return resolve(buf.subarray(0, done));
+          step(done + n);
+        });
+      };
+      step(0);
+    });
+  }
+
+  /** Writes `bufs` at segment-relative `pos` with writev, finishing partial writes. */
+  writev(bufs: Buffer[], pos: number): Promise<void> {
+    return new Promise((resolve, reject) => {
+      const step = (list: Buffer[], at: number): void => {
+        fs.writev(this.fd, list, at, (err, written) => {
+          if (err) return reject(err);
+          let total = 0;
+          for (const b of list) total += b.length;
+          if (written >= total) return resolve();
+          // Partial write: drop what was written and continue.
+          let skip = written;
+          const rest: Buffer[] = [];
+          for (const b of list) {
+            if (skip >= b.length) {
+              skip -= b.length;
+              continue;
+            }
+            rest.push(skip > 0 ? b.subarray(skip) : b);
+            skip = 0;
+          }
+          step(rest, at + written);
+        });
+      };
+      step(bufs, pos);
+    });
+  }
+
+  /** Synchronous positional write (small metadata writes: consume-queue units, index entries). */
+  writeSync(buf: Buffer, pos: number): void {
+    let done = 0;
+    while (done < buf.length) done += fs.writeSync(this.fd, buf, done, buf.length - done, pos + done);
+  }
+
+  /** fdatasync on the thread pool. */
+  datasync(): Promise<void> {
+    return new Promise((resolve, reject) => fs.fdatasync(this.fd, (err) => (err ? reject(err) : resolve())));
+  }
+
+  /** Zeroes everything from segment-relative `pos` to the end (truncate, then restore the full sparse size). */
+  zeroFrom(pos: number): void {
+    fs.ftruncateSync(this.fd, pos);
+    fs.ftruncateSync(this.fd, this.size);
+  }
+
+  /** Last modification time of the file, ms. */
+  mtimeMs(): number {
+    return fs.fstatSync(this.fd).mtimeMs;
+  }
+
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    fs.closeSync(this.fd);
+  }
+
+  /** Closes and unlinks the file. */
+  destroy(): void {
+    this.close();
+    try {
+      fs.unlinkSync(this.path);
+    } catch {
+      // already gone
+    }
+  }
+}

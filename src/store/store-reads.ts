@@ -1,0 +1,233 @@
+/**
+ * Read paths of the store: getMessage (ref §8.4 transfer limits, suggestPullingFromSlave, tag filtering by hash code
+ * in the consume queue), queue offset by time, and queryMessage by key.
+ */
+import { KEY_SEPARATOR, MESSAGE_MAGIC, PROP } from '../common/message';
+import { CQ_UNIT_SIZE, CqUnit, decodeUnit, isBlankUnit } from './consume-queue';
+import { checkRecordAt, parseDispatch } from './dispatch';
+import type { MessageStore } from './message-store';
+import type { GetMessageResult, GetMessageStatus, QueryMessageResult } from './types';
+
+/** Largest single read when fetching several adjacent records at once, bytes. */
+const MAX_GROUP_READ = 1024 * 1024;
+
+/** RocketMQ's `isTheBatchFull` plus the caller's byte budget; the first message always fits. */
+function batchFull(
+  store: MessageStore,
+  size: number,
+  maxMsgNums: number,
+  maxBytes: number,
+  bufferTotal: number,
+  count: number,
+  inDisk: boolean,
+): boolean {
+  if (bufferTotal === 0 || count === 0) return false;
+  if (maxMsgNums <= count) return true;
+  if (bufferTotal + size > maxBytes) return true;
+  const o = store.options;
+  if (inDisk) {
+    if (bufferTotal + size > o.maxTransferBytesOnMessageInDisk) return true;
+    if (count > o.maxTransferCountOnMessageInDisk - 1) return true;
+  } else {
+    if (bufferTotal + size > o.maxTransferBytesOnMessageInMemory) return true;
+    if (count > o.maxTransferCountOnMessageInMemory - 1) return true;
+  }
+  return false;
+}
+
+/** Reads the chosen records, one read per run of adjacent records; returns views into the read buffers. */
+async function readRecords(store: MessageStore, units: CqUnit[]): Promise<Buffer[]> {
+  const out: Buffer[] = [];
+  const log = store.commitLog;
+  let i = 0;
+  while (i < units.length) {
+    const first = units[i];
+    const seg = log.segmentFor(first.physicalOffset);
+    let end = first.physicalOffset + first.size;
+    let j = i + 1;
+    while (
+      j < units.length &&
+      units[j].physicalOffset === end &&
+      seg !== undefined &&
+      end + units[j].size <= seg.endOffset &&
+      end + units[j].size - first.physicalOffset <= MAX_GROUP_READ
+    ) {
+      end += units[j].size;
+      j++;
+    }
+    const buf = await log.read(first.physicalOffset, end - first.physicalOffset);
+    if (buf) {
+      for (let k = i; k < j; k++) {
+        const off = units[k].physicalOffset - first.physicalOffset;
+        const size = units[k].size;
+        if (buf.readInt32BE(off) === size && buf.readInt32BE(off + 4) === MESSAGE_MAGIC) {
+          out.push(buf.subarray(off, off + size));
+        } else {
+          store.logger.warn({ phys: units[k].physicalOffset }, 'consume-queue unit does not match the commit log');
+        }
+      }
+    }
+    i = j;
+  }
+  return out;
+}
+
+export async function getMessageImpl(
+  store: MessageStore,
+  topic: string,
+  queueId: number,
+  offset: number,
+  maxMsgNums: number,
+  maxBytes: number,
+  filter?: (tagsCode: number) => boolean,
+): Promise<GetMessageResult> {
+  const log = store.commitLog;
+  const maxOffsetPy = log.writtenPos;
+  const correct = (oldOffset: number, newOffset: number): number =>
+    store.isMaster() || store.options.offsetCheckInSlave ? newOffset : oldOffset;
+  const result: GetMessageResult = {
+    status: 'NO_MESSAGE_IN_QUEUE',
+    nextBeginOffset: offset,
+    minOffset: 0,
+    maxOffset: 0,
+    records: [],
+    messageCount: 0,
+    bufferTotalSize: 0,
+    suggestPullingFromSlave: false,
+  };
+  const cq = store.findCq(topic, queueId);
+  if (!cq) {
+    result.status = 'NO_MATCHED_LOGIC_QUEUE';
+    result.nextBeginOffset = correct(offset, 0);
+    return result;
+  }
+  const minOffset = cq.minOffset;
+  const maxOffset = cq.maxOffset;
+  result.minOffset = minOffset;
+  result.maxOffset = maxOffset;
+  if (maxOffset === 0) {
+    result.status = 'NO_MESSAGE_IN_QUEUE';
+    result.nextBeginOffset = correct(offset, 0);
+  } else if (offset < minOffset) {
+    result.status = 'OFFSET_TOO_SMALL';
+    result.nextBeginOffset = correct(offset, minOffset);
+  } else if (offset === maxOffset) {
+    result.status = 'OFFSET_OVERFLOW_ONE';
+    result.nextBeginOffset = correct(offset, offset);
+  } else if (offset > maxOffset) {
+    result.status = 'OFFSET_OVERFLOW_BADLY';
+    result.nextBeginOffset = minOffset === 0 ? correct(offset, minOffset) : correct(offset, maxOffset);
+  } else {
+    // Scan at most max(16000 bytes of units, maxMsgNums units) as RocketMQ does.
+    const units = cq.readUnits(offset, Math.max(16000 / CQ_UNIT_SIZE, maxMsgNums));
+    if (!units) {
+      result.status = 'OFFSET_FOUND_NULL';
+      result.nextBeginOffset = correct(offset, cq.rollNextFile(offset));
+      return result;
+    }
+    let status: GetMessageStatus = 'NO_MATCHED_MESSAGE';
+    const memory = store.memoryThreshold();
+    const minPhy = log.minOffset();
+    const chosen: CqUnit[] = [];
+    let bufferTotal = 0;
+    let nextPhyFileStart = -1;
+    let maxPhyPulling = 0;
+    let i = 0;
+    for (; i < units.length; i += CQ_UNIT_SIZE) {
+      const u = decodeUnit(units, i);
+      if (isBlankUnit(u)) {
+        if (chosen.length === 0) status = 'MESSAGE_WAS_REMOVING';
+        continue;
+      }
+      maxPhyPulling = u.physicalOffset;
+      if (u.physicalOffset < nextPhyFileStart) continue;
+      const inDisk = maxOffsetPy - u.physicalOffset > memory;
+      if (batchFull(store, u.size, maxMsgNums, maxBytes, bufferTotal, chosen.length, inDisk)) break;
+      if (filter && !filter(u.tagsCode)) {
+        if (chosen.length === 0) status = 'NO_MATCHED_MESSAGE';
+        continue;
+      }
+      if (u.physicalOffset < minPhy || u.physicalOffset + u.size > maxOffsetPy) {
+        if (chosen.length === 0) status = 'MESSAGE_WAS_REMOVING';
+        nextPhyFileStart = u.physicalOffset - (u.physicalOffset % log.fileSize) + log.fileSize;
+        continue;
+      }
+      chosen.push(u);
+      bufferTotal += u.size;
+      status = 'FOUND';
+    }
+    const records = chosen.length ? await readRecords(store, chosen) : [];
+    if (status === 'FOUND' && records.length === 0) status = 'MESSAGE_WAS_REMOVING';
+    result.status = status;
+    result.records = records;
+    result.messageCount = records.length;
+    result.bufferTotalSize = records.reduce((n, b) => n + b.length, 0);
+    result.nextBeginOffset = offset + i / CQ_UNIT_SIZE;
+    result.suggestPullingFromSlave = maxOffsetPy - maxPhyPulling > memory;
+  }
+  return result;
+}
+
+/**
+ * Queue offset of the message whose store time is `timestamp`, or of the nearest one on either side (the closer
+ * wins), as RocketMQ's ConsumeQueue `getOffsetInQueueByTime`. 0 for an empty or unknown queue.
+ */
+export function offsetInQueueByTime(store: MessageStore, topic: string, queueId: number, timestamp: number): number {
+  const cq = store.findCq(topic, queueId);
+  if (!cq || cq.maxOffset === 0) return 0;
+  let low = cq.minOffset;
+  let high = cq.maxOffset - 1;
+  let left = -1;
+  let leftTime = -1;
+  let right = -1;
+  let rightTime = -1;
+  while (high >= low) {
+    const mid = Math.floor((low + high) / 2);
+    const u = cq.unitAt(mid);
+    const t = u && !isBlankUnit(u) ? store.storeTimeAt(u.physicalOffset) : -1;
+    if (t < 0) {
+      // Unreadable (removed) message: search the newer half.
+      low = mid + 1;
+      continue;
+    }
+    if (t === timestamp) return mid;
+    if (t > timestamp) {
+      high = mid - 1;
+      right = mid;
+      rightTime = t;
+    } else {
+      low = mid + 1;
+      left = mid;
+      leftTime = t;
+    }
+  }
+  if (left === -1) return right === -1 ? cq.minOffset : right;
+  if (right === -1) return left;
+  return Math.abs(timestamp - leftTime) > Math.abs(timestamp - rightTime) ? right : left;
+}
+
+/** Looks a key up in the index and returns the matching records (hash collisions are filtered out). */
+export function queryMessageImpl(
+  store: MessageStore,
+  topic: string,
+  key: string,
+  maxNum: number,
+  begin: number,
+  end: number,
+): QueryMessageResult {
+  const records: Buffer[] = [];
+  const last = store.index.lastUpdate();
+  if (store.options.messageIndexEnable) {
+    for (const phys of store.index.query(topic, key, Math.max(maxNum, 1) * 2, begin, end)) {
+      if (records.length >= maxNum) break;
+      const rec = store.lookMessageByOffset(phys);
+      if (!rec || checkRecordAt(rec, 0, phys, false) !== rec.length) continue;
+      const d = parseDispatch(rec, 0, store.delayLevels);
+      if (d.topic !== topic) continue;
+      const keys = (d.properties[PROP.KEYS] ?? '').split(KEY_SEPARATOR);
+      if (d.properties[PROP.UNIQ_KEY] !== key && !keys.includes(key)) continue;
+      records.push(rec);
+    }
+  }
+  return { records, indexLastUpdateTimestamp: last.timestamp, indexLastUpdatePhyoffset: last.phyOffset };
+}
