@@ -107,15 +107,24 @@ describe('HA service and client with in-memory stores', function () {
     s.appendCalls = [];
     let connections = 0;
     const reports: Buffer[] = [];
+    const open = new Set<net.Socket>();
     const fakeMaster = net.createServer((sock) => {
       connections++;
+      open.add(sock);
+      sock.on('close', () => open.delete(sock));
       sock.on('data', (d) => reports.push(d));
       sock.on('error', () => undefined);
       // Slave is at 100; send data claiming to start at 150 (a gap).
       sock.write(encodeBlock(150, Buffer.alloc(50, 2)));
     });
     await new Promise<void>((r) => fakeMaster.listen(0, '127.0.0.1', r));
-    cleanups.push(() => new Promise<void>((r) => fakeMaster.close(() => r())));
+    cleanups.push(
+      () =>
+        new Promise<void>((r) => {
+          fakeMaster.close(() => r());
+          for (const x of open) x.destroy();
+        }),
+    );
     const port = (fakeMaster.address() as net.AddressInfo).port;
     const c = slave(s, port);
     await waitUntil(() => c.stats.mismatches >= 2 && connections >= 2, 5000);

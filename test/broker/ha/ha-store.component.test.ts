@@ -159,12 +159,21 @@ describe('HA between two real MessageStores', function () {
     await m.putMessage(msg(uniqueName('HA'), Buffer.alloc(500, 1)));
     await waitUntil(() => s.getMaxPhyOffset() === m.getMaxPhyOffset(), 5000, 'seed');
     const own = s.getMaxPhyOffset();
+    const liarSockets = new Set<net.Socket>();
     const liar = net.createServer((sock) => {
+      liarSockets.add(sock);
+      sock.on('close', () => liarSockets.delete(sock));
       sock.on('error', () => undefined);
       sock.write(encodeBlock(own + 100, crypto.randomBytes(200)));
     });
     await new Promise<void>((r) => liar.listen(0, '127.0.0.1', r));
-    cleanups.push(() => new Promise<void>((r) => liar.close(() => r())));
+    cleanups.push(
+      () =>
+        new Promise<void>((r) => {
+          liar.close(() => r());
+          for (const x of liarSockets) x.destroy();
+        }),
+    );
     c.setMasterAddress(`127.0.0.1:${(liar.address() as net.AddressInfo).port}`);
     await waitUntil(() => c.stats.mismatches >= 2, 5000, 'mismatch detection');
     expect(s.getMaxPhyOffset()).to.equal(own);
