@@ -235,14 +235,12 @@ export class Producer {
       );
     }
     const last = errors[errors.length - 1];
-    if (!last || Date.now() >= deadline) {
-      return new MqError(
-        'TIMEOUT',
-        `send to ${topic}: not stored within the call's deadline (option sendMsgTimeout or deadlineMs)${last ? `; last error: ${last.message}` : ''}`,
-        { cause: last, retriable: true, details: { topic } },
-      );
-    }
-    return last;
+    if (last) return last;
+    return new MqError(
+      'TIMEOUT',
+      `send to ${topic}: not stored within the call's deadline (option sendMsgTimeout or deadlineMs)`,
+      { retriable: true, details: { topic, deadline } },
+    );
   }
 
   /** One SEND_MESSAGE_V2 (one message) or SEND_BATCH_MESSAGE (several) to the master of `mq`'s broker set. */
