@@ -28,8 +28,10 @@ export interface HAClientDeps {
   registry?: Registry;
 }
 
+/** Most bytes of contiguous blocks handed to the store in one append. */
+const MAX_APPEND_BYTES = 4 * 1024 * 1024;
 /** Above this many queued bytes the socket is paused until the appends catch up. */
-const MAX_QUEUED_BYTES = 8 * 1024 * 1024;
+const MAX_QUEUED_BYTES = 16 * 1024 * 1024;
 
 /** One live connection and its receive queue. */
 interface Link {
@@ -229,34 +231,45 @@ export class HAClient {
     link.processing = true;
     try {
       while (this.link === link && link.queue.length > 0) {
-        const block = link.queue.shift()!;
-        link.queuedBytes -= block.data.length;
-        if (link.queuedBytes <= MAX_QUEUED_BYTES / 2 && link.socket.isPaused()) link.socket.resume();
         const own = this.store.getMaxPhyOffset();
-        this.masterOffsetSeen = Math.max(this.masterOffsetSeen, block.phyOffset + block.data.length);
+        const first = link.queue[0];
         // An empty slave takes the master's start (the last file); otherwise the block must continue our log exactly.
-        if (own !== 0 && block.phyOffset !== own) {
+        if (own !== 0 && first.phyOffset !== own) {
           this.stats.mismatches++;
           this.logger.error(
-            { master: this.master, blockOffset: block.phyOffset, slaveMaxOffset: own, size: block.data.length },
+            { master: this.master, blockOffset: first.phyOffset, slaveMaxOffset: own, size: first.data.length },
             'HA block does not start at the slave max offset; nothing written, reconnecting',
           );
           this.dropLink('offset mismatch');
           return;
         }
-        if (block.data.length === 0) continue;
-        const ok = await this.store.appendCommitLogRaw(block.phyOffset, block.data);
+        // Take the run of queued blocks that continue each other exactly, up to MAX_APPEND_BYTES, as one append:
+        // one store write per run instead of one per haTransferBatchSize block. A block that does not continue the
+        // run stays queued and is refused by the check above on the next turn.
+        const parts: Buffer[] = [];
+        const start = first.phyOffset;
+        let end = first.phyOffset;
+        let bytes = 0;
+        while (link.queue.length > 0 && link.queue[0].phyOffset === end && bytes < MAX_APPEND_BYTES) {
+          const b = link.queue.shift()!;
+          link.queuedBytes -= b.data.length;
+          if (b.data.length > 0) parts.push(b.data);
+          end += b.data.length;
+          bytes += b.data.length;
+        }
+        if (link.queuedBytes <= MAX_QUEUED_BYTES / 2 && link.socket.isPaused()) link.socket.resume();
+        this.masterOffsetSeen = Math.max(this.masterOffsetSeen, end);
+        if (bytes === 0) continue; // heartbeats only
+        const data = parts.length === 1 ? parts[0] : Buffer.concat(parts, bytes);
+        const ok = await this.store.appendCommitLogRaw(start, data);
         if (!ok) {
           this.stats.appendFailures++;
-          this.logger.error(
-            { master: this.master, blockOffset: block.phyOffset, size: block.data.length },
-            'HA append refused by the store; reconnecting',
-          );
+          this.logger.error({ master: this.master, blockOffset: start, size: bytes }, 'HA append refused by the store; reconnecting');
           this.dropLink('append failed');
           return;
         }
-        this.stats.blocks++;
-        this.stats.bytes += block.data.length;
+        this.stats.blocks += parts.length;
+        this.stats.bytes += bytes;
         // Ack every append at once: a SYNC_MASTER put is waiting for it (ref §8.3).
         this.report(link, false);
       }

@@ -18,6 +18,9 @@ export interface HAConnectionEvents {
   onClose(conn: HAConnection): void;
 }
 
+/** Bytes allowed in the socket's user-space buffer before the transfer waits for 'drain'. */
+const SEND_BUFFER_BYTES = 4 * 1024 * 1024;
+
 export class HAConnection {
   /** The slave's address, ip:port. */
   readonly address: string;
@@ -123,13 +126,20 @@ export class HAConnection {
         );
       }
       this.logger.info({ slave: this.address, from: this.nextTransferOffset }, 'HA transfer started');
+      let sinceYield = 0;
       while (!this.closed) {
         const data = this.store.readCommitLog(this.nextTransferOffset, this.options.haTransferBatchSize);
         if (data && data.length > 0) {
-          const more = this.writeBlock(this.nextTransferOffset, data);
+          this.writeBlock(this.nextTransferOffset, data);
           this.nextTransferOffset += data.length;
           this.bytesSent += data.length;
-          if (!more) await this.drained();
+          // Keep up to SEND_BUFFER_BYTES queued in the socket (blocks are small next to it), and let other work run
+          // now and then while catching up, since reading is synchronous.
+          if (this.socket.writableLength >= SEND_BUFFER_BYTES) await this.drained();
+          else if (++sinceYield >= 32) {
+            sinceYield = 0;
+            await new Promise<void>((resolve) => setImmediate(resolve));
+          }
           continue;
         }
         if (Date.now() - this.lastWriteAt >= this.options.haSendHeartbeatInterval) {
