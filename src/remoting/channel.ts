@@ -66,6 +66,7 @@ export class RemotingChannel implements Channel {
   private readonly pending = new Map<number, Pending>();
   private partialTimer: NodeJS.Timeout | undefined;
   private closeReason: string | undefined;
+  private corked = false;
 
   constructor(
     readonly socket: Socket,
@@ -106,16 +107,22 @@ export class RemotingChannel implements Channel {
   send(cmd: RemotingCommand): void {
     if (this.isClosed) return;
     const parts = encodeCommandParts(cmd);
-    if (parts.length === 1) {
-      this.socket.write(parts[0]);
-      return;
+    // Frames written in the same tick leave in one writev (one syscall for a burst of pipelined responses), and a
+    // body buffer is handed to the socket as is, never copied.
+    if (!this.corked) {
+      this.corked = true;
+      this.socket.cork();
+      process.nextTick(this.flush);
     }
-    // Prefix and body leave in one writev; the body buffer is never copied.
-    this.socket.cork();
     this.socket.write(parts[0]);
-    this.socket.write(parts[1]);
-    this.socket.uncork();
+    if (parts.length === 2) this.socket.write(parts[1]);
   }
+
+  /** Ends the current write batch (see send()). */
+  private readonly flush = (): void => {
+    this.corked = false;
+    this.socket.uncork();
+  };
 
   /**
    * Sends `req` and resolves with the response of the same opaque. Rejects MqError TIMEOUT after `timeoutMs`, or
