@@ -139,4 +139,40 @@ describe('client/MQClient against real name server and broker', function () {
     expect(res.status).to.equal('FOUND');
     expect(res.messages.map((m) => m.body.toString())).to.deep.equal(['wake-up']);
   });
+
+  it('announces consumer groups by heartbeat and moves a message to %DLQ% with a send-back', async () => {
+    const topic = await createTopic(1);
+    const group = uniqueName('itg');
+    client.registerConsumerGroup({ group, subscriptions: { [topic]: '*' } });
+    expect(await client.sendHeartbeat()).to.have.length(1);
+    const [r] = await client.send(topic, [{ body: Buffer.from('poison'), tags: 'P' }]);
+    if (!r.ok) throw r.error;
+    const [m] = await pullAll(topic, 0, 1);
+    // delayLevel < 0 sends it straight to the dead-letter topic (ref §5.14).
+    await client.consumerSendMsgBack({
+      group,
+      topic,
+      brokerName: m.brokerName,
+      physicalOffset: m.physicalOffset,
+      msgId: m.msgId,
+      delayLevel: -1,
+    });
+    const dlq = `%DLQ%${group}`;
+    let found: PulledMessage | undefined;
+    for (let i = 0; i < 100 && !found; i++) {
+      try {
+        const route = await client.getRoute(dlq);
+        for (const q of route.subscribeQueues) {
+          const res = await client.pull({ consumerGroup: group, brokerName: q.brokerName, topic: dlq, queueId: q.queueId, offset: 0, maxMsgNums: 1 });
+          found ??= res.messages[0];
+        }
+      } catch (err) {
+        if (!MqError.is(err, 'TOPIC_NOT_FOUND')) throw err;
+      }
+      if (!found) await sleep(100);
+    }
+    expect(found, 'message in the DLQ').to.not.equal(undefined);
+    expect(found!.body.toString()).to.equal('poison');
+    expect(found!.properties.RETRY_TOPIC).to.equal(topic);
+  });
 });
