@@ -74,7 +74,7 @@ export const BROKER_OPTION_SPEC = {
   maxMsgsNumBatch: opt(64, 'cap on maxNum of QUERY_MESSAGE', { min: 1 }),
   serverChannelMaxIdleTimeSeconds: opt(120, 'idle connections are closed after this many seconds', { min: 1 }),
   frameMaxLength: opt(16 * 1024 * 1024, 'largest remoting frame accepted, bytes', { min: 1024 }),
-  logLevel: opt('info', 'pino log level (fatal, error, warn, info, debug, trace)'),
+  logLevel: opt('', 'pino log level (fatal, error, warn, info, debug, trace); empty = MQ_LOG_LEVEL or info'),
 } as const;
 
 export type BrokerOptionSpec = typeof BROKER_OPTION_SPEC;

@@ -33,7 +33,7 @@ export async function runBroker(argv: string[]): Promise<number> {
   const rt = await startRuntime({
     component: 'broker',
     httpPort: config.httpPort,
-    logLevel: config.logLevel,
+    logLevel: config.logLevel || undefined,
     health: () => ({ ok: holder.ready, brokerName: config.brokerName, brokerRole: config.brokerRole }),
   });
   const broker = new BrokerController(config, { logger: rt.logger, registry: rt.registry });
