@@ -10,6 +10,7 @@ import { toJson } from '../common/fastjson';
 import { javaStringHashCode } from '../common/message';
 import { RemotingCommand, RequestCode, ResponseCode } from '../remoting';
 import type { RemotingClient } from '../remoting';
+import { encodeUnregisterClientHeader } from '../remoting/header/unregister-client';
 import type { RouteCache } from './route/route-cache';
 import { parseSubscription } from './consumer/subscription';
 import { MASTER_ID } from './route/topic-route';
@@ -125,6 +126,28 @@ export class HeartbeatService {
       }),
     );
     return ok.sort();
+  }
+
+  /**
+   * UNREGISTER_CLIENT for the producer group and every consumer group, to every broker in the routes, so that
+   * brokers drop this client at once instead of after their 120 s expiry (ref §2.3.2). Bounded by `timeoutMs`;
+   * never rejects.
+   */
+  async unregisterAll(timeoutMs: number): Promise<void> {
+    const targets = this.deps.routes.brokerAddresses();
+    const headers = [
+      { clientID: this.opts.clientId, producerGroup: this.opts.producerGroup },
+      ...[...this.groups.keys()].map((g) => ({ clientID: this.opts.clientId, consumerGroup: g })),
+    ];
+    await Promise.all(
+      targets.flatMap((t) =>
+        headers.map((h) =>
+          this.deps.remoting
+            .invokeSync(t.addr, RemotingCommand.createRequest(RequestCode.UNREGISTER_CLIENT, encodeUnregisterClientHeader(h)), timeoutMs)
+            .catch((err: unknown) => this.deps.logger.debug({ broker: t.addr, err }, 'unregister failed')),
+        ),
+      ),
+    );
   }
 
   private schedule(delay: number): void {

@@ -121,8 +121,11 @@ export class MQClient {
   /** Stops the timers and closes every connection. */
   async shutdown(): Promise<void> {
     if (this.state === 'stopped') return;
+    const wasRunning = this.state === 'running';
     this.state = 'stopped';
     this.heartbeat.stop();
+    // Tell brokers we are gone (bounded), so their consumer lists are right at once.
+    if (wasRunning) await this.heartbeat.unregisterAll(Math.min(1000, this.options.mqClientApiTimeout));
     this.routes.stop();
     this.addresses.stop();
     await this.remoting.close();

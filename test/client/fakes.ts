@@ -132,6 +132,7 @@ export class FakeBroker {
   consumerOffsets = new Map<string, number>();
   createdTopics: Array<Record<string, string>> = [];
   sendBacks: Array<Record<string, string>> = [];
+  unregisters: Array<Record<string, string>> = [];
   /** suggestWhichBrokerId put in pull responses. */
   suggestBrokerId = 0;
   private nextOffset = new Map<number, number>();
@@ -170,6 +171,10 @@ export class FakeBroker {
     });
     server.registerProcessor(RequestCode.UPDATE_AND_CREATE_TOPIC, (req) => {
       b.createdTopics.push({ ...(req.extFields ?? {}) });
+      return RemotingCommand.createResponse(ResponseCode.SUCCESS);
+    });
+    server.registerProcessor(RequestCode.UNREGISTER_CLIENT, (req) => {
+      b.unregisters.push({ ...(req.extFields ?? {}) });
       return RemotingCommand.createResponse(ResponseCode.SUCCESS);
     });
     server.registerProcessor(RequestCode.CONSUMER_SEND_MSG_BACK, (req) => {

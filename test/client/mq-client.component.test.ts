@@ -1,8 +1,10 @@
 import { expect } from 'chai';
+import http from 'http';
+import type { AddressInfo } from 'net';
 import { MqError, sleep } from '../../src/common';
 import { javaStringHashCode } from '../../src/common/message';
 import { MQClient } from '../../src/client';
-import { FakeBroker, FakeNameServer, Fleet, silent } from './fakes';
+import { FakeBroker, FakeNameServer, Fleet, deadAddr, silent } from './fakes';
 import { startDnsmasq } from './address/dnsmasq';
 import type { Dnsmasq } from './address/dnsmasq';
 
@@ -119,6 +121,65 @@ describe('client/MQClient', function () {
         maxReconsumeTimes: 16,
       });
       expect(master.sendBacks[0]).to.include({ offset: '1234', group: 'g1', delayLevel: '0', originTopic: topic, maxReconsumeTimes: '16' });
+    });
+  });
+
+  describe('name servers and route refresh', () => {
+    it('tries the name servers in turn when one is down', async () => {
+      const ns = await FakeNameServer.start(fleet);
+      const broker = await FakeBroker.start(fleet, 'b');
+      const topic = `Turn_${process.pid}_${++seq}`;
+      ns.routes.set(topic, [{ brokerName: 'b', addrs: { 0: broker.addr } }]);
+      const c = track(new MQClient({ namesrvAddr: `${await deadAddr(fleet)};${ns.addr}`, instanceName: 't' }, { logger: silent }));
+      await c.start();
+      const [r] = await c.send(topic, [{ body: Buffer.from('x') }]);
+      expect(r.ok).to.equal(true);
+    });
+
+    it('picks up route changes at the next periodic refresh', async () => {
+      const ns = await FakeNameServer.start(fleet);
+      const a = await FakeBroker.start(fleet, 'a');
+      const b = await FakeBroker.start(fleet, 'b');
+      const topic = `Refresh_${process.pid}_${++seq}`;
+      ns.routes.set(topic, [{ brokerName: 'a', addrs: { 0: a.addr }, writeQueueNums: 1 }]);
+      const c = track(new MQClient({ namesrvAddr: ns.addr, instanceName: 't', pollNameServerInterval: 100 }, { logger: silent }));
+      await c.start();
+      expect((await c.publishQueues(topic)).map((q) => q.brokerName)).to.deep.equal(['a']);
+      // A second broker set joins; a write-wiped first set (perm 4) no longer takes sends (ref §7.3).
+      ns.routes.set(topic, [
+        { brokerName: 'a', addrs: { 0: a.addr }, writeQueueNums: 1, perm: 4 },
+        { brokerName: 'b', addrs: { 0: b.addr }, writeQueueNums: 1 },
+      ]);
+      await until(() => c.routes.cached(topic)?.publishQueues.map((q) => q.brokerName).join() === 'b', 'the refreshed route');
+      for (let i = 0; i < 3; i++) {
+        const [r] = await c.send(topic, [{ body: Buffer.from('x') }]);
+        expect(r.ok && r.brokerName).to.equal('b');
+      }
+      expect(a.sends).to.have.length(0);
+    });
+
+    it('learns the name servers from an HTTP address server', async () => {
+      const ns = await FakeNameServer.start(fleet);
+      const broker = await FakeBroker.start(fleet, 'b');
+      const topic = `Http_${process.pid}_${++seq}`;
+      ns.routes.set(topic, [{ brokerName: 'b', addrs: { 0: broker.addr } }]);
+      const server = http.createServer((_req, res) => res.end(`${ns.addr}\n`));
+      await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+      try {
+        const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/rocketmq/nsaddr`;
+        const c = track(new MQClient({ namesrvAddrServerUrl: url, instanceName: 't' }, { logger: silent }));
+        await c.start();
+        expect(c.nameServers()).to.deep.equal([ns.addr]);
+        const [r] = await c.send(topic, [{ body: Buffer.from('x') }]);
+        expect(r.ok).to.equal(true);
+        // Shutdown tells the brokers in the routes that this client is gone.
+        c.registerConsumerGroup({ group: 'g-http', subscriptions: { [topic]: '*' } });
+        await c.shutdown();
+        expect(broker.unregisters.map((u) => u.consumerGroup ?? u.producerGroup).sort()).to.deep.equal(['MQGATEWAY_PRODUCER', 'g-http']);
+        expect(broker.unregisters[0].clientID).to.equal(c.clientId);
+      } finally {
+        await new Promise<void>((resolve) => server.close(() => resolve()));
+      }
     });
   });
 
