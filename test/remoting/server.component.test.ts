@@ -129,6 +129,21 @@ describe('RemotingServer + RemotingClient', function () {
     raw.socket.destroy();
   });
 
+  it('invokeAsync calls back with the response or the error; invokeOneway reaches the processor unanswered', async () => {
+    const res = await new Promise<RemotingCommand | undefined>((resolve, reject) =>
+      client.invokeAsync(addr, RemotingCommand.createRequest(ECHO, { via: 'async' }), 2000, (err, r) => (err ? reject(err) : resolve(r))),
+    );
+    expect(res?.extFields).to.deep.equal({ via: 'async' });
+    const err = await new Promise<MqError | null>((resolve) =>
+      client.invokeAsync(addr, RemotingCommand.createRequest(SILENT), 100, (e) => resolve(e)),
+    );
+    expect(err?.code).to.equal('TIMEOUT');
+    const before = onewaySeen.length;
+    await client.invokeOneway(addr, RemotingCommand.createRequest(ECHO, { via: 'oneway' }));
+    await waitFor(() => onewaySeen.length === before + 1, 2000, 'oneway processed');
+    expect(onewaySeen[onewaySeen.length - 1].extFields).to.deep.equal({ via: 'oneway' });
+  });
+
   it('keeps serving other requests on a connection while a slow one is pending (long polling)', async () => {
     const order: string[] = [];
     const slow = client.invokeSync(addr, RemotingCommand.createRequest(SLOW, { ms: 400 })).then(() => order.push('slow'));
