@@ -62,6 +62,7 @@ export class NamesrvController {
   async start(): Promise<number> {
     const port = await this.server.start();
     this.started = true;
+    // Java starts the scan 5 s after start; a plain interval is close enough and simpler to test.
     this.scanTimer = setInterval(() => this.scanNotActiveBroker(), this.options.scanNotActiveBrokerInterval);
     this.scanTimer.unref();
     return port;
@@ -78,6 +79,7 @@ export class NamesrvController {
     return removed;
   }
 
+  /** Stops the expiry timer and the server, closing every connection. Safe to call twice. */
   async shutdown(): Promise<void> {
     if (this.scanTimer) clearInterval(this.scanTimer);
     this.scanTimer = undefined;
@@ -94,6 +96,7 @@ export class NamesrvController {
     for (const r of removed) this.log.warn({ brokerAddr: r.brokerAddr, reason: r.reason }, 'broker removed');
   }
 
+  /** Gauges read from the tables at scrape time, so they cost nothing between scrapes. */
   private registerMetrics(registry: Registry): void {
     const routes = this.routes;
     new Gauge({

@@ -2,16 +2,19 @@
 export class KVConfigManager {
   private readonly table = new Map<string, Map<string, string>>();
 
+  /** Sets one value, creating the namespace if needed. */
   put(namespace: string, key: string, value: string): void {
     let ns = this.table.get(namespace);
     if (!ns) this.table.set(namespace, (ns = new Map()));
     ns.set(key, value);
   }
 
+  /** One value, or undefined (GET_KV_CONFIG answers QUERY_NOT_FOUND then). */
   get(namespace: string, key: string): string | undefined {
     return this.table.get(namespace)?.get(key);
   }
 
+  /** Removes one key; an emptied namespace goes too. */
   delete(namespace: string, key: string): void {
     const ns = this.table.get(namespace);
     if (!ns) return;

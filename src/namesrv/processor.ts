@@ -45,10 +45,12 @@ export interface NamesrvProcessorDeps {
   orderMessageEnable: boolean;
 }
 
+/** A SUCCESS response with optional ext fields and body. */
 function ok(extFields?: Record<string, string | number | boolean | undefined>, body?: Buffer): RemotingCommand {
   return RemotingCommand.createResponse(ResponseCode.SUCCESS, undefined, extFields, body);
 }
 
+/** A body in standard JSON (quoted keys). */
 function json(value: unknown): Buffer {
   return Buffer.from(toJson(value), 'utf8');
 }
@@ -57,6 +59,8 @@ function json(value: unknown): Buffer {
 export function registerNamesrvProcessors(server: RemotingServer, deps: NamesrvProcessorDeps): void {
   const { routes, kv, clock, logger } = deps;
 
+  // REGISTER_BROKER 103: header RegisterBrokerRequestHeader, body RegisterBrokerBody (JSON or compressed).
+  // Answers the live master's HA and main address to a slave, and the ORDER_TOPIC_CONFIG KV table as body.
   server.registerProcessor(RequestCode.REGISTER_BROKER, (req: RemotingCommand, ch: Channel) => {
     const h = decodeRegisterBrokerRequestHeader(req.extFields);
     if (h.bodyCrc32 !== 0 && req.body && bodyCrc32(req.body) !== h.bodyCrc32) {
@@ -90,6 +94,7 @@ export function registerNamesrvProcessors(server: RemotingServer, deps: NamesrvP
     return ok({ haServerAddr: result.haServerAddr, masterAddr: result.masterAddr }, order ? json({ table: order }) : undefined);
   });
 
+  // UNREGISTER_BROKER 104: sent by a broker at shutdown; same removal as an expiry, for one address and id.
   server.registerProcessor(RequestCode.UNREGISTER_BROKER, (req) => {
     const h = decodeUnregisterBrokerRequestHeader(req.extFields);
     routes.unregisterBroker(h.clusterName, h.brokerAddr, h.brokerName, h.brokerId);
@@ -97,6 +102,7 @@ export function registerNamesrvProcessors(server: RemotingServer, deps: NamesrvP
     return ok();
   });
 
+  // GET_ROUTEINFO_BY_TOPIC 105: TopicRouteData, or TOPIC_NOT_EXIST 17 with Java's remark.
   server.registerProcessor(RequestCode.GET_ROUTEINFO_BY_TOPIC, (req) => {
     const h = decodeGetRouteInfoRequestHeader(req.extFields);
     const route = routes.pickupTopicRouteData(h.topic);
@@ -109,8 +115,10 @@ export function registerNamesrvProcessors(server: RemotingServer, deps: NamesrvP
     return ok(undefined, json(route));
   });
 
+  // GET_BROKER_CLUSTER_INFO 106: ClusterInfo (ref §3.4), quoted keys like every body we write.
   server.registerProcessor(RequestCode.GET_BROKER_CLUSTER_INFO, () => ok(undefined, json(routes.getAllClusterInfo())));
 
+  // WIPE_WRITE_PERM_OF_BROKER 205: clears the write bit of every queue of the broker name (planned maintenance).
   server.registerProcessor(RequestCode.WIPE_WRITE_PERM_OF_BROKER, (req) => {
     const h = decodeWritePermRequestHeader(req.extFields);
     const n = routes.operateWritePermOfBroker(h.brokerName, 'wipe');
@@ -118,6 +126,7 @@ export function registerNamesrvProcessors(server: RemotingServer, deps: NamesrvP
     return ok({ wipeTopicCount: n });
   });
 
+  // ADD_WRITE_PERM_OF_BROKER 327: sets the queues of the broker name back to read+write.
   server.registerProcessor(RequestCode.ADD_WRITE_PERM_OF_BROKER, (req) => {
     const h = decodeWritePermRequestHeader(req.extFields);
     const n = routes.operateWritePermOfBroker(h.brokerName, 'add');
@@ -125,21 +134,26 @@ export function registerNamesrvProcessors(server: RemotingServer, deps: NamesrvP
     return ok({ addTopicCount: n });
   });
 
+  // GET_ALL_TOPIC_LIST_FROM_NAMESERVER 206: TopicList of every routed topic.
   server.registerProcessor(RequestCode.GET_ALL_TOPIC_LIST_FROM_NAMESERVER, () =>
     ok(undefined, json({ topicList: routes.getAllTopicList() })),
   );
 
+  // DELETE_TOPIC_IN_NAMESRV 216: the whole topic, or only the brokers of clusterName when given.
   server.registerProcessor(RequestCode.DELETE_TOPIC_IN_NAMESRV, (req) => {
     const h = decodeDeleteTopicFromNamesrvRequestHeader(req.extFields);
     routes.deleteTopic(h.topic, h.clusterName);
     return ok();
   });
 
+  // GET_TOPICS_BY_CLUSTER 224: TopicList of topics served by any broker name of the cluster.
   server.registerProcessor(RequestCode.GET_TOPICS_BY_CLUSTER, (req) => {
     const h = decodeGetTopicsByClusterRequestHeader(req.extFields);
     return ok(undefined, json({ topicList: routes.getTopicsByCluster(h.cluster) }));
   });
 
+  // QUERY_DATA_VERSION 322: `changed` tells a broker (forceRegister=false) whether to register again; an
+  // unchanged version counts as a sign of life (ref §7.1).
   server.registerProcessor(RequestCode.QUERY_DATA_VERSION, (req) => {
     const h = decodeQueryDataVersionRequestHeader(req.extFields);
     let parsed: unknown = {};
@@ -157,6 +171,7 @@ export function registerNamesrvProcessors(server: RemotingServer, deps: NamesrvP
     return ok({ changed }, stored ? json(stored) : undefined);
   });
 
+  // PUT/GET/DELETE_KV_CONFIG 100-102 and GET_KVLIST_BY_NAMESPACE 219: the in-memory KV store.
   server.registerProcessor(RequestCode.PUT_KV_CONFIG, (req) => {
     const h = decodePutKVConfigRequestHeader(req.extFields);
     kv.put(h.namespace, h.key, h.value);

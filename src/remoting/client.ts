@@ -36,6 +36,7 @@ export type ClientRequestHandler = (
   addr: string,
 ) => RemotingCommand | null | Promise<RemotingCommand | null>;
 
+/** The connection state of one address: open, or being opened (calls made meanwhile share the attempt). */
 interface Slot {
   channel?: RemotingChannel;
   connecting?: Promise<RemotingChannel>;
@@ -71,6 +72,7 @@ export class RemotingClient {
 
   /** Sends `req` to `addr` and resolves with the response. Rejects MqError TIMEOUT, UNAVAILABLE or CLOSED. */
   async invokeSync(addr: string, req: RemotingCommand, timeoutMs = this.defaultTimeoutMs): Promise<RemotingCommand> {
+    // The timeout covers connecting too, as in Java's invokeSync.
     const started = Date.now();
     const ch = await this.channelFor(addr, timeoutMs);
     const left = timeoutMs - (Date.now() - started);
@@ -114,6 +116,7 @@ export class RemotingClient {
 
   /** Closes every connection; later calls reject with CLOSED. */
   async close(): Promise<void> {
+    // Later calls fail fast instead of reconnecting.
     this.closed = true;
     const waits: Promise<unknown>[] = [];
     for (const [addr, slot] of this.slots) {
@@ -126,7 +129,10 @@ export class RemotingClient {
     await Promise.all(waits);
   }
 
-  /** The open connection to `addr`, or a new one. */
+  /**
+   * The open connection to `addr`, or a new one. Concurrent callers share one connect attempt; a failed attempt is
+   * forgotten so that the next call tries again (reconnect after a break is just this path).
+   */
   private channelFor(addr: string, timeoutMs: number): Promise<RemotingChannel> {
     if (this.closed) return Promise.reject(new MqError('CLOSED', 'remoting client is closed'));
     let slot = this.slots.get(addr);
@@ -153,6 +159,7 @@ export class RemotingClient {
     return s.connecting;
   }
 
+  /** Opens a TCP connection, failing with UNAVAILABLE after `timeoutMs` or on a socket error. */
   private connect(addr: string, timeoutMs: number): Promise<RemotingChannel> {
     let host: string;
     let port: number;
@@ -183,6 +190,7 @@ export class RemotingClient {
     });
   }
 
+  /** Wraps a connected socket; its close forgets the slot so that the next call reconnects. */
   private wrap(addr: string, socket: net.Socket): RemotingChannel {
     return new RemotingChannel(
       socket,
@@ -208,6 +216,10 @@ export class RemotingClient {
     );
   }
 
+  /**
+   * A request from the server (e.g. NOTIFY_CONSUMER_IDS_CHANGED, ref §2.1): the handler's answer is sent back with
+   * the request's opaque; oneway requests are never answered.
+   */
   private onServerRequest(addr: string, req: RemotingCommand, ch: RemotingChannel): void {
     const answer = (res: RemotingCommand | null): void => {
       if (!res || req.isOneway() || ch.closed) return;
