@@ -124,6 +124,8 @@ export class FakeBroker {
   addr = '';
   server!: RemotingServer;
   behaviour: SendBehaviour = 'ok';
+  /** Sends to answer with a plain SYSTEM_ERROR before `behaviour` applies. */
+  failNext = 0;
   sends: ReceivedSend[] = [];
   /** Stored records per `topic@queueId`, as real record bytes (ref §4.1). */
   queues = new Map<string, Buffer[]>();
@@ -258,6 +260,10 @@ export class FakeBroker {
       ? decodeBatchBody(body).map((e) => ({ body: Buffer.from(e.body), properties: e.properties, flag: e.flag }))
       : [{ body, properties: decodeProperties(header.properties ?? ''), flag: header.flag }];
     this.sends.push({ code: req.code, header, messages });
+    if (this.failNext > 0) {
+      this.failNext--;
+      return RemotingCommand.createResponse(ResponseCode.SYSTEM_ERROR, 'create mapped file failed, server is busy or broken.');
+    }
     switch (this.behaviour) {
       case 'busy':
         return RemotingCommand.createResponse(

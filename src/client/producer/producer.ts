@@ -192,7 +192,14 @@ export class Producer {
         unit.shardingKey !== undefined
           ? (unit.fixed ?? selectShardQueue(queues, unit.shardingKey))
           : this.selector.next(topic, queues, tried, now);
-      if (!mq) break; // every broker set tried
+      if (!mq) {
+        // Every broker set was tried. All busy: report BUSY now so the caller backs off (retryAfterMs). Otherwise
+        // (e.g. one broker set that dropped a connection) start another pass while attempts and time remain.
+        if (errors.every((e) => e.code === 'BUSY')) break;
+        tried.clear();
+        await sleep(Math.min(50, Math.max(0, deadline - Date.now())));
+        continue;
+      }
       attempts++;
       if (unit.shardingKey !== undefined && attempts > 1) {
         // Same queue again: give the broker a moment (bounded by the deadline).

@@ -147,6 +147,26 @@ describe('client/producer against fake brokers', function () {
     }
   });
 
+  it('retries the only broker set after a SYSTEM_ERROR', async () => {
+    ns.routes.set(topic, [{ brokerName: 'broker-a', addrs: { 0: a.addr }, writeQueueNums: 2 }]);
+    const c = await client();
+    a.failNext = 1;
+    const [r] = await c.send(topic, [{ body: Buffer.from('x') }]);
+    expect(ok(r).brokerName).to.equal('broker-a');
+    expect(a.sends).to.have.length(2);
+  });
+
+  it('gives up after retryTimesWhenSendFailed with the broker error', async () => {
+    ns.routes.set(topic, [{ brokerName: 'broker-a', addrs: { 0: a.addr }, writeQueueNums: 2 }]);
+    const c = await client({ retryTimesWhenSendFailed: 1 });
+    a.failNext = 5;
+    const [r] = await c.send(topic, [{ body: Buffer.from('x') }]);
+    const e = failed(r);
+    expect(e.code).to.equal('INTERNAL');
+    expect(e.message).to.contain('create mapped file failed');
+    expect(a.sends).to.have.length(2);
+  });
+
   it('reports BUSY with retryAfterMs when every broker set answers SYSTEM_BUSY', async () => {
     const c = await client({ busyRetryAfterMs: 750 });
     a.behaviour = 'busy';
