@@ -39,6 +39,10 @@ export const METRIC = {
   brokerReplicationLagBytes: 'mq_broker_replication_lag_bytes',
   brokerReplicationLagSeconds: 'mq_broker_replication_lag_seconds',
   brokerSlaveConnected: 'mq_broker_slave_connected',
+  // client (src/client)
+  clientSendAttempts: 'mq_client_send_attempts_total',
+  clientPulls: 'mq_client_pulls_total',
+  clientRouteRefreshes: 'mq_client_route_refreshes_total',
   // gateway
   gatewayRequests: 'mq_gateway_requests_total',
   gatewayLatency: 'mq_gateway_request_duration_seconds',
