@@ -12,6 +12,8 @@ import { createAddressProvider } from './address/create-address-provider';
 import { AdminApi } from './admin/admin';
 import type { CreateTopicRequest } from './admin/admin';
 import { BrokerInvoker } from './broker-invoker';
+import { clientMetrics } from './client-metrics';
+import type { ClientMetrics } from './client-metrics';
 import { OffsetApi } from './consumer/offsets';
 import type { QueueRef } from './consumer/offsets';
 import { Puller } from './consumer/puller';
@@ -31,7 +33,7 @@ import type { ClusterInfo, MessageQueue } from './route/topic-route';
 export interface MQClientDeps {
   /** Parent logger; the client logs as `component=client`. Default: silent. */
   logger?: Logger;
-  /** Registry for the remoting metrics. */
+  /** Registry for the remoting and client metrics (src/metrics/names.ts). */
   registry?: Registry;
   /** Overrides the address source chosen from the options (tests, embedding). */
   addressProvider?: NameServerAddressProvider;
@@ -49,6 +51,8 @@ export class MQClient {
   readonly offsets: OffsetApi;
   readonly admin: AdminApi;
   readonly heartbeat: HeartbeatService;
+  /** Send, pull and route counters (exported when a registry was given). */
+  readonly metrics: ClientMetrics;
   private readonly remoting: RemotingClient;
   private readonly addresses: NameServerAddressProvider;
   private readonly broker: BrokerInvoker;
@@ -61,6 +65,7 @@ export class MQClient {
     const o = this.options;
     this.log = (deps.logger ?? pino({ level: 'silent' })).child({ component: 'client' });
     this.clientId = buildClientId(o.clientIP, o.instanceName, o.unitName);
+    this.metrics = clientMetrics(deps.registry);
     this.remoting = new RemotingClient({
       connectTimeoutMs: o.connectTimeoutMs,
       defaultTimeoutMs: o.mqClientApiTimeout,
@@ -73,7 +78,12 @@ export class MQClient {
     this.addresses = deps.addressProvider ?? createAddressProvider(o, this.log);
     this.routes = new RouteCache(
       { pollNameServerInterval: o.pollNameServerInterval, mqClientApiTimeout: o.mqClientApiTimeout },
-      { remoting: this.remoting, addresses: this.addresses, logger: this.log.child({ part: 'routes' }) },
+      {
+        remoting: this.remoting,
+        addresses: this.addresses,
+        logger: this.log.child({ part: 'routes' }),
+        metrics: this.metrics,
+      },
     );
     this.broker = new BrokerInvoker({ remoting: this.remoting, routes: this.routes }, o.mqClientApiTimeout);
     this.producer = new Producer(
@@ -88,11 +98,11 @@ export class MQClient {
         maxMessageSize: o.maxMessageSize,
         autoCreateTopic: o.autoCreateTopic,
       },
-      { remoting: this.remoting, routes: this.routes, logger: this.log.child({ part: 'producer' }) },
+      { remoting: this.remoting, routes: this.routes, logger: this.log.child({ part: 'producer' }), metrics: this.metrics },
     );
     this.puller = new Puller(
       { pullTimeoutMs: o.pullTimeoutMs },
-      { remoting: this.remoting, routes: this.routes, logger: this.log.child({ part: 'puller' }) },
+      { remoting: this.remoting, routes: this.routes, logger: this.log.child({ part: 'puller' }), metrics: this.metrics },
     );
     this.offsets = new OffsetApi(this.broker);
     this.admin = new AdminApi(this.routes, this.broker, o.createTopicKey);

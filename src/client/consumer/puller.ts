@@ -15,6 +15,7 @@ import { RemotingCommand, RequestCode, ResponseCode } from '../../remoting';
 import type { RemotingClient } from '../../remoting';
 import { PullSysFlag, decodePullMessageResponseHeader, encodePullMessageHeader } from '../../remoting/header/pull-message';
 import { responseError, transportError } from '../errors';
+import type { ClientMetrics } from '../client-metrics';
 import type { RouteCache } from '../route/route-cache';
 import { MASTER_ID } from '../route/topic-route';
 import type { BrokerData } from '../route/topic-route';
@@ -123,7 +124,7 @@ export class Puller {
 
   constructor(
     private readonly opts: PullerOptions,
-    private readonly deps: { remoting: RemotingClient; routes: RouteCache; logger: Logger },
+    private readonly deps: { remoting: RemotingClient; routes: RouteCache; logger: Logger; metrics?: ClientMetrics },
   ) {}
 
   /** The broker set's data from the route of `topic` (fetched if needed). */
@@ -173,12 +174,14 @@ export class Puller {
     try {
       res = await this.deps.remoting.invokeSync(target.addr, cmd, suspend + (req.timeoutMs ?? this.opts.pullTimeoutMs));
     } catch (err) {
+      this.deps.metrics?.pulls.inc({ broker: req.brokerName, status: 'error' });
       // The broker may be gone: learn the new route and go back to the master's default next time.
       this.suggested.delete(key);
       this.deps.routes.refreshSoon(req.topic);
       throw transportError('pull', peer, err, { brokerName: req.brokerName });
     }
     const status = STATUS_BY_CODE.get(res.code);
+    this.deps.metrics?.pulls.inc({ broker: req.brokerName, status: status ?? 'error' });
     if (status === undefined) throw responseError('pull', peer, res, { brokerName: req.brokerName, topic: req.topic });
     const h = decodePullMessageResponseHeader(res.extFields);
     if (h.suggestWhichBrokerId === MASTER_ID) this.suggested.delete(key);

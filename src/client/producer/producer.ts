@@ -18,6 +18,8 @@ import type { RemotingClient } from '../../remoting';
 import { encodeSendMessageHeaderV2 } from '../../remoting/header/send-message';
 import { decodeSendMessageResponseHeader } from '../../remoting/header/send-message-response';
 import { responseError, transportError } from '../errors';
+import type { ClientMetrics } from '../client-metrics';
+import { failureOutcome } from '../client-metrics';
 import type { RouteCache } from '../route/route-cache';
 import { MASTER_ID, publishQueues } from '../route/topic-route';
 import type { MessageQueue } from '../route/topic-route';
@@ -44,6 +46,7 @@ export interface ProducerDeps {
   remoting: RemotingClient;
   routes: RouteCache;
   logger: Logger;
+  metrics?: ClientMetrics;
 }
 
 const STATUS_BY_CODE: ReadonlyMap<number, SendStatus> = new Map<number, SendStatus>([
@@ -215,10 +218,13 @@ export class Producer {
       try {
         const results = await this.sendOnce(topic, mq, unit.messages, attemptDeadline, options);
         this.faults.markOk(mq.brokerName);
+        const degraded = results.some((r) => r.ok && r.status !== 'OK');
+        this.deps.metrics?.sendAttempts.inc({ broker: mq.brokerName, outcome: degraded ? 'degraded' : 'ok' });
         return { results };
       } catch (err) {
         const e = MqError.is(err) ? err : transportError('send', mq.brokerName, err);
         errors.push(e);
+        this.deps.metrics?.sendAttempts.inc({ broker: mq.brokerName, outcome: failureOutcome(e.code) });
         this.faults.markFailed(mq.brokerName, Date.now());
         this.deps.logger.debug(
           { topic, brokerName: mq.brokerName, queueId: mq.queueId, code: e.code, err: e.message, attempt: attempts },

@@ -14,6 +14,7 @@ import { RemotingCommand, RequestCode, ResponseCode } from '../../remoting';
 import type { RemotingClient } from '../../remoting';
 import { encodeGetRouteInfoRequestHeader } from '../../remoting';
 import type { NameServerAddressProvider } from '../address/address-provider';
+import type { ClientMetrics } from '../client-metrics';
 import { responseError, transportError } from '../errors';
 import type { ClientOp } from '../errors';
 import { parseClusterInfo, parseTopicRouteData, publishQueues, subscribeQueues } from './topic-route';
@@ -48,6 +49,7 @@ export interface RouteCacheDeps {
   remoting: RemotingClient;
   addresses: NameServerAddressProvider;
   logger: Logger;
+  metrics?: ClientMetrics;
 }
 
 /** Builds the cached form of a route. */
@@ -229,6 +231,9 @@ export class RouteCache extends EventEmitter {
           encodeGetRouteInfoRequestHeader({ topic, acceptStandardJsonOnly: true }),
         ),
       );
+      this.deps.metrics?.routeRefreshes.inc({
+        outcome: res.code === ResponseCode.SUCCESS ? 'ok' : res.code === ResponseCode.TOPIC_NOT_EXIST ? 'not_found' : 'error',
+      });
       if (res.code === ResponseCode.TOPIC_NOT_EXIST) {
         // The topic is gone (or never existed on this cluster): forget it so nothing is sent to stale brokers.
         this.routes.delete(topic);

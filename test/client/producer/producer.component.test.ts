@@ -1,4 +1,5 @@
 import { expect } from 'chai';
+import { Registry } from 'prom-client';
 import { MqError } from '../../../src/common';
 import { RequestCode } from '../../../src/remoting';
 import { MQClient } from '../../../src/client';
@@ -25,8 +26,8 @@ describe('client/producer against fake brokers', function () {
   let topicSeq = 0;
   let topic = '';
 
-  async function client(extra: Record<string, unknown> = {}): Promise<MQClient> {
-    const c = new MQClient({ namesrvAddr: ns.addr, instanceName: 'test', ...extra }, { logger: silent });
+  async function client(extra: Record<string, unknown> = {}, registry?: Registry): Promise<MQClient> {
+    const c = new MQClient({ namesrvAddr: ns.addr, instanceName: 'test', ...extra }, { logger: silent, registry });
     clients.push(c);
     await c.start();
     return c;
@@ -113,7 +114,8 @@ describe('client/producer against fake brokers', function () {
   });
 
   it('retries on another broker set after SYSTEM_BUSY, then avoids the busy set', async () => {
-    const c = await client({ faultAvoidanceMs: 60000 });
+    const registry = new Registry();
+    const c = await client({ faultAvoidanceMs: 60000 }, registry);
     a.behaviour = 'busy';
     for (let i = 0; i < 4; i++) {
       const [r] = await c.send(topic, [{ body: Buffer.from('x') }]);
@@ -122,6 +124,9 @@ describe('client/producer against fake brokers', function () {
     // broker-a was tried once, then avoided for faultAvoidanceMs.
     expect(a.sends.length).to.equal(1);
     expect(b.sends.length).to.equal(4);
+    const text = await registry.metrics();
+    expect(text).to.contain('mq_client_send_attempts_total{broker="broker-a",outcome="busy"} 1');
+    expect(text).to.contain('mq_client_send_attempts_total{broker="broker-b",outcome="ok"} 4');
   });
 
   it('retries on another broker set after a timeout within the deadline', async () => {
