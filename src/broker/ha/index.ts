@@ -16,7 +16,13 @@ export { HAService } from './ha-service';
 export type { HAServiceDeps, SlaveInfo } from './ha-service';
 export { HAClient } from './ha-client';
 export type { HAClientDeps, HAClientStatus } from './ha-client';
-export { SlaveSynchronize, SLAVE_SYNC_OPTION_SPEC, SLAVE_SYNC_DEFAULTS, readOffsetTable } from './slave-synchronize';
+export {
+  SlaveSynchronize,
+  SLAVE_SYNC_OPTION_SPEC,
+  SLAVE_SYNC_DEFAULTS,
+  readOffsetTable,
+  pickSlaveSyncOptions,
+} from './slave-synchronize';
 export type { SlaveSyncOptions, SlaveSyncTarget, SyncInvoker, OffsetEntry } from './slave-synchronize';
 export { masterSyncProcessors, encodeOffsetTable } from './master-sync-processor';
 export { suggestWhichBrokerId, MASTER_ID, WHICH_BROKER_WHEN_CONSUME_SLOWLY } from './slave-read';

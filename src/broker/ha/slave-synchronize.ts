@@ -241,3 +241,11 @@ export function readOffsetTable(wrapper: Record<string, unknown>): OffsetEntry[]
   }
   return out;
 }
+
+/** Picks the slave-sync keys out of a broker's resolved options (which must declare SLAVE_SYNC_OPTION_SPEC). */
+export function pickSlaveSyncOptions(all: object): SlaveSyncOptions {
+  const src = all as Record<string, unknown>;
+  const picked: Record<string, unknown> = {};
+  for (const k of Object.keys(SLAVE_SYNC_OPTION_SPEC)) if (k in src && src[k] !== undefined) picked[k] = src[k];
+  return resolveOptions(SLAVE_SYNC_OPTION_SPEC, picked, 'slave sync');
+}
