@@ -73,8 +73,8 @@ export class MQClient {
       logger: this.log,
       registry: deps.registry,
     });
-    // Brokers may send NOTIFY_CONSUMER_IDS_CHANGED (oneway); we rebalance nothing, so ignore it. Other
-    // broker-initiated requests get REQUEST_CODE_NOT_SUPPORTED from the remoting client.
+    // No onRequest handler: brokers' NOTIFY_CONSUMER_IDS_CHANGED is oneway and needs no answer (the gateway does
+    // no rebalancing), and other broker-initiated requests get REQUEST_CODE_NOT_SUPPORTED (ref §2.1).
     this.addresses = deps.addressProvider ?? createAddressProvider(o, this.log);
     this.routes = new RouteCache(
       { pollNameServerInterval: o.pollNameServerInterval, mqClientApiTimeout: o.mqClientApiTimeout },
