@@ -14,6 +14,7 @@ import { MemoryStore } from './memory-store';
 
 export interface TestBroker {
   broker: BrokerController;
+  /** The in-memory store, or undefined when the broker owns a real one. */
   store: MemoryStore;
   addr: string;
   client: RemotingClient;
@@ -22,23 +23,33 @@ export interface TestBroker {
   stop(): Promise<void>;
 }
 
-export async function startTestBroker(overrides: Record<string, unknown> = {}, store = new MemoryStore()): Promise<TestBroker> {
+/**
+ * Starts a broker on 127.0.0.1:0. With `store` = 'real' the broker builds and owns a real MessageStore (small
+ * segments) in the temp directory; otherwise it uses the given in-memory store.
+ */
+export async function startTestBroker(
+  overrides: Record<string, unknown> = {},
+  store: MemoryStore | 'real' = new MemoryStore(),
+): Promise<TestBroker> {
   const tmp = tempDir('mq-broker-');
   const config = resolveBrokerConfig({
     listenPort: 0,
     httpPort: -1,
     storePathRootDir: tmp.dir,
     messageDelayLevel: '1s 1s 1s 1s 1s',
+    mappedFileSizeCommitLog: 16 * 1024 * 1024,
+    mappedFileSizeConsumeQueue: 20 * 1000,
     ...overrides,
   });
   const registry = new Registry();
-  const broker = new BrokerController(config, { logger: pino({ level: 'silent' }), registry, store: store as BrokerStore });
+  const injected = store === 'real' ? undefined : (store as BrokerStore);
+  const broker = new BrokerController(config, { logger: pino({ level: 'silent' }), registry, store: injected });
   const { brokerAddr } = await broker.start();
   const client = new RemotingClient({ defaultTimeoutMs: 30000 });
   let stopped = false;
   return {
     broker,
-    store,
+    store: store === 'real' ? (undefined as unknown as MemoryStore) : store,
     addr: brokerAddr,
     client,
     registry,

@@ -134,7 +134,8 @@ export class MemoryStore implements BrokerStore {
     if (max === 0) return { ...base, status: 'NO_MESSAGE_IN_QUEUE', nextBeginOffset: 0, minOffset: 0, maxOffset: 0 };
     if (offset < 0) return { ...base, status: 'OFFSET_TOO_SMALL', nextBeginOffset: 0, minOffset: 0, maxOffset: max };
     if (offset === max) return { ...base, status: 'OFFSET_OVERFLOW_ONE', nextBeginOffset: offset, minOffset: 0, maxOffset: max };
-    if (offset > max) return { ...base, status: 'OFFSET_OVERFLOW_BADLY', nextBeginOffset: max, minOffset: 0, maxOffset: max };
+    // RocketMQ corrects to the min offset when it is 0 (DefaultMessageStore.getMessage).
+    if (offset > max) return { ...base, status: 'OFFSET_OVERFLOW_BADLY', nextBeginOffset: 0, minOffset: 0, maxOffset: max };
     const records: Buffer[] = [];
     let bytes = 0;
     let i = offset;
