@@ -2,4 +2,5 @@
 import './namesrv';
 import './broker';
 import './admin';
+import './gateway';
 export {};

@@ -1,0 +1,135 @@
+/**
+ * `get`: checks the request and the token, acks the given receipts (all of them or the call fails), then reads up to
+ * maxMessages for the group through {@link GroupReader} and turns them into ReceivedMessages. With invisibleMs > 0
+ * every message carries a signed receipt.
+ */
+import type { Logger } from 'pino';
+import { MqError } from '../common';
+import { parseSubscription } from '../client';
+import type { AckItem, Coordinator } from '../coord';
+import type { Authorizer } from './auth';
+import type { Delivery, GroupReader } from './group-reader';
+import type { GatewayMetrics } from './metrics';
+import type { ReceiptSigner } from './signed-receipt';
+import { T, i64 } from './thrift-api';
+import { MAX_ACKS, MAX_GET_MESSAGES, MAX_INVISIBLE_MS, checkGroup, checkInt, checkTopic, userProperties } from './validate';
+
+export interface GetHandlerOptions {
+  maxWaitMs: number;
+  getMaxResponseBytes: number;
+}
+
+export class GetHandler {
+  constructor(
+    private readonly opts: GetHandlerOptions,
+    private readonly deps: {
+      reader: GroupReader;
+      coord: Coordinator;
+      auth: Authorizer;
+      signer: ReceiptSigner;
+      metrics: GatewayMetrics;
+      logger: Logger;
+    },
+  ) {}
+
+  /** Serves one get call. Throws MqError for failures (mapped by the caller). */
+  async get(req: T.GetRequest): Promise<T.GetResult> {
+    const { auth } = this.deps;
+    auth.authenticate(req?.auth);
+    const topic = checkTopic(req?.topic);
+    const group = checkGroup(req.consumerGroup);
+    const subscription = parseSubscription(req.tagExpression ?? '*');
+    const maxMessages = checkInt('maxMessages', req.maxMessages, 32, 0, MAX_GET_MESSAGES);
+    const waitMs = checkInt('waitMs', req.waitMs, 0, 0, this.opts.maxWaitMs, 'maxWaitMs');
+    const invisibleMs = checkInt('invisibleMs', req.invisibleMs, 0, 0, MAX_INVISIBLE_MS);
+    auth.checkGet(req.auth, topic, group);
+    const acked = await this.ack(req, group);
+    if (maxMessages === 0) return new T.GetResult({ messages: [], acked });
+    const deliveries = await this.deps.reader.read({
+      topic,
+      group,
+      subscription,
+      maxMessages,
+      waitMs,
+      invisibleMs,
+      maxBytes: this.opts.getMaxResponseBytes,
+    });
+    let bytes = 0;
+    const messages = deliveries.map((d) => {
+      bytes += d.message.body.length;
+      return this.toReceived(topic, group, d, invisibleMs > 0);
+    });
+    if (bytes > 0) this.deps.metrics.bytes.inc({ method: 'get', topic, direction: 'out' }, bytes);
+    return new T.GetResult({ messages, acked });
+  }
+
+  private toReceived(topic: string, group: string, d: Delivery, withReceipt: boolean): T.ReceivedMessage {
+    const m = d.message;
+    return new T.ReceivedMessage({
+      msgId: m.msgId,
+      topic,
+      body: m.body,
+      tags: m.tags,
+      keys: m.keys,
+      properties: userProperties(m.properties),
+      bornTimestamp: i64(m.bornTimestamp),
+      storeTimestamp: i64(m.storeTimestamp),
+      brokerName: m.brokerName,
+      queueId: m.queueId,
+      queueOffset: i64(m.queueOffset),
+      deliveryAttempt: d.attempt,
+      receipt:
+        withReceipt && d.lease > 0
+          ? this.deps.signer.sign({
+              group,
+              topic,
+              queueKey: d.queueKey,
+              offset: m.queueOffset,
+              lease: d.lease,
+              attempt: d.attempt,
+              deadline: d.deadline,
+            })
+          : undefined,
+    });
+  }
+
+  /**
+   * Acks the request's receipts. Every receipt is verified (signature, group, grants) before any is applied; each
+   * queue's receipts are applied all-or-nothing, and a stale one fails the call with INVALID_ARGUMENT.
+   */
+  private async ack(req: T.GetRequest, group: string): Promise<number> {
+    const receipts = req.ack ?? [];
+    if (receipts.length === 0) return 0;
+    if (receipts.length > MAX_ACKS) throw new MqError('INVALID_ARGUMENT', `GetRequest.ack has ${receipts.length} receipts, more than ${MAX_ACKS}`);
+    const byQueue = new Map<string, { topic: string; queueKey: string; items: AckItem[] }>();
+    receipts.forEach((text, i) => {
+      const r = this.deps.signer.verify(text);
+      if (!r) {
+        throw new MqError('INVALID_ARGUMENT', `ack[${i}] is not a receipt issued by this gateway cluster (malformed, or its signature does not match receiptSecret)`);
+      }
+      if (r.group !== group) {
+        throw new MqError('INVALID_ARGUMENT', `ack[${i}] belongs to consumer group ${r.group}, not ${group}`);
+      }
+      if (r.topic !== req.topic) this.deps.auth.checkGet(req.auth, r.topic, group);
+      const k = `${r.topic}\u0000${r.queueKey}`;
+      const e = byQueue.get(k) ?? { topic: r.topic, queueKey: r.queueKey, items: [] };
+      e.items.push({ lease: r.lease, offset: r.offset });
+      byQueue.set(k, e);
+    });
+    let acked = 0;
+    let stale = 0;
+    for (const e of byQueue.values()) {
+      const res = await this.deps.coord.ack({ group, topic: e.topic, queueKey: e.queueKey }, e.items, { allOrNothing: true });
+      const bad = res.statuses.filter((s) => s === 'STALE').length;
+      if (bad > 0 || !res.applied) stale += bad;
+      else acked += res.statuses.length;
+    }
+    if (stale > 0) {
+      throw new MqError(
+        'INVALID_ARGUMENT',
+        `${stale} of ${receipts.length} receipts are stale (their lease expired and the messages were delivered again, or they were never delivered); receipts of those queues were not applied, ${acked} others were`,
+      );
+    }
+    return acked;
+  }
+}

@@ -1,0 +1,339 @@
+/**
+ * The read side of `get`: hands each message of a topic to one consumer of a group, on any gateway replica.
+ *
+ * Per call, queues are visited in a rotating order. For each queue:
+ *  1. expired leases (at-least-once deliveries that were not acked in time) are re-claimed through coord and
+ *     delivered again with attempt + 1, or moved to `%DLQ%<group>` once the attempt would exceed maxReconsumeTimes;
+ *  2. new offsets are claimed through coord below the highest max offset this process has seen for the queue (coord
+ *     makes claims disjoint across replicas), read from the broker (the broker filters tags by hash, the client then
+ *     by string) and reported back with trim (offsets past what was read are released, filtered ones are done).
+ * When nothing could be claimed, the call long-polls: one PULL_MESSAGE with suspend per queue, in parallel, at the
+ * remembered max offset; the first that reports a newer max offset ends the wait and the claim pass runs again. So
+ * the call returns as soon as a message arrives and never polls in a loop.
+ */
+import type { Logger } from 'pino';
+import { MqError, deferred } from '../common';
+import type { MQClient, MessageQueue, PulledMessage, PullResult, Subscription } from '../client';
+import type { Coordinator, Lease, QueueRef } from '../coord';
+import { QueueCursors, queueKeyOf } from './queue-cursor';
+
+/** One delivered message and how it was delivered. */
+export interface Delivery {
+  message: PulledMessage;
+  queueKey: string;
+  /** The lease the message is held under (0 in auto-ack mode). */
+  lease: number;
+  attempt: number;
+  /** Lease deadline, ms since the epoch (0 in auto-ack mode). */
+  deadline: number;
+}
+
+export interface ReadRequest {
+  topic: string;
+  group: string;
+  subscription: Subscription;
+  maxMessages: number;
+  waitMs: number;
+  invisibleMs: number;
+  /** Stop adding messages once their bodies reach this many bytes (one message always fits). */
+  maxBytes: number;
+}
+
+export interface GroupReaderOptions {
+  maxReconsumeTimes: number;
+  reclaimCheckIntervalMs: number;
+  /** Network timeout beyond a pull's hold time, ms. */
+  pullTimeoutMs: number;
+}
+
+/** Most messages asked of a broker by one pull. */
+const PULL_BATCH = 32;
+/** A claim with a tag filter takes at least this many offsets (most may be filtered out). */
+const FILTERED_CLAIM = 64;
+/** Visibility given to leases re-claimed for an auto-ack reader (they are acked as soon as they are read). */
+const AUTO_RECLAIM_INVISIBLE_MS = 30000;
+/** Bound on claim/long-poll rounds in one call (each round either delivers, waits, or finds nothing new). */
+const MAX_ROUNDS = 1000;
+
+interface Budget {
+  count: number;
+  bytes: number;
+}
+
+export class GroupReader {
+  readonly cursors = new QueueCursors();
+  private readonly heartbeatGroups = new Set<string>();
+  /** Errors that came from coord: they fail the call, unlike a broker error that only skips its queue. */
+  private readonly coordErrors = new WeakSet<Error>();
+
+  constructor(
+    private readonly opts: GroupReaderOptions,
+    private readonly deps: { client: MQClient; coord: Coordinator; logger: Logger },
+  ) {}
+
+  /** Reads up to maxMessages for the group. Rejects MqError (TOPIC_NOT_FOUND, UNAVAILABLE when coord is down, ...). */
+  async read(req: ReadRequest): Promise<Delivery[]> {
+    const started = Date.now();
+    const until = started + req.waitMs;
+    const queues = await this.deps.client.subscribeQueues(req.topic);
+    this.announce(req);
+    const out: Delivery[] = [];
+    const budget: Budget = { count: req.maxMessages, bytes: req.maxBytes };
+    if (queues.length === 0 || req.maxMessages <= 0) return out;
+    for (let round = 0; round < MAX_ROUNDS; round++) {
+      await this.claimPass(req, queues, out, budget);
+      if (out.length > 0) return out;
+      const left = until - Date.now();
+      // Nothing claimable below what we know: learn the queues' max offsets (waiting when the caller allows it).
+      const grew = await this.waitForNews(req, queues, Math.max(0, left));
+      if (!grew && Date.now() >= until) return out;
+    }
+    return out;
+  }
+
+  /** Makes the brokers' heartbeats announce the group (RocketMQ tools then see the gateway as its consumer). */
+  private announce(req: ReadRequest): void {
+    const k = `${req.group}\u0000${req.topic}`;
+    if (this.heartbeatGroups.has(k)) return;
+    this.heartbeatGroups.add(k);
+    const subscriptions: Record<string, string> = {};
+    for (const key of this.heartbeatGroups) {
+      const [g, t] = key.split('\u0000');
+      if (g === req.group) subscriptions[t] = '*';
+    }
+    this.deps.client.registerConsumerGroup({ group: req.group, subscriptions });
+  }
+
+  /**
+   * A coord call. Its errors are remembered as coord errors (they fail the whole call), and an UNAVAILABLE answer
+   * makes this process forget which states exist (Redis may come back empty).
+   */
+  private async coord<R>(fn: (c: Coordinator) => Promise<R>): Promise<R> {
+    try {
+      return await fn(this.deps.coord);
+    } catch (err) {
+      if (err instanceof Error) this.coordErrors.add(err);
+      if (!MqError.is(err) || err.retriable) this.cursors.forgetSeeded();
+      throw err;
+    }
+  }
+
+  /** Creates the group's state for a queue when coord has none: at the broker's committed offset, else the oldest. */
+  private async ensureSeeded(group: string, q: MessageQueue, ref: QueueRef): Promise<number> {
+    const known = this.cursors.seededStart(group, q);
+    if (known !== undefined) return known;
+    const snap = await this.coord((c) => c.inspect(ref));
+    let start: number;
+    if (snap) {
+      start = snap.committed;
+    } else {
+      const committed = await this.deps.client.queryConsumerOffset(group, q);
+      start = committed >= 0 ? committed : await this.deps.client.getMinOffset(q);
+      start = await this.coord((c) => c.seed(ref, start));
+    }
+    this.cursors.markSeeded(group, q, start);
+    return start;
+  }
+
+  /** Visits the queues once, delivering redeliveries and new claims until the budget is used. */
+  private async claimPass(req: ReadRequest, queues: readonly MessageQueue[], out: Delivery[], budget: Budget): Promise<void> {
+    let failures = 0;
+    let firstError: unknown;
+    for (const q of this.cursors.rotate(req.group, req.topic, queues)) {
+      if (budget.count <= 0 || budget.bytes <= 0) return;
+      const ref: QueueRef = { group: req.group, topic: req.topic, queueKey: queueKeyOf(q) };
+      try {
+        const start = await this.ensureSeeded(req.group, q, ref);
+        await this.redeliver(req, q, ref, out, budget);
+        if (budget.count > 0 && budget.bytes > 0) await this.claimNew(req, q, ref, start, out, budget);
+      } catch (err) {
+        // Coord down fails the call (no queue can be claimed safely); a broker that cannot be reached, or is busy,
+        // only skips its queue. Anything else (bad topic, bug) fails the call too.
+        if ((err instanceof Error && this.coordErrors.has(err)) || !MqError.is(err) || !err.retriable) throw err;
+        failures++;
+        firstError ??= err;
+        this.deps.logger.debug({ err, topic: req.topic, queue: ref.queueKey }, 'queue skipped');
+      }
+    }
+    if (failures > 0 && failures === queues.length && out.length === 0) throw firstError;
+  }
+
+  /** Re-claims expired leases of the queue: DLQ beyond the limit, else delivery with attempt + 1. */
+  private async redeliver(req: ReadRequest, q: MessageQueue, ref: QueueRef, out: Delivery[], budget: Budget): Promise<void> {
+    const now = Date.now();
+    if (!this.cursors.reclaimDue(req.group, q, now, this.opts.reclaimCheckIntervalMs)) return;
+    const invisibleMs = req.invisibleMs > 0 ? req.invisibleMs : AUTO_RECLAIM_INVISIBLE_MS;
+    const leases = await this.coord((c) => c.reclaimExpired(ref, { now, invisibleMs, maxCount: budget.count }));
+    for (const lease of leases) {
+      const isDlq = req.topic === `%DLQ%${req.group}`;
+      if (lease.attempt > this.opts.maxReconsumeTimes && !isDlq) {
+        await this.moveToDlq(req, q, ref, lease);
+        continue;
+      }
+      const got: Delivery[] = [];
+      let readEnd = lease.to;
+      for (const [from, to] of lease.offsets) {
+        const r = await this.readRange(req, q, from, to, '*', got, lease, budget);
+        if (r < to) {
+          readEnd = r;
+          break;
+        }
+      }
+      await this.coord((c) => c.trim(ref, lease, readEnd, got.map((d) => d.message.queueOffset)));
+      if (req.invisibleMs === 0 && got.length > 0) {
+        // An auto-ack reader consumes a redelivery at once.
+        await this.coord((c) => c.ack(ref, got.map((d) => ({ lease: lease.lease, offset: d.message.queueOffset }))));
+        for (const d of got) Object.assign(d, { lease: 0, deadline: 0 });
+      }
+      out.push(...got);
+    }
+  }
+
+  /** Claims offsets past everything claimed so far (below the known max offset) and reads them. */
+  private async claimNew(req: ReadRequest, q: MessageQueue, ref: QueueRef, start: number, out: Delivery[], budget: Budget): Promise<void> {
+    const maxOffset = this.cursors.maxOffset(q);
+    if (maxOffset <= 0) return;
+    const maxCount = req.subscription.all ? budget.count : Math.max(budget.count, FILTERED_CLAIM);
+    const lease = await this.coord((c) =>
+      c.claim(ref, {
+        startOffsetIfNew: start,
+        minOffset: this.cursors.minOffset(q),
+        maxOffset,
+        maxCount,
+        invisibleMs: req.invisibleMs,
+        now: Date.now(),
+      }),
+    );
+    if (!lease) return;
+    const got: Delivery[] = [];
+    let readEnd = lease.to;
+    try {
+      readEnd = await this.readRange(req, q, lease.from, lease.to, req.subscription.expression, got, lease, budget);
+    } catch (err) {
+      // The broker failed mid-read: give back what was not read, keep what was.
+      readEnd = got.length > 0 ? got[got.length - 1].message.queueOffset + 1 : lease.from;
+      await this.coord((c) => c.trim(ref, lease, readEnd, got.map((d) => d.message.queueOffset)));
+      out.push(...got);
+      throw err;
+    }
+    await this.coord((c) => c.trim(ref, lease, readEnd, got.map((d) => d.message.queueOffset)));
+    out.push(...got);
+  }
+
+  /**
+   * Reads offsets [from, to) of a queue into `got` until the budget is used. Returns the next offset to read (`to`
+   * when the range was read completely; offsets skipped by the tag filter or deleted by retention count as read).
+   */
+  private async readRange(
+    req: ReadRequest,
+    q: MessageQueue,
+    from: number,
+    to: number,
+    subscription: string,
+    got: Delivery[],
+    lease: Lease,
+    budget: Budget,
+  ): Promise<number> {
+    let offset = from;
+    for (let i = 0; offset < to && i < 10000; i++) {
+      if (budget.count <= 0 || budget.bytes <= 0) return offset;
+      const r = await this.deps.client.pull({
+        consumerGroup: req.group,
+        brokerName: q.brokerName,
+        topic: q.topic,
+        queueId: q.queueId,
+        offset,
+        maxMsgNums: Math.max(1, Math.min(to - offset, budget.count, PULL_BATCH)),
+        subscription,
+        suspendTimeoutMillis: 0,
+      });
+      this.cursors.observe(q, r.minOffset, r.maxOffset);
+      if (r.status === 'FOUND' || r.status === 'NO_MATCHED_MSG') {
+        for (const m of r.messages) {
+          if (m.queueOffset < offset) continue;
+          if (m.queueOffset >= to) break;
+          if (budget.count <= 0 || (budget.bytes <= 0 && got.length > 0)) return m.queueOffset;
+          got.push({ message: m, queueKey: queueKeyOf(q), lease: lease.lease, attempt: lease.attempt, deadline: lease.deadline });
+          budget.count--;
+          budget.bytes -= m.body.length;
+          if (budget.count <= 0 || budget.bytes <= 0) return Math.min(m.queueOffset + 1, to);
+        }
+        if (r.nextBeginOffset <= offset) return offset;
+        offset = Math.min(r.nextBeginOffset, to);
+      } else if (r.status === 'OFFSET_ILLEGAL' && r.nextBeginOffset > offset) {
+        // Retention deleted these offsets: skip them (nothing to deliver).
+        offset = Math.min(r.nextBeginOffset, to);
+      } else {
+        // NO_NEW_MSG (a lagging slave) or an offset the broker will not move past: stop, the rest is released.
+        return offset;
+      }
+    }
+    return offset;
+  }
+
+  /** Moves a lease's messages to %DLQ%<group> through the broker that stores them, then marks them done. */
+  private async moveToDlq(req: ReadRequest, q: MessageQueue, ref: QueueRef, lease: Lease): Promise<void> {
+    const got: Delivery[] = [];
+    const budget: Budget = { count: Number.MAX_SAFE_INTEGER, bytes: Number.MAX_SAFE_INTEGER };
+    for (const [from, to] of lease.offsets) await this.readRange(req, q, from, to, '*', got, lease, budget);
+    for (const d of got) {
+      await this.deps.client.consumerSendMsgBack({
+        group: req.group,
+        topic: req.topic,
+        brokerName: q.brokerName,
+        physicalOffset: d.message.physicalOffset,
+        msgId: d.message.msgId,
+        delayLevel: -1,
+        maxReconsumeTimes: this.opts.maxReconsumeTimes,
+      });
+    }
+    this.deps.logger.info({ group: req.group, topic: req.topic, queue: ref.queueKey, count: got.length, attempt: lease.attempt }, 'moved to DLQ');
+    // Every offset of the lease is done now (delivered to the DLQ, or gone).
+    await this.coord((c) => c.trim(ref, lease, lease.to, []));
+  }
+
+  /**
+   * Learns the queues' max offsets with one pull per queue in parallel, held by the broker up to `waitMs` when
+   * nothing is there; resolves true as soon as one queue has more than we knew, false when none has.
+   */
+  private async waitForNews(req: ReadRequest, queues: readonly MessageQueue[], waitMs: number): Promise<boolean> {
+    const done = deferred<boolean>();
+    let pending = queues.length;
+    let failures = 0;
+    let firstError: unknown;
+    for (const q of queues) {
+      const offset = this.cursors.maxOffset(q);
+      const fresh = !this.cursors.knowsMax(q);
+      this.deps.client
+        .pull({
+          consumerGroup: req.group,
+          brokerName: q.brokerName,
+          topic: q.topic,
+          queueId: q.queueId,
+          offset,
+          maxMsgNums: 1,
+          subscription: req.subscription.expression,
+          // A queue we know nothing about is asked without holding, so a first get sees old messages at once.
+          suspendTimeoutMillis: fresh ? 0 : waitMs,
+          timeoutMs: this.opts.pullTimeoutMs,
+        })
+        .then(
+          (r: PullResult) => {
+            if (this.cursors.observe(q, r.minOffset, r.maxOffset) || r.status === 'FOUND') done.resolve(true);
+          },
+          (err: unknown) => {
+            failures++;
+            firstError ??= err;
+          },
+        )
+        .finally(() => {
+          pending--;
+          if (pending === 0) {
+            if (failures === queues.length) done.reject(firstError);
+            else done.resolve(false);
+          }
+        });
+    }
+    return done.promise;
+  }
+}

@@ -1,0 +1,60 @@
+/**
+ * The gateway's metrics on an injected Registry: requests, latency, bytes and error codes per method and topic,
+ * bytes in flight, and consumer lag per group and topic. Names come from src/metrics/names.ts.
+ */
+import { Counter, Gauge, Histogram } from 'prom-client';
+import type { Registry } from 'prom-client';
+import { METRIC } from '../metrics';
+
+/** Label used when a request names no valid topic, or several topics. */
+export const TOPIC_INVALID = '(invalid)';
+export const TOPIC_MIXED = '(mixed)';
+
+export class GatewayMetrics {
+  readonly requests: Counter<'method' | 'topic'>;
+  readonly errors: Counter<'method' | 'topic' | 'code'>;
+  readonly latency: Histogram<'method' | 'topic'>;
+  readonly bytes: Counter<'method' | 'topic' | 'direction'>;
+  readonly inflightBytes: Gauge;
+  readonly groupLag: Gauge<'group' | 'topic'>;
+
+  constructor(registry?: Registry) {
+    const registers = registry ? [registry] : [];
+    this.requests = new Counter({
+      name: METRIC.gatewayRequests,
+      help: 'Thrift calls served, by method and topic',
+      labelNames: ['method', 'topic'],
+      registers,
+    });
+    this.errors = new Counter({
+      name: METRIC.gatewayErrors,
+      help: 'Failed Thrift calls and failed messages of send batches, by method, topic and ErrorCode',
+      labelNames: ['method', 'topic', 'code'],
+      registers,
+    });
+    this.latency = new Histogram({
+      name: METRIC.gatewayLatency,
+      help: 'Duration of Thrift calls in seconds (get includes its long poll), by method and topic',
+      labelNames: ['method', 'topic'],
+      buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
+      registers,
+    });
+    this.bytes = new Counter({
+      name: METRIC.gatewayBytes,
+      help: 'Message body bytes sent (in) and delivered (out), by method and topic',
+      labelNames: ['method', 'topic', 'direction'],
+      registers,
+    });
+    this.inflightBytes = new Gauge({
+      name: METRIC.gatewayInflightBytes,
+      help: 'Request bytes being received or processed by the Thrift server (capped by maxInflightBytes)',
+      registers,
+    });
+    this.groupLag = new Gauge({
+      name: METRIC.gatewayGroupLag,
+      help: 'Messages not yet consumed by a consumer group (broker max offset - committed offset, summed over queues)',
+      labelNames: ['group', 'topic'],
+      registers,
+    });
+  }
+}

@@ -1,0 +1,105 @@
+/**
+ * `send`: checks the whole batch, then sends each topic's messages through our RocketMQ client (which picks queues,
+ * batches per broker set and fails over between broker sets within the deadline) and returns one SendResult per
+ * message, in request order. When every message failed with BUSY (every broker set answered SYSTEM_BUSY within the
+ * deadline) the call itself fails with BUSY and retryAfterMs.
+ */
+import type { Logger } from 'pino';
+import { MqError } from '../common';
+import type { MQClient, SendResult as ClientSendResult } from '../client';
+import type { Authorizer } from './auth';
+import { toMessageError } from './errors';
+import type { GatewayMetrics } from './metrics';
+import { TOPIC_MIXED } from './metrics';
+import { T, i64 } from './thrift-api';
+import { checkSendBatch } from './validate';
+
+export interface SendHandlerOptions {
+  maxMessageSize: number;
+  maxBatchMessages: number;
+  sendTimeoutMs: number;
+  busyRetryAfterMs: number;
+}
+
+const STATUS: Readonly<Record<string, T.SendStatus>> = {
+  OK: T.SendStatus.OK,
+  FLUSH_DISK_TIMEOUT: T.SendStatus.FLUSH_DISK_TIMEOUT,
+  FLUSH_SLAVE_TIMEOUT: T.SendStatus.FLUSH_SLAVE_TIMEOUT,
+  SLAVE_NOT_AVAILABLE: T.SendStatus.SLAVE_NOT_AVAILABLE,
+};
+
+export class SendHandler {
+  constructor(
+    private readonly opts: SendHandlerOptions,
+    private readonly deps: { client: MQClient; auth: Authorizer; metrics: GatewayMetrics; logger: Logger },
+  ) {}
+
+  /** The topic label of a request for metrics (before or after validation). */
+  static topicLabel(req: T.SendRequest | null | undefined): string | undefined {
+    const topics = new Set((req?.messages ?? []).map((m) => m?.topic));
+    if (topics.size === 1) {
+      const t = [...topics][0];
+      return typeof t === 'string' ? t : undefined;
+    }
+    return topics.size > 1 ? TOPIC_MIXED : undefined;
+  }
+
+  /** Serves one send call. Throws MqError for call-level failures (mapped by the caller). */
+  async send(req: T.SendRequest): Promise<T.SendResult[]> {
+    const { auth } = this.deps;
+    // Who is asking comes first: an unauthenticated caller learns nothing about its batch.
+    auth.authenticate(req?.auth);
+    const byTopic = checkSendBatch(req?.messages, this.opts);
+    auth.checkSend(req.auth, byTopic.keys());
+    const total = req.messages.length;
+    const results = new Array<T.SendResult>(total);
+    const errors: MqError[] = [];
+    await Promise.all(
+      [...byTopic].map(async ([topic, items]) => {
+        let out: ClientSendResult[];
+        try {
+          out = await this.deps.client.send(
+            topic,
+            items.map((x) => x.message),
+            { deadlineMs: this.opts.sendTimeoutMs },
+          );
+        } catch (err) {
+          // Call-level problems the batch check did not foresee (the client's own checks): that topic's messages fail.
+          const e = MqError.is(err) ? err : new MqError('INTERNAL', (err as Error).message, { cause: err });
+          if (e.code === 'INVALID_ARGUMENT' || e.code === 'PAYLOAD_TOO_LARGE') {
+            const local = typeof e.details.index === 'number' ? e.details.index : 0;
+            throw new MqError(e.code, e.message, { details: { ...e.details, index: items[local]?.index ?? 0 } });
+          }
+          out = items.map(() => ({ ok: false as const, uniqId: '', error: e }));
+        }
+        items.forEach((item, i) => {
+          const r = out[i];
+          if (r.ok) {
+            results[item.index] = new T.SendResult({
+              msgId: r.msgId,
+              brokerName: r.brokerName,
+              queueId: r.queueId,
+              queueOffset: i64(r.queueOffset),
+              status: STATUS[r.status] ?? T.SendStatus.OK,
+            });
+            this.deps.metrics.bytes.inc({ method: 'send', topic, direction: 'in' }, item.message.body.length);
+          } else {
+            errors.push(r.error);
+            const error = toMessageError(r.error, this.opts.busyRetryAfterMs);
+            this.deps.metrics.errors.inc({ method: 'send', topic, code: T.ErrorCode[error.code] ?? String(error.code) });
+            results[item.index] = new T.SendResult({ queueId: -1, queueOffset: i64(-1), error });
+          }
+        });
+      }),
+    );
+    if (errors.length === total && errors.every((e) => e.code === 'BUSY')) {
+      // Overload of every broker set is a call-level failure: the caller should back off and retry the batch.
+      const hinted = errors.map((e) => e.details.retryAfterMs).find((v): v is number => typeof v === 'number');
+      throw new MqError('BUSY', `every broker set is busy: ${errors[0].message}`, {
+        retriable: true,
+        details: { retryAfterMs: hinted ?? this.opts.busyRetryAfterMs },
+      });
+    }
+    return results;
+  }
+}
