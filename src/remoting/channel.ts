@@ -43,6 +43,12 @@ export interface ChannelOptions {
   idleTimeoutMs: number;
   /** Close when a partial frame sees no new bytes for this long; 0 disables. */
   partialFrameTimeoutMs: number;
+  /**
+   * Stop reading from the peer while more than this many bytes wait to be written to it, and read again once they
+   * have drained (0 = never). Servers use it so that a peer that sends requests but never reads the answers cannot
+   * grow the server's memory. Clients leave it off: both ends pausing at once could deadlock.
+   */
+  pauseReadsAboveBytes?: number;
 }
 
 interface Pending {
@@ -67,6 +73,7 @@ export class RemotingChannel implements Channel {
   private partialTimer: NodeJS.Timeout | undefined;
   private closeReason: string | undefined;
   private corked = false;
+  private readsPaused = false;
 
   constructor(
     readonly socket: Socket,
@@ -104,6 +111,11 @@ export class RemotingChannel implements Channel {
     return this.decoder.pendingBytes;
   }
 
+  /** Bytes written but not yet handed to the kernel. */
+  get writeBufferedBytes(): number {
+    return this.socket.writableLength;
+  }
+
   send(cmd: RemotingCommand): void {
     if (this.isClosed) return;
     const parts = encodeCommandParts(cmd);
@@ -116,6 +128,22 @@ export class RemotingChannel implements Channel {
     }
     this.socket.write(parts[0]);
     if (parts.length === 2) this.socket.write(parts[1]);
+    const cap = this.opts.pauseReadsAboveBytes ?? 0;
+    if (cap > 0 && !this.readsPaused && this.socket.writableLength > cap) this.pauseReads();
+  }
+
+  /** Backpressure: no more requests are read from a peer that does not read its answers (see pauseReadsAboveBytes). */
+  private pauseReads(): void {
+    this.readsPaused = true;
+    this.socket.pause();
+    // The peer is not stalling while we do not read: stop the partial-frame clock until reading resumes.
+    this.clearPartialTimer();
+    this.socket.once('drain', () => {
+      this.readsPaused = false;
+      if (this.isClosed) return;
+      this.socket.resume();
+      if (this.decoder.hasPartial) this.armPartialTimer();
+    });
   }
 
   /** Ends the current write batch (see send()). */
@@ -217,7 +245,7 @@ export class RemotingChannel implements Channel {
       this.handlers.onBadFrame(err as MqError, this);
       return;
     }
-    if (this.isClosed) return;
+    if (this.isClosed || this.readsPaused) return;
     // A partial frame that stops growing for partialFrameTimeoutMs is a stalled peer.
     if (this.decoder.hasPartial) this.armPartialTimer();
     else this.clearPartialTimer();

@@ -40,6 +40,8 @@ export interface RemotingServerOptions {
   idleTimeoutMs?: number;
   /** Close a connection whose partial frame gets no new bytes for this many ms (default 30 000). */
   partialFrameTimeoutMs?: number;
+  /** Stop reading a connection while more than this many answer bytes wait for it to read (default 8 MiB). */
+  pauseReadsAboveBytes?: number;
   /** Server name for logs and the `name` metric label, e.g. `namesrv`. */
   name: string;
   logger: pino.Logger;
@@ -121,14 +123,16 @@ export class RemotingServer extends EventEmitter<RemotingServerEvents> {
   }
 
   /** Sum of requests awaiting responses and bytes buffered for partial frames over every connection (for tests). */
-  pendingState(): { connections: number; pendingRequests: number; bufferedBytes: number } {
+  pendingState(): { connections: number; pendingRequests: number; bufferedBytes: number; writeBufferedBytes: number } {
     let pendingRequests = 0;
     let bufferedBytes = 0;
+    let writeBufferedBytes = 0;
     for (const ch of this.channels) {
       pendingRequests += ch.pendingCount;
       bufferedBytes += ch.bufferedBytes;
+      writeBufferedBytes += ch.writeBufferedBytes;
     }
-    return { connections: this.channels.size, pendingRequests, bufferedBytes };
+    return { connections: this.channels.size, pendingRequests, bufferedBytes, writeBufferedBytes };
   }
 
   /** Sends a request to a connected client and waits for its response (server→client calls, ref §2.1). */
@@ -154,6 +158,7 @@ export class RemotingServer extends EventEmitter<RemotingServerEvents> {
         frameMaxLength: this.frameMaxLength,
         idleTimeoutMs: this.idleTimeoutMs,
         partialFrameTimeoutMs: this.partialFrameTimeoutMs,
+        pauseReadsAboveBytes: this.opts.pauseReadsAboveBytes ?? 8 * 1024 * 1024,
       },
       {
         onRequest: (cmd, c) => this.onRequest(cmd, c),

@@ -192,7 +192,7 @@ describe('remoting fuzz: random and mutated frames against a live server', funct
       // No pending state is left behind once every fuzz connection is gone.
       const deadlineClose = Date.now() + 3000;
       while (server.connectionCount > 0 && Date.now() < deadlineClose) await new Promise((r) => setTimeout(r, 10));
-      expect(server.pendingState(), summary).to.deep.equal({ connections: 0, pendingRequests: 0, bufferedBytes: 0 });
+      expect(server.pendingState(), summary).to.deep.equal({ connections: 0, pendingRequests: 0, bufferedBytes: 0, writeBufferedBytes: 0 });
 
       const res = await client.invokeSync(`127.0.0.1:${port}`, RemotingCommand.createRequest(ECHO, { after: 'fuzz' }, Buffer.from('ok')));
       expect(res.code).to.equal(0);

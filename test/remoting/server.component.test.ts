@@ -1,5 +1,6 @@
 /** RemotingServer and RemotingClient against each other on 127.0.0.1 (ref §1.6). */
 import { expect } from 'chai';
+import net from 'net';
 import { Registry } from 'prom-client';
 import { MqError, sleep } from '../../src/common';
 import { RemotingClient } from '../../src/remoting/client';
@@ -261,6 +262,25 @@ describe('RemotingServer + RemotingClient', function () {
       expect(await badFrames('partial_timeout')).to.equal(1);
       expect(server.pendingState().bufferedBytes).to.equal(0);
     });
+  });
+
+  it('stops reading from a peer that never reads its answers, and catches up once it does (bounded memory)', async () => {
+    const sock = net.connect({ host: '127.0.0.1', port: server.listenPort });
+    sock.on('error', () => undefined);
+    await new Promise<void>((r) => sock.once('connect', () => r()));
+    sock.pause();
+    const body = Buffer.alloc(64 * 1024, 1);
+    const n = 400; // 25 MiB of requests, answered by 25 MiB of echoes
+    for (let i = 0; i < n; i++) sock.write(encodeCommand(RemotingCommand.createRequest(ECHO, { i }, body)));
+    await sleep(500);
+    // The server holds about its 8 MiB cap (plus one answer), not all 25 MiB of answers.
+    expect(server.pendingState().writeBufferedBytes).to.be.below(12 * 1024 * 1024);
+    const d = new FrameDecoder();
+    let got = 0;
+    sock.on('data', (c: Buffer) => (got += d.push(c).length));
+    sock.resume();
+    await waitFor(() => got === n, 8000, `all ${n} answers (got ${got})`);
+    sock.destroy();
   });
 
   it('closes idle connections after idleTimeoutMs and the client reconnects', async () => {
