@@ -25,7 +25,7 @@ const rules = Object.entries(allowed).map(([from, to]) => ({
 module.exports = {
   forbidden: [
     { name: 'no-circular', severity: 'error', from: {}, to: { circular: true } },
-    { name: 'only-gateway-imports-gen', severity: 'error', from: { pathNot: '^src/gateway/' }, to: { path: '^gen/' } },
+    { name: 'only-gateway-imports-gen', severity: 'error', from: { pathNot: '^(src/gateway|gen)/' }, to: { path: '^gen/' } },
     { name: 'src-not-into-test', severity: 'error', from: { path: '^src/' }, to: { path: '^(test|bench)/' } },
     ...rules,
   ],
