@@ -2,6 +2,7 @@
 import { expect } from 'chai';
 import crypto from 'crypto';
 import pino from 'pino';
+import { Registry } from 'prom-client';
 import { HaController, brokerSyncTarget } from '../../../src/broker/ha';
 import type { MasterAddresses, OffsetEntry } from '../../../src/broker/ha';
 import { FakeStore } from './fake-store';
@@ -29,15 +30,18 @@ describe('HaController', function () {
     expect(master.haPort).to.be.greaterThan(0);
     expect(m.replicationWaiter).to.be.a('function');
     let answer: MasterAddresses = {};
-    const slave = new HaController({ brokerRole: 'SLAVE', ha: FAST }, { logger, store: s, masterAddresses: () => answer });
+    const registry = new Registry();
+    const slave = new HaController({ brokerRole: 'SLAVE', ha: FAST }, { logger, registry, store: s, masterAddresses: () => answer });
     cleanups.push(() => slave.shutdown());
     await slave.start();
     expect(slave.haPort).to.equal(-1);
+    expect(await registry.metrics()).to.match(/mq_broker_slave_connected\{role="slave",peer="unknown"\} 0/);
     expect(await m.put(crypto.randomBytes(100), true)).to.equal('SLAVE_NOT_AVAILABLE');
     // The name server's answer names the master once it is live.
     answer = { haServerAddr: `127.0.0.1:${master.haPort}`, masterAddr: '127.0.0.1:1' };
     await waitUntil(() => slave.client?.status === 'connected', 5000, 'slave connected');
     await waitUntil(() => s.getMaxPhyOffset() === 100, 5000, 'catch-up');
+    expect(await registry.metrics()).to.match(/mq_broker_slave_connected\{role="slave",peer="127\.0\.0\.1:\d+"\} 1/);
     expect(await m.put(crypto.randomBytes(100), true)).to.equal('PUT_OK');
     expect(s.bytes(0).equals(m.bytes(0))).to.equal(true);
     // An empty answer (master gone from the name server) keeps the last address for reconnects.

@@ -150,6 +150,31 @@ describe('HA between two real MessageStores', function () {
     await expectSameQueue(m, reopened.store, topic, 30);
   });
 
+  it('starts an empty slave at the master last file and dispatches from there', async () => {
+    const { store: m } = await openStore('ASYNC_MASTER');
+    const topic = uniqueName('HA');
+    for (let i = 0; i < 40; i++) await m.putMessage(msg(topic, crypto.randomBytes(5000)));
+    const end = m.getMaxPhyOffset();
+    const lastFile = end - (end % FILE_SIZE);
+    expect(lastFile).to.be.greaterThan(0);
+    const { store: s } = await openStore('SLAVE');
+    const svc = await master(m);
+    slave(s, svc.port);
+    await waitUntil(() => s.getMaxPhyOffset() === end, 5000, 'catch-up');
+    expect(s.getMinPhyOffset()).to.equal(lastFile);
+    expect(commitLog(s, lastFile, end).equals(commitLog(m, lastFile, end))).to.equal(true);
+    // Records written after the start are readable on the slave; new puts keep flowing.
+    await m.putMessage(msg(topic, Buffer.from('after')));
+    await waitUntil(() => s.getMaxPhyOffset() === m.getMaxPhyOffset(), 5000, 'next put');
+    const last = s.lookMessageByOffset(end);
+    expect(last?.equals(m.lookMessageByOffset(end)!)).to.equal(true);
+    // The slave's queue carries the master's queue offsets for what it holds (41 messages; the first ones are not here).
+    await waitUntil(() => s.getMaxOffsetInQueue(topic, 0) === 41, 5000, 'slave queue end');
+    const got = await s.getMessage('g', topic, 0, 40, 1, 1 << 20);
+    expect(got.status).to.equal('FOUND');
+    expect(got.records[0].equals(m.lookMessageByOffset(end)!)).to.equal(true);
+  });
+
   it('detects a block at the wrong offset and writes nothing', async () => {
     const { store: s } = await openStore('SLAVE');
     // Seed the slave with real bytes from a master, then point it at a liar.
