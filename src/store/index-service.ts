@@ -54,8 +54,16 @@ export class IndexService {
     } catch {
       fs.mkdirSync(this.dir, { recursive: true });
     }
+    const expectedSize = IndexFile.fileSize(this.slotNum, this.indexNum);
     for (const n of names) {
-      const f = IndexFile.open(path.join(this.dir, n), this.slotNum, this.indexNum);
+      const p = path.join(this.dir, n);
+      if (fs.statSync(p).size !== expectedSize) {
+        // Written with other maxHashSlotNum / maxIndexNum: unreadable with these options, so rebuild it.
+        this.logger.warn({ file: p }, 'index file size does not match maxHashSlotNum/maxIndexNum; rebuilding it');
+        fs.unlinkSync(p);
+        continue;
+      }
+      const f = IndexFile.open(p, this.slotNum, this.indexNum);
       if (abnormal && f.entryCount() > 0 && f.header.endPhyOffset > confirmedPhy) {
         this.logger.warn({ file: f.path, endPhyOffset: f.header.endPhyOffset, confirmedPhy }, 'destroying index file newer than the checkpoint');
         f.destroy();
