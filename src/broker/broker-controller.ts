@@ -31,6 +31,7 @@ import { SendQueue } from './send-queue';
 import type { BrokerStore } from './store-api';
 import { TopicConfigManager } from './topic-config-manager';
 import { DLQ_GROUP_TOPIC_PREFIX } from './topic-validator';
+import { HaController, brokerSyncTarget, masterSyncProcessors, pickHaOptions, pickSlaveSyncOptions } from './ha';
 
 export interface BrokerDeps {
   logger: pino.Logger;
@@ -57,6 +58,7 @@ export class BrokerController {
   private registration?: RegistrationService;
   private schedule?: ScheduleService;
   private holds?: PullHoldService;
+  private ha?: HaController;
   private sendQueue?: SendQueue;
   private ctx?: BrokerContext;
   private address?: BrokerAddress;
@@ -143,6 +145,8 @@ export class BrokerController {
       }),
     ];
     for (const t of tables) for (const [code, p] of t) reg(code, p);
+    // A slave copies consumer offsets from its master (ref §8.1).
+    for (const [code, p] of masterSyncProcessors(offsets)) reg(code, p);
     // Unknown codes: REQUEST_CODE_NOT_SUPPORTED, as AdminBrokerProcessor answers (ref §1.6).
     server.setDefaultProcessor((req) => RemotingCommand.createResponse(ResponseCode.REQUEST_CODE_NOT_SUPPORTED, notSupportedRemark(req.code)));
     server.on('close', (ch) => {
@@ -152,11 +156,30 @@ export class BrokerController {
 
     const listenPort = await server.start();
     ctx.storeHost = { ip: cfg.brokerIP1, port: listenPort };
-    const haListenPort = cfg.haListenPort > 0 ? cfg.haListenPort : listenPort + 1;
+    let haListenPort = cfg.haListenPort >= 0 ? cfg.haListenPort : listenPort + 1;
+    // Replication (src/broker/ha) needs the real store: a master serves the HA port, a slave copies from its master.
+    if (this.ownedStore) {
+      this.ha = new HaController(
+        { brokerRole: cfg.brokerRole, ha: pickHaOptions(cfg, haListenPort, cfg.brokerIP1), slaveSync: pickSlaveSyncOptions(cfg) },
+        {
+          logger: this.logger,
+          registry: this.registry,
+          store: this.ownedStore,
+          client: (this.client = new RemotingClient({ logger: this.logger, defaultTimeoutMs: cfg.registerBrokerTimeoutMills })),
+          target: brokerSyncTarget(topics, offsets),
+          masterAddresses: () => this.registration?.lastResponse,
+        },
+      );
+      await this.ha.start();
+      if (this.ha.haPort > 0) haListenPort = this.ha.haPort;
+    }
     this.address = { listenPort, haListenPort, brokerAddr: `${cfg.brokerIP1}:${listenPort}` };
 
     // Long polling wakes on every dispatched record (ref §9); no busy polling.
-    this.store.onArrival((topic, queueId, nextOffset, tagsCode) => holds.notifyArrival(topic, queueId, nextOffset, tagsCode));
+    this.store.onArrival((topic, queueId, nextOffset, tagsCode) => {
+      holds.notifyArrival(topic, queueId, nextOffset, tagsCode);
+      this.ha?.notifyNewData();
+    });
     holds.start(cfg.pullHoldRecheckMills);
     sendQueue.start();
     offsets.startAutoPersist(cfg.flushConsumerOffsetInterval, (err) => this.logger.warn({ err }, 'consumerOffset write failed'));
@@ -188,7 +211,7 @@ export class BrokerController {
       .split(';')
       .map((s) => s.trim())
       .filter((s) => s !== '');
-    this.client = new RemotingClient({ logger: this.logger, defaultTimeoutMs: cfg.registerBrokerTimeoutMills });
+    this.client ??= new RemotingClient({ logger: this.logger, defaultTimeoutMs: cfg.registerBrokerTimeoutMills });
     this.registration = new RegistrationService(
       this.client,
       namesrvAddrs,
@@ -267,6 +290,7 @@ export class BrokerController {
       await this.server?.close();
       this.sendQueue?.drain('broker is shutting down');
       this.schedule?.shutdown();
+      await this.ha?.shutdown();
       if (this.ctx) {
         this.ctx.offsets.stop();
         this.ctx.offsets.flushSync();

@@ -4,11 +4,21 @@
 import { MqError, resolveOptions } from '../common';
 import type { Resolved } from '../common';
 import { STORE_OPTION_SPEC } from '../store/options';
+import { HA_BROKER_OPTION_SPEC } from './ha/ha-options';
+import { SLAVE_SYNC_OPTION_SPEC } from './ha/slave-synchronize';
 import { BROKER_OPTION_SPEC, LIVE_OPTION_KEYS, parseDelayLevels } from './options';
 import type { LiveOptionKey } from './options';
 
-/** Every key `mq broker` accepts: store keys first, broker keys on top (shared keys keep the broker's docs). */
-export const BROKER_FULL_SPEC = { ...STORE_OPTION_SPEC, ...BROKER_OPTION_SPEC } as const;
+/**
+ * Every key `mq broker` accepts: store keys, HA replication and slave-sync keys (src/broker/ha), and the broker's
+ * own keys on top (shared keys keep the broker's docs).
+ */
+export const BROKER_FULL_SPEC = {
+  ...STORE_OPTION_SPEC,
+  ...HA_BROKER_OPTION_SPEC,
+  ...SLAVE_SYNC_OPTION_SPEC,
+  ...BROKER_OPTION_SPEC,
+} as const;
 
 export type BrokerFullSpec = typeof BROKER_FULL_SPEC;
 

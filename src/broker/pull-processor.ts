@@ -10,6 +10,7 @@ import type { Channel } from '../remoting';
 import { PullSysFlag, decodePullMessageHeader, encodePullMessageResponseHeader } from '../remoting/header/pull-message';
 import type { PullMessageRequestHeader } from '../remoting/header/pull-message';
 import type { BrokerContext } from './context';
+import { suggestWhichBrokerId as suggestWhichBrokerId_ } from './ha/slave-read';
 import type { PullHoldService } from './pull-hold-service';
 import { encodeAsStrings } from './send-processor';
 import { getStatusToPullCode } from './status-map';
@@ -128,7 +129,11 @@ export class PullProcessor {
       });
     }
     ctx.metrics.pulls.inc({ result: pullResultLabel(code) });
-    const suggestWhichBrokerId = cfg.slaveReadEnable && suggestSlave ? 1 : 0;
+    const suggestWhichBrokerId = suggestWhichBrokerId_({
+      slaveReadEnable: cfg.slaveReadEnable,
+      brokerId: cfg.brokerId,
+      suggestPullingFromSlave: suggestSlave,
+    });
     const res = RemotingCommand.createResponse(code, remark);
     res.extFields = encodeAsStrings(encodePullMessageResponseHeader({ suggestWhichBrokerId, nextBeginOffset, minOffset, maxOffset }));
     if (body) res.body = body;

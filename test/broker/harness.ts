@@ -34,6 +34,7 @@ export async function startTestBroker(
   const tmp = tempDir('mq-broker-');
   const config = resolveBrokerConfig({
     listenPort: 0,
+    haListenPort: 0,
     httpPort: -1,
     storePathRootDir: tmp.dir,
     messageDelayLevel: '1s 1s 1s 1s 1s',
