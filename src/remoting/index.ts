@@ -24,6 +24,7 @@ export { RemotingServer, notSupportedRemark } from './server';
 export type { Processor, RemotingServerOptions } from './server';
 export { RemotingClient } from './client';
 export type { RemotingClientOptions, ClientRequestHandler } from './client';
+export { formatAddress } from './channel';
 export type { Channel } from './channel';
 export {
   decodeRegisterBrokerRequestHeader,
