@@ -9,6 +9,7 @@ export type { BrokerStore } from './store-api';
 export { SendQueue } from './send-queue';
 export type { SendQueueOptions, FlowControlReason } from './send-queue';
 export { PullHoldService } from './pull-hold-service';
+export type { HeldPull } from './pull-hold-service';
 export { TopicConfigManager, topicConfig, PERM_INHERIT, PERM_READ, PERM_WRITE, PERM_PRIORITY } from './topic-config-manager';
 export type { TopicConfig, DataVersion } from './topic-config-manager';
 export { ConsumerOffsetManager } from './consumer-offset-manager';
