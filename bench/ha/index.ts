@@ -3,7 +3,8 @@
  *
  * Prints, for 2 KiB and 1 MiB bodies:
  *   - replication throughput (MB/s from the first put until the slave holds the last byte), next to the master's own
- *     put throughput without a slave and raw loopback TCP throughput measured in the same run (the physical limit);
+ *     put throughput without a slave, and as a share of the physical limit measured in the same run (the slower of
+ *     raw loopback TCP and sequential file writes, since the slave writes everything it receives);
  *   - replication lag (put acknowledged -> slave appended) p50/p99/max at a steady send rate;
  *   - send throughput of SYNC_MASTER against ASYNC_MASTER (same concurrency), and their ratio.
  * Master and slave share one event loop here, so the figures are a lower bound for two processes.
@@ -142,6 +143,23 @@ async function loopbackMBs(bytes: number): Promise<number> {
   return mbs;
 }
 
+/** Sequential file writes in 1 MiB chunks to the temp directory (no fsync): what a slave's store writes through. */
+function diskWriteMBs(bytes: number): number {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mq-bench-ha-disk-'));
+  dirs.push(dir);
+  const fd = fs.openSync(path.join(dir, 'w'), 'w');
+  const chunk = crypto.randomBytes(MB);
+  const t0 = performance.now();
+  for (let done = 0; done < bytes; done += chunk.length) fs.writeSync(fd, chunk);
+  const mbs = bytes / MB / ((performance.now() - t0) / 1000);
+  fs.closeSync(fd);
+  fs.rmSync(dir, { recursive: true, force: true });
+  return mbs;
+}
+
+/** The physical limit of replication in this run: the slower of the loopback link and the disk writes. */
+let limitMBs = 0;
+
 async function replicationThroughput(bodySize: number): Promise<void> {
   const count = Math.max(8, Math.floor((TOTAL_MB * MB) / bodySize));
   const body = crypto.randomBytes(bodySize);
@@ -159,7 +177,8 @@ async function replicationThroughput(bodySize: number): Promise<void> {
   console.log(
     `  ${label(bodySize)} bodies x ${count}: replicated ${mb.toFixed(0)} MB in ${ms.toFixed(0)} ms = ` +
       `${(mb / (ms / 1000)).toFixed(1)} MB/s (master put alone ${(mb / (solo.ms / 1000)).toFixed(1)} MB/s, ` +
-      `with slave attached ${(mb / (put.ms / 1000)).toFixed(1)} MB/s)`,
+      `with slave attached ${(mb / (put.ms / 1000)).toFixed(1)} MB/s); ` +
+      `${((100 * mb) / (ms / 1000) / limitMBs).toFixed(0)}% of the physical limit`,
   );
   await p.close();
 }
@@ -218,7 +237,10 @@ function label(size: number): string {
 
 async function main(): Promise<void> {
   console.log(`bench/ha: ${os.cpus().length} CPUs, node ${process.version}; master and slave in one process`);
-  console.log(`loopback TCP (physical limit of the HA link): ${(await loopbackMBs(TOTAL_MB * MB)).toFixed(0)} MB/s`);
+  const tcp = await loopbackMBs(TOTAL_MB * MB);
+  const disk = diskWriteMBs(TOTAL_MB * MB);
+  limitMBs = Math.min(tcp, disk);
+  console.log(`physical limits: loopback TCP ${tcp.toFixed(0)} MB/s, sequential file writes ${disk.toFixed(0)} MB/s`);
   console.log('replication throughput:');
   await replicationThroughput(2 * 1024);
   await replicationThroughput(MB);
