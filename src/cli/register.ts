@@ -3,4 +3,5 @@ import './namesrv';
 import './broker';
 import './admin';
 import './gateway';
+import './dev';
 export {};

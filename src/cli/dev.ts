@@ -1,0 +1,158 @@
+/**
+ * `mq dev`: the embedded default. One process runs a name server, a broker set (master and, with HA, a slave) and a
+ * gateway with memory coordination, with data under ./data, on the default ports (9876; 10911/10912; slave
+ * 10921/10922; Thrift 9090; gateway /metrics 9091). Prints
+ * `dev ready gatewayPort=<p> namesrvPort=<p> masterPort=<p> slavePort=<p|off> httpPort=<p> dataDir=<dir>` when
+ * ready. SIGINT (Ctrl-C) / SIGTERM stop the gateway first (offsets written), then the slave, the master (store
+ * flushed, nothing acknowledged is lost) and the name server.
+ *
+ * `--basePort=0` picks free ports for everything (tests); `--basePort=N` uses N (name server), N+1 (master, HA N+2),
+ * N+3 (slave, HA N+4), N+5 (Thrift), N+6 (HTTP).
+ */
+import fs from 'fs';
+import path from 'path';
+import { Registry } from 'prom-client';
+import { MqError, describeOptions, opt } from '../common';
+import { BROKER_FULL_SPEC, BrokerController, resolveBrokerConfig } from '../broker';
+import { GatewayController } from '../gateway';
+import { NamesrvController, resolveNamesrvOptions } from '../namesrv';
+import { registerCommand } from './commands';
+import { loadConfig } from './config';
+import { printReady, startRuntime } from './runtime';
+
+const SUMMARY = 'run a name server, a master/slave broker set and a gateway in one process (data under ./data)';
+
+export const DEV_OPTIONS = {
+  dataDir: opt('./data', 'directory for the brokers data (master/ and slave/ below it)'),
+  basePort: opt<number>(-1, '-1 = the default ports; 0 = free ports for everything; N = N..N+6 (see mq dev --help)', {
+    min: -1,
+    max: 65000,
+  }),
+  namesrvPort: opt(9876, 'name server port', { min: 0, max: 65535 }),
+  masterPort: opt(10911, 'master broker port (HA on port + 1)', { min: 0, max: 65535 }),
+  slavePort: opt(10921, 'slave broker port (HA on port + 1)', { min: 0, max: 65535 }),
+  gatewayPort: opt(9090, 'gateway Thrift port', { min: 0, max: 65535 }),
+  httpPort: opt(9091, 'gateway /metrics and /healthz port (-1 = off)', { min: -1, max: 65535 }),
+  slave: opt(true, 'start a slave that replicates the master (needs HA in the broker)'),
+  brokerName: opt('broker-a', 'name of the broker set'),
+  brokerRole: opt<string>('ASYNC_MASTER', 'role of the master: ASYNC_MASTER or SYNC_MASTER', { values: ['ASYNC_MASTER', 'SYNC_MASTER'] }),
+  flushDiskType: opt<string>('ASYNC_FLUSH', 'ASYNC_FLUSH or SYNC_FLUSH', { values: ['ASYNC_FLUSH', 'SYNC_FLUSH'] }),
+  mappedFileSizeCommitLog: opt(128 * 1024 * 1024, 'commit-log segment size of the dev brokers, bytes', { min: 1024 * 1024 }),
+  autoCreateTopic: opt(true, 'a send to an unknown topic creates it (dev convenience; off in production configs)'),
+  maxReconsumeTimes: opt(16, 'deliveries before an unacked message moves to %DLQ%<group>', { min: 1, max: 1000 }),
+  logLevel: opt('warn', 'pino log level of every component (on stderr)'),
+};
+
+/** True when this build's broker runs master/slave replication (its options know the HA keys). */
+function haAvailable(): boolean {
+  return Object.prototype.hasOwnProperty.call(BROKER_FULL_SPEC, 'haMasterAddress');
+}
+
+export async function runDev(argv: string[]): Promise<number> {
+  let loaded;
+  try {
+    loaded = loadConfig(argv, DEV_OPTIONS, 'dev');
+  } catch (err) {
+    if (MqError.is(err)) {
+      console.error(`mq dev: ${err.message}`);
+      return 2;
+    }
+    throw err;
+  }
+  const o = loaded.options;
+  if (loaded.help) {
+    console.log(`usage: mq dev [--key=value ...]\n\n${SUMMARY}\n\noptions:\n${describeOptions(DEV_OPTIONS)}`);
+    return 0;
+  }
+  const port = (def: number, offset: number): number => (o.basePort < 0 ? def : o.basePort === 0 ? 0 : o.basePort + offset);
+  const ports = {
+    namesrv: port(o.namesrvPort, 0),
+    master: port(o.masterPort, 1),
+    slave: port(o.slavePort, 3),
+    gateway: port(o.gatewayPort, 5),
+    http: o.httpPort < 0 ? -1 : port(o.httpPort, 6),
+  };
+  const withSlave = o.slave && haAvailable();
+  const dataDir = path.resolve(o.dataDir);
+  fs.mkdirSync(dataDir, { recursive: true });
+
+  const holder: { gateway?: GatewayController } = {};
+  const rt = await startRuntime({
+    component: 'dev',
+    httpPort: ports.http,
+    logLevel: o.logLevel,
+    health: () => holder.gateway?.health() ?? { ok: false },
+  });
+  const log = rt.logger;
+  try {
+    // Name server first: everyone registers with it.
+    const ns = new NamesrvController(resolveNamesrvOptions({ listenPort: ports.namesrv, bindAddress: '127.0.0.1', httpPort: -1 }), {
+      logger: log.child({ component: 'namesrv' }),
+      registry: new Registry(),
+    });
+    rt.onShutdown(() => ns.shutdown());
+    const namesrvPort = await ns.start();
+    const namesrvAddr = `127.0.0.1:${namesrvPort}`;
+    const brokerBase = {
+      brokerName: o.brokerName,
+      namesrvAddr,
+      httpPort: -1,
+      flushDiskType: o.flushDiskType,
+      mappedFileSizeCommitLog: o.mappedFileSizeCommitLog,
+      maxReconsumeTimes: o.maxReconsumeTimes,
+      logLevel: o.logLevel,
+    };
+    const master = new BrokerController(
+      resolveBrokerConfig({ ...brokerBase, brokerRole: o.brokerRole, brokerId: 0, listenPort: ports.master, storePathRootDir: path.join(dataDir, 'master') }),
+      { logger: log, registry: new Registry() },
+    );
+    rt.onShutdown(() => master.shutdown());
+    const masterAddr = await master.start();
+    let slavePort: number | 'off' = 'off';
+    if (withSlave) {
+      const slave = new BrokerController(
+        resolveBrokerConfig({ ...brokerBase, brokerRole: 'SLAVE', brokerId: 1, listenPort: ports.slave, storePathRootDir: path.join(dataDir, 'slave') }),
+        { logger: log, registry: new Registry() },
+      );
+      rt.onShutdown(() => slave.shutdown());
+      slavePort = (await slave.start()).listenPort;
+    } else if (o.slave) {
+      log.warn('this build has no broker HA: running the master only');
+    }
+    const gateway = new GatewayController(
+      {
+        namesrvAddr,
+        listenPort: ports.gateway,
+        listenHost: '127.0.0.1',
+        coord: 'memory',
+        autoCreateTopic: o.autoCreateTopic,
+        maxReconsumeTimes: o.maxReconsumeTimes,
+        // Short timers: a dev cluster should notice new topics and brokers at once.
+        pollNameServerInterval: 5000,
+        offsetFlushIntervalMs: 2000,
+      },
+      { logger: log, registry: rt.registry },
+    );
+    holder.gateway = gateway;
+    // Hooks run in reverse order: gateway first, then slave, master, name server.
+    rt.onShutdown(() => gateway.shutdown());
+    const gatewayPort = await gateway.start();
+    printReady('dev', {
+      gatewayPort,
+      namesrvPort,
+      masterPort: masterAddr.listenPort,
+      slavePort,
+      httpPort: rt.http.port,
+      dataDir,
+    });
+  } catch (err) {
+    log.error({ err }, 'dev cluster failed to start');
+    console.error(`mq dev: ${(err as Error).message}`);
+    await rt.shutdown('start failed');
+    return 1;
+  }
+  await rt.stopped;
+  return 0;
+}
+
+registerCommand({ name: 'dev', summary: SUMMARY, run: runDev });
