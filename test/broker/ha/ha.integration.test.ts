@@ -7,7 +7,6 @@
  */
 import { expect } from 'chai';
 import fs from 'fs';
-import net from 'net';
 import path from 'path';
 import pino from 'pino';
 import { BROKER_FULL_SPEC } from '../../../src/broker/config';
@@ -37,15 +36,6 @@ async function namesrv(extra: string[] = []): Promise<MqProcess> {
   return spawnMq(['namesrv', '--listenPort=0', '--httpPort=-1', ...extra]);
 }
 
-/** A port free right now (the OS picks it); an explicit HA port avoids listenPort + 1 landing on a used port. */
-async function freePort(): Promise<number> {
-  const srv = net.createServer();
-  await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
-  const port = (srv.address() as net.AddressInfo).port;
-  await new Promise<void>((r) => srv.close(() => r()));
-  return port;
-}
-
 async function broker(
   ns: MqProcess,
   dir: string,
@@ -53,7 +43,6 @@ async function broker(
   role: 'SYNC_MASTER' | 'ASYNC_MASTER' | 'SLAVE',
   extra: string[] = [],
 ): Promise<MqProcess> {
-  const haPort = await freePort();
   return spawnMq(
     [
       'broker',
@@ -63,7 +52,7 @@ async function broker(
       `--storePathRootDir=${dir}`,
       `--namesrvAddr=127.0.0.1:${ns.fields.listenPort}`,
       '--listenPort=0',
-      `--haListenPort=${haPort}`,
+      '--haListenPort=0', // any free port (listenPort + 1 may be taken when listenPort is random)
       ...FAST_BROKER,
       ...extra,
     ],
