@@ -286,13 +286,29 @@ for (const kind of ['memory', 'real'] as const) describe(`broker (component, ${k
 
   it('finds messages by key (QUERY_MESSAGE) and by commit-log offset (VIEW_MESSAGE_BY_ID)', async () => {
     const topic = await newTopic(1);
+    // The index is built by the dispatcher, just after the put is acknowledged: allow it a moment (bounded).
+    const query = async (key: string, unique: boolean): Promise<RemotingCommand> => {
+      let res = RemotingCommand.createResponse(-1);
+      for (let i = 0; i < 50 && res.code !== 0; i++) {
+        if (i > 0) await new Promise((r) => setTimeout(r, 20));
+        res = await call(
+          RemotingCommand.createRequest(RequestCode.QUERY_MESSAGE, {
+            topic, key, maxNum: 10, beginTimestamp: 0, endTimestamp: Date.now() + 1000, _UNIQUE_KEY_QUERY: unique,
+          }),
+        );
+      }
+      return res;
+    };
     await call(sendRequest(topic, Buffer.from('keyed'), { keys: 'order-42' }));
-    const q = await call(
-      RemotingCommand.createRequest(RequestCode.QUERY_MESSAGE, { topic, key: 'order-42', maxNum: 10, beginTimestamp: 0, endTimestamp: Date.now() + 1000 }),
-    );
+    const q = await query('order-42', false);
     expect(q.code).to.equal(0);
     const rec = decodeRecords(q.body!)[0];
     expect(rec.body.toString()).to.equal('keyed');
+    const uniq = 'C0A80001000012AB0000000000000042';
+    await call(sendRequest(topic, Buffer.from('unique'), { props: { UNIQ_KEY: uniq } }));
+    const u = await query(uniq, true);
+    expect(u.code, u.remark).to.equal(0);
+    expect(decodeRecords(u.body!).map((r) => r.body.toString())).to.deep.equal(['unique']);
     const view = await call(RemotingCommand.createRequest(RequestCode.VIEW_MESSAGE_BY_ID, { offset: rec.physicalOffset }));
     expect(decodeRecords(view.body!)[0].body.toString()).to.equal('keyed');
     const none = await call(
