@@ -36,12 +36,19 @@ const MAX_QUEUED_BYTES = 16 * 1024 * 1024;
 /** One live connection and its receive queue. */
 interface Link {
   socket: net.Socket;
+  /** Master -> slave stream decoder; its size limit guards against a corrupt header. */
   decoder: BlockDecoder;
+  /** Decoded blocks not yet appended, in stream order. */
   queue: TransferBlock[];
+  /** Data bytes in `queue` (flow control of the socket). */
   queuedBytes: number;
+  /** True while process() runs: appends are strictly sequential. */
   processing: boolean;
+  /** Last time anything arrived (housekeeping). */
   lastReadAt: number;
+  /** Last time a report was sent (heartbeat). */
   lastReportAt: number;
+  /** Offset last reported; -1 before the first report. */
   reported: number;
 }
 
@@ -151,6 +158,7 @@ export class HAClient {
     if (now - link.lastReportAt >= this.options.haSendHeartbeatInterval) this.report(link, true);
   }
 
+  /** Opens a connection to the master; every event handler checks that its link is still the current one. */
   private connect(): void {
     this.lastAttemptAt = Date.now();
     let host: string;
@@ -188,6 +196,7 @@ export class HAClient {
       if (this.link === link) this.logger.warn({ master: this.master, err: err.message }, 'HA connection error');
     });
     socket.on('close', () => {
+      // A link dropped on purpose was already replaced or cleared; only an unexpected close changes state here.
       if (this.link !== link) return;
       this.link = null;
       this.lastAttemptAt = Date.now();
@@ -207,6 +216,7 @@ export class HAClient {
     if (this.statusValue !== 'stopped') this.setStatus('idle', { reason });
   }
 
+  /** Decodes and queues blocks; a stale link's data (after a drop) is ignored. */
   private onData(link: Link, chunk: Buffer): void {
     if (this.link !== link) return;
     link.lastReadAt = Date.now();
@@ -222,6 +232,7 @@ export class HAClient {
       link.queue.push(b);
       link.queuedBytes += b.data.length;
     }
+    // Back-pressure: stop reading while the store is behind; process() resumes the socket.
     if (link.queuedBytes > MAX_QUEUED_BYTES) link.socket.pause();
     if (!link.processing && link.queue.length > 0) void this.process(link);
   }

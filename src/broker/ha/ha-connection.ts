@@ -36,9 +36,11 @@ export class HAConnection {
   lastReadAt = Date.now();
   /** Bytes of commit log sent to this slave. */
   bytesSent = 0;
+  /** Last block or heartbeat written (master heartbeat timing). */
   private lastWriteAt = Date.now();
   private readonly decoder = new ReportDecoder();
   private closed = false;
+  /** Resolves the transfer loop's idle sleep early; set only while it sleeps. */
   private wake: (() => void) | null = null;
 
   constructor(
@@ -76,6 +78,7 @@ export class HAConnection {
     this.events.onClose(this);
   }
 
+  /** Slave reports: the first starts the transfer, each one acknowledges. */
   private onData(chunk: Buffer): void {
     this.lastReadAt = Date.now();
     let reports: number[];
@@ -114,6 +117,10 @@ export class HAConnection {
     return max - (max % fileSize);
   }
 
+  /**
+   * Streams from the start offset for the life of the connection: read what the commit log has, write it, and sleep
+   * (until notified or the poll interval) when there is nothing new; heartbeat when idle for haSendHeartbeatInterval.
+   */
   private async transferLoop(): Promise<void> {
     try {
       this.nextTransferOffset = this.startOffset();
