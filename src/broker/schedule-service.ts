@@ -100,7 +100,9 @@ export class ScheduleService {
             preparedTransactionOffset: rec.preparedTransactionOffset,
             waitStoreMsgOK: false,
           });
-          if (res.code !== ResponseCode.SUCCESS && res.code > 12) {
+          // Stored, possibly degraded (flush or slave timeout): 0, 10, 11, 12. Anything else was not stored.
+          const stored = res.code === ResponseCode.SUCCESS || (res.code >= 10 && res.code <= 12);
+          if (!stored) {
             // Not stored (flow control, store trouble): try again on a later tick.
             this.logger.warn({ topic, code: res.code, remark: res.remark }, 'scheduled delivery not stored; will retry');
             return;
