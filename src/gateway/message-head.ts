@@ -32,3 +32,18 @@ export function parseMessageHead(buf: Buffer): MessageHead | null {
   if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(name)) return null;
   return { name, type, seqid: buf.readInt32BE(8 + len) };
 }
+
+/**
+ * False as soon as the first bytes of a frame cannot start a strict message head (so that a refused frame of random
+ * bytes or HTTP is closed at once instead of waiting for {@link MESSAGE_HEAD_BYTES}).
+ */
+export function couldBeMessageHead(prefix: Buffer): boolean {
+  const want = [0x80, 0x01, 0x00];
+  for (let i = 0; i < Math.min(prefix.length, 3); i++) if (prefix[i] !== want[i]) return false;
+  if (prefix.length >= 4 && prefix[3] !== 1 && prefix[3] !== 4) return false;
+  if (prefix.length >= 8) {
+    const len = prefix.readInt32BE(4);
+    if (len < 1 || len > MESSAGE_HEAD_BYTES - 12) return false;
+  }
+  return true;
+}

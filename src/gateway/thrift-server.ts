@@ -18,7 +18,7 @@ import tls from 'tls';
 import type { Logger } from 'pino';
 import thrift from 'thrift';
 import { FrameWriter } from './frame-writer';
-import { MESSAGE_HEAD_BYTES, parseMessageHead } from './message-head';
+import { MESSAGE_HEAD_BYTES, couldBeMessageHead, parseMessageHead } from './message-head';
 import type { MessageHead } from './message-head';
 import { MessageGatewayService, T } from './thrift-api';
 
@@ -36,6 +36,8 @@ export interface ThriftServerOptions {
   maxInflightBytes: number;
   maxInflightBytesPerConnection: number;
   busyRetryAfterMs: number;
+  /** A connection that stalls inside a frame for this long is closed (its reserved bytes freed), ms; 0 = never. */
+  partialFrameTimeoutMs?: number;
   /** PEM certificate and key: TLS on the port. */
   tls?: { cert: Buffer; key: Buffer };
 }
@@ -120,6 +122,11 @@ class Connection {
       s.headBytes += part.length;
     }
     s.left -= take;
+    if (!s.answered && !couldBeMessageHead(Buffer.concat(s.head, s.headBytes))) {
+      this.server.refused('malformed', s.size, this);
+      this.destroy(`refused frame of ${s.size} bytes does not start with a Thrift call`);
+      return Buffer.alloc(0);
+    }
     if (!s.answered && (s.headBytes >= MESSAGE_HEAD_BYTES || s.left === 0)) {
       s.answered = true;
       const head = parseMessageHead(Buffer.concat(s.head, s.headBytes));
@@ -145,6 +152,11 @@ class Connection {
       else this.socket.write(parts[i]);
     }
     process.nextTick(() => this.socket.uncork());
+  }
+
+  /** True while part of a frame (length or payload) has arrived but not all of it. */
+  midFrame(): boolean {
+    return this.have > 0 || this.need > 0 || this.skip !== null;
   }
 
   /** Bytes reserved for a frame that was still arriving (released when the connection goes away). */
@@ -219,6 +231,12 @@ export class ThriftServer {
     const conn = new Connection(this, socket, this.nextId++);
     this.conns.add(conn);
     socket.setNoDelay(true);
+    const stall = this.opts.partialFrameTimeoutMs ?? 30000;
+    if (stall > 0) {
+      socket.setTimeout(stall, () => {
+        if (conn.midFrame()) conn.destroy(`no data for ${stall} ms inside a frame`);
+      });
+    }
     socket.on('data', (d: Buffer) => {
       try {
         conn.onData(d);
