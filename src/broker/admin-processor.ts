@@ -15,6 +15,7 @@ import type { BrokerContext } from './context';
 import { topicConfig } from './topic-config-manager';
 import { topicProblem } from './topic-validator';
 
+/** What the admin processors need from the controller that owns the running services. */
 export interface AdminHooks {
   /** Applies changed live options to running services (send queue, store). */
   onConfigChanged(changed: Record<string, unknown>): void;
@@ -34,6 +35,7 @@ export function toPropertiesText(obj: Record<string, unknown>): string {
     .join('\n') + '\n';
 }
 
+/** The admin processors keyed by request code (17, 215, 21, 25, 26, 28). */
 export function adminProcessors(ctx: BrokerContext, hooks: AdminHooks): Map<number, Processor> {
   const m = new Map<number, Processor>();
   m.set(RequestCode.UPDATE_AND_CREATE_TOPIC, async (req) => {

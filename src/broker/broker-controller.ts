@@ -33,6 +33,7 @@ import { TopicConfigManager } from './topic-config-manager';
 import { DLQ_GROUP_TOPIC_PREFIX } from './topic-validator';
 import { HaController, brokerSyncTarget, masterSyncProcessors, pickHaOptions, pickSlaveSyncOptions } from './ha';
 
+/** Injected collaborators: the process logger and Registry (never the global one), optionally a store. */
 export interface BrokerDeps {
   logger: pino.Logger;
   registry?: Registry;
@@ -47,6 +48,10 @@ export interface BrokerAddress {
   brokerAddr: string;
 }
 
+/**
+ * One broker process: `new BrokerController(resolveBrokerConfig(input), { logger, registry })`, then `start()`
+ * (resolves with the bound ports once registered) and `shutdown()` (idempotent).
+ */
 export class BrokerController {
   readonly config: BrokerConfig;
   private readonly logger: pino.Logger;
@@ -89,6 +94,7 @@ export class BrokerController {
       this.ownedStore = store;
       this.store = store;
     }
+    // Metadata: topics.json and consumerOffset.json under storePathRootDir/config (ref §5.10).
     const topics = new TopicConfigManager(cfg);
     topics.load();
     const offsets = new ConsumerOffsetManager(cfg.storePathRootDir);
@@ -108,6 +114,7 @@ export class BrokerController {
     };
     this.ctx = ctx;
 
+    // Every send and send-back waits in one bounded queue (ref §6.1); pulls and admin requests never do.
     const sendQueue = new SendQueue(cfg, this.store, (reason) => metrics.flowControlRejects.inc({ reason }));
     this.sendQueue = sendQueue;
     const holds = new PullHoldService(
@@ -119,6 +126,7 @@ export class BrokerController {
     const sendBack = new SendBackProcessor(ctx, sendQueue, sender);
     const puller = new PullProcessor(ctx, holds);
 
+    // The broker binds brokerIP1, the address it advertises (127.0.0.1 by default here).
     const server = new RemotingServer({
       listenPort: cfg.listenPort,
       host: cfg.brokerIP1,
@@ -149,12 +157,14 @@ export class BrokerController {
     for (const [code, p] of masterSyncProcessors(offsets)) reg(code, p);
     // Unknown codes: REQUEST_CODE_NOT_SUPPORTED, as AdminBrokerProcessor answers (ref §1.6).
     server.setDefaultProcessor((req) => RemotingCommand.createResponse(ResponseCode.REQUEST_CODE_NOT_SUPPORTED, notSupportedRemark(req.code)));
+    // Connection-scoped state: held pulls and group membership die with the connection.
     server.on('close', (ch) => {
       holds.channelClosed(ch.id);
       for (const group of ctx.consumers.channelClosed(ch.id)) notifyConsumerIdsChanged(ctx, group);
     });
 
     const listenPort = await server.start();
+    // STOREHOST in records and offset msgIds must name the port clients really use (listenPort may be 0).
     ctx.storeHost = { ip: cfg.brokerIP1, port: listenPort };
     let haListenPort = cfg.haListenPort >= 0 ? cfg.haListenPort : listenPort + 1;
     // Replication (src/broker/ha) needs the real store: a master serves the HA port, a slave copies from its master.
@@ -188,6 +198,7 @@ export class BrokerController {
       this.schedule.load();
       this.schedule.start(cfg.flushDelayOffsetInterval);
     }
+    // Scrape-time gauges read live state; nothing is sampled on a timer.
     metrics.bind({
       lockHoldMs: () => this.store.lockHoldMs(),
       sendQueueSize: () => sendQueue.size(),
@@ -207,6 +218,7 @@ export class BrokerController {
       commitLogBytes: () => this.store.getMaxPhyOffset() - this.store.getMinPhyOffset(),
     });
 
+    // Registration comes last: routes only point here once every processor is ready.
     const namesrvAddrs = cfg.namesrvAddr
       .split(';')
       .map((s) => s.trim())
@@ -284,6 +296,7 @@ export class BrokerController {
   shutdown(): Promise<void> {
     if (this.stopping) return this.stopping;
     this.stopping = (async () => {
+      // Unregister first so that clients stop routing here, then stop serving, then persist, then the store.
       await this.registration?.shutdown();
       this.holds?.wakeAll();
       this.sendQueue?.stop();

@@ -26,6 +26,7 @@ export function notifyConsumerIdsChanged(ctx: BrokerContext, group: string): voi
   }
 }
 
+/** HEART_BEAT and UNREGISTER_CLIENT processors keyed by request code. */
 export function clientProcessors(ctx: BrokerContext): Map<number, Processor> {
   const m = new Map<number, Processor>();
   m.set(RequestCode.HEART_BEAT, async (req, channel: Channel) => {

@@ -20,6 +20,7 @@ export const BROKER_FULL_SPEC = {
   ...BROKER_OPTION_SPEC,
 } as const;
 
+/** The type of {@link BROKER_FULL_SPEC}. */
 export type BrokerFullSpec = typeof BROKER_FULL_SPEC;
 
 /** Resolved options, writable so that live changes can be applied in place. */

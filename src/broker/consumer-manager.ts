@@ -19,6 +19,7 @@ interface ClientEntry<C extends ClientChannel> {
   lastUpdate: number;
 }
 
+/** A consumer group as heartbeats describe it: live members and subscriptions by topic. */
 export interface ConsumerGroupInfo<C extends ClientChannel> {
   groupName: string;
   consumeType: string;
@@ -28,6 +29,7 @@ export interface ConsumerGroupInfo<C extends ClientChannel> {
   subscriptions: Map<string, SubscriptionData>;
 }
 
+/** Consumer groups and producer groups by client id; generic over the channel type so tests can use plain objects. */
 export class ConsumerManager<C extends ClientChannel = ClientChannel> {
   private readonly groups = new Map<string, ConsumerGroupInfo<C>>();
   private readonly producers = new Map<string, Map<string, ClientEntry<C>>>();

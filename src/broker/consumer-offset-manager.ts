@@ -6,6 +6,7 @@
 import path from 'path';
 import { readJsonFile, writeFileAtomic, writeFileAtomicSync } from './json-file';
 
+/** Committed consumer offsets, in memory with periodic persistence. */
 export class ConsumerOffsetManager {
   private readonly table = new Map<string, Map<number, number>>();
   private readonly file: string;

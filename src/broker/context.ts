@@ -12,6 +12,7 @@ import type { ConsumerManager } from './consumer-manager';
 import type { ConsumerOffsetManager } from './consumer-offset-manager';
 import type { TopicConfigManager } from './topic-config-manager';
 
+/** Shared state of one broker, passed to every processor. */
 export interface BrokerContext {
   /** Live configuration: flow-control thresholds may change at runtime (UPDATE_BROKER_CONFIG). */
   config: BrokerConfig;

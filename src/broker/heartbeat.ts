@@ -11,6 +11,7 @@ import { parseFastJson } from '../common/fastjson';
 import { buildSubscription } from './subscription';
 import type { SubscriptionData } from './subscription';
 
+/** One consumer group entry of a heartbeat. */
 export interface ConsumerData {
   groupName: string;
   consumeType: string;
@@ -20,6 +21,7 @@ export interface ConsumerData {
   subscriptionDataSet: SubscriptionData[];
 }
 
+/** A decoded heartbeat: the client id and the groups it produces to and consumes from. */
 export interface HeartbeatData {
   clientID: string;
   consumerDataSet: ConsumerData[];

@@ -26,6 +26,7 @@ function existing<T>(registry: Registry, name: string): T | undefined {
   return registry.getSingleMetric(name) as T | undefined;
 }
 
+/** The broker's metrics; counters are incremented by processors, gauges read {@link MetricSources} on scrape. */
 export class BrokerMetrics {
   readonly putMessages: Counter<'topic'>;
   readonly putBytes: Counter<'topic'>;

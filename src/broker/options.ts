@@ -80,6 +80,7 @@ export const BROKER_OPTION_SPEC = {
   logLevel: opt('', 'pino log level (fatal, error, warn, info, debug, trace); empty = MQ_LOG_LEVEL or info'),
 } as const;
 
+/** The type of {@link BROKER_OPTION_SPEC}. */
 export type BrokerOptionSpec = typeof BROKER_OPTION_SPEC;
 
 /** Option keys that can be changed while running with UPDATE_BROKER_CONFIG (the flow-control thresholds). */
@@ -97,6 +98,7 @@ export const LIVE_OPTION_KEYS = [
   'maxMessageSize',
 ] as const;
 
+/** A key UPDATE_BROKER_CONFIG may change. */
 export type LiveOptionKey = (typeof LIVE_OPTION_KEYS)[number];
 
 /** Parses `messageDelayLevel` ("1s 5s 1m 2h 1d") into milliseconds per level (index 0 = level 1). */

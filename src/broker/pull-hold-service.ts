@@ -7,6 +7,7 @@
  */
 import type { RemotingCommand } from '../remoting/command';
 
+/** One held pull: where it waits, what it accepts, and how to answer it. */
 export interface HeldPull {
   topic: string;
   queueId: number;
@@ -21,6 +22,7 @@ export interface HeldPull {
   timer?: NodeJS.Timeout;
 }
 
+/** Held pulls by `topic@queueId`, each with its own timeout timer. */
 export class PullHoldService {
   private readonly held = new Map<string, Set<HeldPull>>();
   private count = 0;

@@ -18,6 +18,7 @@ import { buildSubscription, tagsCodeFilter } from './subscription';
 import type { SubscriptionData } from './subscription';
 import { PERM_READ } from './topic-config-manager';
 
+/** PULL_MESSAGE; `process` is the remoting Processor, `execute` also re-runs held pulls. */
 export class PullProcessor {
   constructor(
     private readonly ctx: BrokerContext,

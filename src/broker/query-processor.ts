@@ -9,6 +9,7 @@ import { decodeQueryMessageHeader, encodeQueryMessageResponseHeader } from '../r
 import { decodeViewMessageHeader } from '../remoting/header/view-message';
 import type { BrokerContext } from './context';
 
+/** QUERY_MESSAGE and VIEW_MESSAGE_BY_ID processors keyed by request code. */
 export function queryProcessors(ctx: BrokerContext): Map<number, Processor> {
   const m = new Map<number, Processor>();
   m.set(RequestCode.QUERY_MESSAGE, (req) => {

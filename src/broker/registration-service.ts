@@ -11,6 +11,7 @@ import type { RemotingClient } from '../remoting';
 import { encodeRegisterBrokerRequestHeader, decodeRegisterBrokerResponseHeader } from '../remoting/header/namesrv/register-broker';
 import type { RegisterBrokerResponseHeader } from '../remoting/header/namesrv/register-broker';
 
+/** Who this broker is, as REGISTER_BROKER and UNREGISTER_BROKER headers carry it. */
 export interface RegistrationIdentity {
   clusterName: string;
   brokerName: string;
@@ -21,6 +22,7 @@ export interface RegistrationIdentity {
   haServerAddr: string;
 }
 
+/** Registration rounds with every name server; see the file comment. */
 export class RegistrationService {
   private timer?: NodeJS.Timeout;
   private running: Promise<void> | null = null;

@@ -17,6 +17,7 @@ import { SCHEDULE_TOPIC } from './topic-validator';
 const TICK_MS = 100;
 const BATCH = 32;
 
+/** Delivery of delayed messages, per level, with persisted progress. */
 export class ScheduleService {
   private readonly offsets = new Map<number, number>();
   private readonly file: string;

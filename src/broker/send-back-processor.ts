@@ -15,6 +15,7 @@ import type { MessageInner } from './store-api';
 import { PERM_READ, PERM_WRITE } from './topic-config-manager';
 import { dlqTopic, retryTopic } from './topic-validator';
 
+/** CONSUMER_SEND_MSG_BACK; the copy goes through the send queue like any send. */
 export class SendBackProcessor {
   constructor(
     private readonly ctx: BrokerContext,

@@ -22,6 +22,7 @@ function response(code: number, remark?: string): RemotingCommand {
   return RemotingCommand.createResponse(code, remark);
 }
 
+/** The send processors; `put` is shared with send-back and scheduled delivery. */
 export class SendProcessor {
   constructor(
     private readonly ctx: BrokerContext,

@@ -15,6 +15,7 @@ import { RemotingCommand } from '../remoting/command';
 import { ResponseCode } from '../remoting/codes';
 import { FLOW_CONTROL_REMARK } from './status-map';
 
+/** The flow-control thresholds (RocketMQ key names); all may change at runtime. */
 export interface SendQueueOptions {
   sendThreadPoolQueueCapacity: number;
   sendMessageThreadPoolNums: number;
@@ -31,6 +32,7 @@ interface Task {
   resolve: (cmd: RemotingCommand) => void;
 }
 
+/** A FIFO of send tasks with a concurrency limit and RocketMQ's fast-failure rules. */
 export class SendQueue {
   private queue: Array<Task | undefined> = [];
   private head = 0;

@@ -5,6 +5,7 @@
 import { ResponseCode } from '../remoting/codes';
 import type { GetMessageStatus, PutMessageStatus } from './store-api';
 
+/** A response code and its remark (undefined when the code says it all). */
 export interface CodeAndRemark {
   code: number;
   remark?: string;

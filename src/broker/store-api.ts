@@ -4,6 +4,7 @@
  */
 import type { MessageStore } from '../store';
 
+/** The MessageStore methods the broker calls; a wrapper or fake with this shape can replace the store. */
 export type BrokerStore = Pick<
   MessageStore,
   | 'putMessage'
@@ -23,6 +24,7 @@ export type BrokerStore = Pick<
   | 'updateOptions'
 >;
 
+/** Store value types, re-exported so broker files import them from one place. */
 export type {
   MessageInner,
   MessageBatchInner,

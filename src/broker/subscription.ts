@@ -4,6 +4,7 @@
  */
 import { javaStringHashCode } from '../common/message/tags';
 
+/** Subscription of one group to one topic, with RocketMQ's field names (ref §3.5). */
 export interface SubscriptionData {
   topic: string;
   subString: string;

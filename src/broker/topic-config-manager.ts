@@ -7,6 +7,7 @@ import path from 'path';
 import { readJsonFile, writeFileAtomic, writeFileAtomicSync } from './json-file';
 import { DEFAULT_TOPIC, SCHEDULE_TOPIC } from './topic-validator';
 
+/** Permission bits (ref §3.2 PermName): inherit (template topics), write, read, priority. */
 export const PERM_INHERIT = 0x1;
 export const PERM_WRITE = 0x2;
 export const PERM_READ = 0x4;
@@ -23,11 +24,13 @@ export interface TopicConfig {
   order: boolean;
 }
 
+/** Version of the topic table; the name server re-reads topics only when it changes (ref §3.3). */
 export interface DataVersion {
   timestamp: number;
   counter: number;
 }
 
+/** The broker options the topic table depends on. */
 export interface TopicManagerOptions {
   storePathRootDir: string;
   brokerClusterName: string;
@@ -51,6 +54,7 @@ export function topicConfig(topicName: string, partial: Partial<Omit<TopicConfig
   };
 }
 
+/** Topic table with built-in topics, auto-creation and coalesced persistence. */
 export class TopicConfigManager {
   private readonly table = new Map<string, TopicConfig>();
   private readonly file: string;

@@ -35,10 +35,12 @@ export const DLQ_GROUP_TOPIC_PREFIX = '%DLQ%';
 export const SCHEDULE_TOPIC = 'SCHEDULE_TOPIC_XXXX';
 export const DEFAULT_TOPIC = 'TBW102';
 
+/** `%RETRY%<group>`: where a group's failed messages wait to be consumed again. */
 export function retryTopic(group: string): string {
   return RETRY_GROUP_TOPIC_PREFIX + group;
 }
 
+/** `%DLQ%<group>`: where a group's messages go after maxReconsumeTimes failures. */
 export function dlqTopic(group: string): string {
   return DLQ_GROUP_TOPIC_PREFIX + group;
 }

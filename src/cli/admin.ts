@@ -13,8 +13,10 @@ import { registerCommand } from './commands';
 
 const SUMMARY = 'operator commands: updateTopic, topicRoute, clusterList (mqadmin style)';
 
+/** mqadmin's one-letter flags. */
 const SHORT = { n: 'namesrvAddr', c: 'clusterName', b: 'brokerAddr', t: 'topic', r: 'readQueueNums', w: 'writeQueueNums', p: 'perm', o: 'order', h: 'help' };
 
+/** `--help` text of each subcommand. */
 const HELP: Record<string, string> = {
   updateTopic: [
     'usage: mq admin updateTopic -n <namesrv> (-c <cluster> | -b <brokerAddr>) -t <topic> [-r 8] [-w 8] [-p 6] [-o false]',
@@ -33,10 +35,12 @@ const HELP: Record<string, string> = {
   clusterList: ['usage: mq admin clusterList -n <namesrv>', '', 'Lists clusters, broker sets and their addresses.'].join('\n'),
 };
 
+/** The top-level `mq admin` usage text. */
 function usage(): string {
   return ['usage: mq admin <command> [options]', '', 'commands:', ...Object.keys(HELP).map((c) => `  ${c}`), '', 'Run `mq admin <command> --help` for its options.'].join('\n');
 }
 
+/** A required option's value; throws INVALID_ARGUMENT (exit 2) naming the flag when it is missing. */
 function need(opts: Record<string, string>, key: string, flag: string): string {
   const v = opts[key];
   if (v === undefined || v === '' || v === 'true') throw new MqError('INVALID_ARGUMENT', `missing ${flag} <${key}>`);
@@ -56,17 +60,20 @@ async function toNamesrv(client: RemotingClient, namesrv: string, build: () => R
   throw last instanceof Error ? last : new MqError('UNAVAILABLE', `no name server answered (${namesrv})`);
 }
 
+/** The parts of the GET_BROKER_CLUSTER_INFO body (ref §3.4) the commands read. */
 interface ClusterInfo {
   brokerAddrTable?: Record<string, { brokerName?: string; cluster?: string; brokerAddrs?: Record<string, string> }>;
   clusterAddrTable?: Record<string, string[]>;
 }
 
+/** Fetches the cluster table; bare integer keys (fastjson) are accepted. */
 async function clusterInfo(client: RemotingClient, namesrv: string): Promise<ClusterInfo> {
   const res = await toNamesrv(client, namesrv, () => RemotingCommand.createRequest(RequestCode.GET_BROKER_CLUSTER_INFO));
   if (res.code !== ResponseCode.SUCCESS) throw new MqError('UNAVAILABLE', `cluster info failed: code ${res.code} ${res.remark ?? ''}`);
   return (res.body ? parseFastJson(res.body.toString('utf8')) : {}) as ClusterInfo;
 }
 
+/** updateTopic: UPDATE_AND_CREATE_TOPIC to every master of the cluster (brokerAddrs[0]) or to one broker. */
 async function updateTopic(client: RemotingClient, o: Record<string, string>): Promise<number> {
   const namesrv = o.namesrvAddr;
   const topic = need(o, 'topic', '-t');
@@ -105,6 +112,7 @@ async function updateTopic(client: RemotingClient, o: Record<string, string>): P
   return failures === 0 ? 0 : 1;
 }
 
+/** topicRoute: GET_ROUTEINFO_BY_TOPIC, printed as pretty JSON. */
 async function topicRoute(client: RemotingClient, o: Record<string, string>): Promise<number> {
   const topic = need(o, 'topic', '-t');
   const res = await toNamesrv(client, need(o, 'namesrvAddr', '-n'), () =>
@@ -118,6 +126,7 @@ async function topicRoute(client: RemotingClient, o: Record<string, string>): Pr
   return 0;
 }
 
+/** clusterList: one line per broker address, mqadmin's column order. */
 async function clusterList(client: RemotingClient, o: Record<string, string>): Promise<number> {
   const info = await clusterInfo(client, need(o, 'namesrvAddr', '-n'));
   console.log(`${'#Cluster Name'.padEnd(22)} ${'#Broker Name'.padEnd(22)} ${'#BID'.padEnd(5)} #Addr`);
@@ -132,12 +141,14 @@ async function clusterList(client: RemotingClient, o: Record<string, string>): P
   return 0;
 }
 
+/** Subcommand name → implementation. */
 const SUBCOMMANDS: Record<string, (c: RemotingClient, o: Record<string, string>) => Promise<number>> = {
   updateTopic,
   topicRoute,
   clusterList,
 };
 
+/** Runs `mq admin <command>`; resolves with the exit code (2 = bad arguments, 1 = the operation failed). */
 export async function runAdmin(argv: string[]): Promise<number> {
   const [sub, ...rest] = argv;
   if (sub === undefined || sub === '--help' || sub === '-h' || sub === 'help') {

@@ -12,6 +12,7 @@ import { printReady, startRuntime } from './runtime';
 
 const SUMMARY = 'run a broker (commit-log store, send, pull, offsets, admin)';
 
+/** Runs `mq broker`; resolves with the exit code after shutdown (2 = bad options, 1 = failed to start). */
 export async function runBroker(argv: string[]): Promise<number> {
   let loaded;
   let config;
