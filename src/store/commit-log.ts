@@ -12,6 +12,9 @@ import { MqError } from '../common';
 import { BLANK_LENGTH, BLANK_MAGIC } from '../common/message';
 import { SegmentFile, listSegmentOffsets } from './segment-file';
 
+/** Size of each write arena, bytes. */
+const ARENA_SIZE = 256 * 1024;
+
 /** One batch of appends bound for one segment. */
 export interface WriteBatch<T> {
   segment: SegmentFile;
@@ -44,6 +47,13 @@ export class CommitLog<T> {
   writeStartedAt = 0;
 
   private current: WriteBatch<T> | undefined;
+  /** Write buffer of the current tick's small records; a new one is taken when full (never reused). */
+  private arena: Buffer = Buffer.allocUnsafe(0);
+  private arenaPos = 0;
+  /** Start of the arena bytes not yet added to the current batch's buffer list. */
+  private runStart = 0;
+  /** True between beginRecord and endRecord: the batch size limit does not split a record. */
+  private inRecord = false;
   private readonly queue: WriteBatch<T>[] = [];
   private writing = false;
   private scheduled = false;
@@ -102,37 +112,101 @@ export class CommitLog<T> {
 
   /**
    * Reserves room for a record of `size` bytes and returns its physical offset. Writes the BLANK filler and rolls to
-   * a new segment when the record does not fit (`size + 8 > free`, ref §5.2). Call {@link push} next, in the same tick.
+   * a new segment when the record does not fit (`size + 8 > free`, ref §5.2). Append the record next, in the same
+   * tick, with {@link inlineBuffer}/{@link commitInline} and {@link pushExternal}.
    */
   reserve(size: number): number {
     if (size + BLANK_LENGTH > this.fileSize) {
-      throw new MqError('INVALID_ARGUMENT', `a ${size}-byte record does not fit a ${this.fileSize}-byte segment; raise mappedFileSizeCommitLog`);
+      throw new MqError(
+        'INVALID_ARGUMENT',
+        `a ${size}-byte record does not fit a ${this.fileSize}-byte segment; raise mappedFileSizeCommitLog`,
+      );
     }
     const seg = this.activeSegment();
     const free = seg.endOffset - this.writePos;
     if (size + BLANK_LENGTH > free) {
-      const filler = Buffer.allocUnsafe(BLANK_LENGTH);
-      filler.writeInt32BE(free, 0);
-      filler.writeInt32BE(BLANK_MAGIC, 4);
-      this.add(seg, [filler], BLANK_LENGTH, free, undefined);
+      const buf = this.inlineBuffer(BLANK_LENGTH);
+      const o = this.arenaPos;
+      buf.writeInt32BE(free, o);
+      buf.writeInt32BE(BLANK_MAGIC, o + 4);
+      this.commitInline(BLANK_LENGTH, free, undefined);
       return seg.endOffset;
     }
     return this.writePos;
   }
 
-  /** Appends a record's buffers at the offset {@link reserve} returned. `item` comes back in onWritten. */
-  push(bufs: Buffer[], size: number, item: T | undefined): void {
-    this.add(this.activeSegment(), bufs, size, size, item);
+  /** Offset in {@link inlineBuffer}'s result where the next inline bytes go. */
+  get inlineOffset(): number {
+    return this.arenaPos;
   }
 
-  private add(seg: SegmentFile, bufs: Buffer[], bytes: number, advance: number, item: T | undefined): void {
-    let b = this.current;
-    if (!b || b.segment !== seg || b.bytes + bytes > this.maxBatchBytes) {
-      if (b) this.queue.push(b);
-      b = { segment: seg, start: this.writePos, end: this.writePos, bytes: 0, bufs: [], items: [] };
-      this.current = b;
+  /**
+   * The buffer to write the next `len` bytes of the log into, at {@link inlineOffset}. Small records (and the heads
+   * and tails of large ones) are written here directly, so one tick's records form a few large contiguous runs.
+   */
+  inlineBuffer(len: number): Buffer {
+    this.ensureBatch(this.activeSegment(), len);
+    if (this.arena.length - this.arenaPos < len) {
+      this.flushRun();
+      this.arena = Buffer.allocUnsafe(Math.max(ARENA_SIZE, len));
+      this.arenaPos = this.runStart = 0;
     }
+    return this.arena;
+  }
+
+  /** Accounts for `len` bytes written at {@link inlineOffset}; the log position moves by `advance`. */
+  commitInline(len: number, advance: number, item: T | undefined): void {
+    this.arenaPos += len;
+    this.account(len, advance, item);
+  }
+
+  /** Appends caller-owned buffers (large bodies, replicated data) without copying them. */
+  pushExternal(bufs: Buffer[], size: number, item: T | undefined): void {
+    this.ensureBatch(this.activeSegment(), size);
+    this.flushRun();
+    const b = this.current!;
     for (const x of bufs) b.bufs.push(x);
+    this.account(size, size, item);
+  }
+
+  /** Moves the arena bytes written since the last run into the current batch's buffer list. */
+  private flushRun(): void {
+    if (this.arenaPos > this.runStart && this.current) {
+      this.current.bufs.push(this.arena.subarray(this.runStart, this.arenaPos));
+    }
+    this.runStart = this.arenaPos;
+  }
+
+  /**
+   * Starts a record of `size` bytes written in several parts (head, body, tail): the parts stay in one batch, so a
+   * large record costs one writev, not three. End it with {@link endRecord}.
+   */
+  beginRecord(size: number): void {
+    this.ensureBatch(this.activeSegment(), size);
+    this.inRecord = true;
+  }
+
+  endRecord(): void {
+    this.inRecord = false;
+  }
+
+  /** Makes sure the current batch targets `seg` and has room for `bytes` more; closes it otherwise. */
+  private ensureBatch(seg: SegmentFile, bytes: number): void {
+    const b = this.current;
+    if (b && b.segment === seg && (this.inRecord || b.bytes === 0 || b.bytes + bytes <= this.maxBatchBytes)) return;
+    if (b) this.closeCurrent();
+    this.current = { segment: seg, start: this.writePos, end: this.writePos, bytes: 0, bufs: [], items: [] };
+  }
+
+  private closeCurrent(): void {
+    if (!this.current) return;
+    this.flushRun();
+    this.queue.push(this.current);
+    this.current = undefined;
+  }
+
+  private account(bytes: number, advance: number, item: T | undefined): void {
+    const b = this.current!;
     b.bytes += bytes;
     b.end += advance;
     if (item !== undefined) b.items.push(item);
@@ -147,10 +221,7 @@ export class CommitLog<T> {
   private kick(): void {
     this.scheduled = false;
     if (this.writing) return;
-    if (this.queue.length === 0 && this.current) {
-      this.queue.push(this.current);
-      this.current = undefined;
-    }
+    if (this.queue.length === 0 && this.current) this.closeCurrent();
     const batch = this.queue.shift();
     if (!batch) {
       const w = this.idleWaiters;
@@ -178,9 +249,8 @@ export class CommitLog<T> {
         this.failed = err;
         this.logger.error({ err, segment: batch.segment.path }, 'commit-log write failed; the store stops accepting puts');
         this.hooks.onWriteError(batch, err);
+        this.closeCurrent();
         for (const b of this.queue.splice(0)) this.hooks.onWriteError(b, err);
-        if (this.current) this.hooks.onWriteError(this.current, err);
-        this.current = undefined;
         this.kick();
       },
     );
@@ -261,7 +331,7 @@ export class CommitLog<T> {
       const seg = this.activeSegment();
       const n = Math.min(data.length - off, seg.endOffset - this.writePos);
       const last = off + n >= data.length;
-      this.add(seg, [data.subarray(off, off + n)], n, n, last ? item : undefined);
+      this.pushExternal([data.subarray(off, off + n)], n, last ? item : undefined);
       off += n;
     }
     return true;

@@ -20,15 +20,24 @@ import {
   readLong,
   storeTimestampPos,
   transactionType,
+  writeRecordHead,
+  writeRecordTail,
 } from '../common/message';
 import { CommitLog, WriteBatch } from './commit-log';
 import { ConsumeQueue } from './consume-queue';
-import { DispatchRequest, checkRecordAt, parseDispatch } from './dispatch';
+import { DispatchRequest, checkRecordAt, computeTagsCode, parseDispatch } from './dispatch';
 import { IndexService } from './index-service';
 import { StoreOptions, parseDelayLevels, resolveStoreOptions } from './options';
 import { StoreMetrics } from './store-metrics';
 import { FlushService } from './flush-service';
 import { buildBatchPut, buildSinglePut, PreparedPut } from './put-builder';
+
+/** Bodies up to this size are copied into the write batch; larger ones are written from the caller's buffer. */
+const INLINE_BODY_MAX = 4096;
+
+function noop(): void {
+  // replaced by the promise's resolve
+}
 import { getMessageImpl, offsetInQueueByTime, queryMessageImpl } from './store-reads';
 import { recoverStore } from './store-recovery';
 import { cleanExpiredFiles } from './clean-service';
@@ -79,7 +88,10 @@ export class MessageStore {
   /** @internal */ readonly commitLog: CommitLog<LogItem>;
   /** @internal */ readonly cqs = new Map<string, ConsumeQueue>();
   /** @internal */ index: IndexService;
-  /** @internal */ readonly topicQueueTable = new Map<string, number>();
+  /** @internal next queue offset per topic and queue id (RocketMQ's topicQueueTable). */
+  readonly topicQueueTable = new Map<string, number[]>();
+  /** @internal consume queues per topic, indexed by queue id (the hot-path lookup). */
+  private readonly cqByTopic = new Map<string, ConsumeQueue[]>();
   /** @internal commit-log offset up to which records are dispatched. */ dispatchedPos = 0;
   /** @internal store time of the last dispatched record. */ lastDispatchedTs = 0;
   /** @internal store time of the last written record. */ lastWrittenTs = 0;
@@ -204,76 +216,118 @@ export class MessageStore {
     return 'status' in prepared ? Promise.resolve(prepared) : this.append(prepared);
   }
 
-  /** The synchronous "locked" section: assigns offsets and store time, queues the buffers for this tick's write. */
+  /**
+   * The append section (RocketMQ's put lock; here one synchronous stretch of code): assigns queue offsets, the
+   * physical offset and the store time, and writes the record into this tick's write batch. Small bodies are copied
+   * once into the batch's arena so that a tick's records go out as a few large buffers; larger bodies
+   * (> INLINE_BODY_MAX) are never copied and go to writev as they are.
+   */
   private append(p: PreparedPut): Promise<PutMessageResult> {
     const storeTimestamp = Date.now();
-    const key = `${p.topic}-${p.queueId}`;
     const tt = transactionType(p.sysFlag);
     const counts = tt === TRANSACTION_NOT_TYPE || tt === TRANSACTION_COMMIT_TYPE;
-    const firstQueueOffset = counts ? (this.topicQueueTable.get(key) ?? 0) : 0;
+    const firstQueueOffset = counts ? this.nextQueueOffset(p.topic, p.queueId) : 0;
+    const log = this.commitLog;
     let phys: number;
     try {
-      phys = this.commitLog.reserve(p.totalSize);
+      phys = log.reserve(p.totalSize);
     } catch (err) {
       this.logger.warn({ err, topic: p.topic, size: p.totalSize }, 'put refused');
       return Promise.resolve({ status: 'MESSAGE_ILLEGAL' });
     }
-    const ids: string[] = [];
-    const requests: DispatchRequest[] = [];
+    const n = p.records.length;
+    let msgId = '';
     let at = phys;
-    for (let i = 0; i < p.records.length; i++) {
+    for (let i = 0; i < n; i++) {
       const r = p.records[i];
-      const qo = counts ? firstQueueOffset + i : 0;
-      r.patch(qo, at, storeTimestamp);
-      ids.push(createOffsetMsgId(p.storeHost, at));
-      requests.push(r.request(qo, at, storeTimestamp));
+      r.queueOffset = counts ? firstQueueOffset + i : 0;
+      r.physicalOffset = at;
+      r.storeTimestamp = storeTimestamp;
+      r.tagsCode = r.tagsCodeOverride ?? computeTagsCode(r.topic, r.properties, storeTimestamp, this.delayLevels);
+      msgId = i === 0 ? createOffsetMsgId(p.storeHost, at) : `${msgId},${createOffsetMsgId(p.storeHost, at)}`;
       at += r.size;
     }
-    if (counts) this.topicQueueTable.set(key, firstQueueOffset + p.records.length);
-    return new Promise<PutMessageResult>((resolve) => {
-      const item: PutItem = {
-        kind: 'put',
-        requests,
-        end: at,
-        wait: p.wait,
-        bytes: p.totalSize,
-        result: {
-          status: 'PUT_OK',
-          appendResult: {
-            physicalOffset: phys,
-            wroteBytes: p.totalSize,
-            queueOffset: firstQueueOffset,
-            msgId: ids.join(','),
-            storeTimestamp,
-            msgNum: p.records.length,
-          },
+    if (counts) this.setNextQueueOffset(p.topic, p.queueId, firstQueueOffset + n);
+    const item: PutItem = {
+      kind: 'put',
+      requests: p.records,
+      end: at,
+      wait: p.wait,
+      bytes: p.totalSize,
+      result: {
+        status: 'PUT_OK',
+        appendResult: {
+          physicalOffset: phys,
+          wroteBytes: p.totalSize,
+          queueOffset: firstQueueOffset,
+          msgId,
+          storeTimestamp,
+          msgNum: n,
         },
-        resolve,
-      };
-      for (let i = 0; i < p.records.length; i++) {
-        const r = p.records[i];
-        this.commitLog.push(r.bufs, r.size, i === p.records.length - 1 ? item : undefined);
+      },
+      resolve: noop,
+    };
+    for (let i = 0; i < n; i++) {
+      const r = p.records[i];
+      const last = i === n - 1 ? item : undefined;
+      if (r.bodyLength <= INLINE_BODY_MAX) {
+        const buf = log.inlineBuffer(r.size);
+        let o = writeRecordHead(buf, log.inlineOffset, r);
+        r.body.copy(buf, o);
+        o += r.bodyLength;
+        writeRecordTail(buf, o, r.topicBytes, r.propertiesString, r.propsLength);
+        log.commitInline(r.size, r.size, last);
+      } else {
+        const tailLen = 3 + r.topicBytes.length + r.propsLength;
+        const headLen = r.size - r.bodyLength - tailLen;
+        log.beginRecord(r.size);
+        writeRecordHead(log.inlineBuffer(headLen), log.inlineOffset, r);
+        log.commitInline(headLen, headLen, undefined);
+        log.pushExternal([r.body], r.bodyLength, undefined);
+        writeRecordTail(log.inlineBuffer(tailLen), log.inlineOffset, r.topicBytes, r.propertiesString, r.propsLength);
+        log.commitInline(tailLen, tailLen, last);
+        log.endRecord();
       }
-      this.metrics.puts.inc(p.records.length);
-      this.metrics.putBytes.inc(p.totalSize);
+    }
+    return new Promise<PutMessageResult>((resolve) => {
+      item.resolve = resolve;
     });
+  }
+
+  /** @internal Next queue offset of a topic queue (the RocketMQ topicQueueTable). */
+  nextQueueOffset(topic: string, queueId: number): number {
+    return this.topicQueueTable.get(topic)?.[queueId] ?? 0;
+  }
+
+  /** @internal */
+  setNextQueueOffset(topic: string, queueId: number, next: number): void {
+    let arr = this.topicQueueTable.get(topic);
+    if (!arr) this.topicQueueTable.set(topic, (arr = []));
+    arr[queueId] = next;
   }
 
   /** After a batch reached the OS: dispatch its records, then complete its puts. */
   private onWritten(batch: WriteBatch<LogItem>): void {
     this.metrics.writeMs.observe(batch.writeMs ?? 0);
     let raw = false;
+    let puts = 0;
     for (const item of batch.items) {
       if (item.kind === 'raw') {
         raw = true;
         continue;
       }
-      for (const r of item.requests) this.dispatch(r);
+      const reqs = item.requests;
+      for (let i = 0; i < reqs.length; i++) this.dispatch(reqs[i]);
+      puts += reqs.length;
+      if (item.end > this.dispatchedPos) this.dispatchedPos = item.end;
       this.lastWrittenTs = item.result.appendResult?.storeTimestamp ?? this.lastWrittenTs;
     }
     if (raw) this.dispatchFromLog();
-    else this.dispatchedPos = Math.max(this.dispatchedPos, batch.end);
     this.finishDispatchRound();
+    if (puts > 0) {
+      this.metrics.puts.inc(puts);
+      this.metrics.putBytes.inc(batch.bytes);
+    }
     for (const item of batch.items) {
       if (item.kind === 'raw') item.resolve(true);
       else this.complete(item);
@@ -290,6 +344,12 @@ export class MessageStore {
 
   /** Flush (SYNC_FLUSH) and replication (SYNC_MASTER) waits for a written put. */
   private complete(item: PutItem): void {
+    const syncFlush = item.wait && this.options.flushDiskType === 'SYNC_FLUSH' && this.flushService !== undefined;
+    const syncMaster = item.wait && this.options.brokerRole === 'SYNC_MASTER' && this.replicationWaiter !== undefined;
+    if (!syncFlush && !syncMaster) {
+      item.resolve(item.result);
+      return;
+    }
     const replicate = (flushStatus: PutMessageStatus): void => {
       const waiter = this.replicationWaiter;
       if (!item.wait || this.options.brokerRole !== 'SYNC_MASTER' || !waiter) {
@@ -318,8 +378,9 @@ export class MessageStore {
         if (this.listeners.length) {
           this.arrivals.push([r.topic, r.queueId, r.queueOffset + 1, r.tagsCode, r.storeTimestamp, r.properties]);
         }
-        const key = `${r.topic}-${r.queueId}`;
-        if ((this.topicQueueTable.get(key) ?? 0) < r.queueOffset + 1) this.topicQueueTable.set(key, r.queueOffset + 1);
+        if (this.nextQueueOffset(r.topic, r.queueId) < r.queueOffset + 1) {
+          this.setNextQueueOffset(r.topic, r.queueId, r.queueOffset + 1);
+        }
       }
     }
     if (this.options.messageIndexEnable) this.index.dispatch(r);
@@ -392,8 +453,11 @@ export class MessageStore {
 
   /** @internal */
   findOrCreateCq(topic: string, queueId: number): ConsumeQueue {
+    let arr = this.cqByTopic.get(topic);
+    let cq = arr?.[queueId];
+    if (cq) return cq;
     const key = `${topic}-${queueId}`;
-    let cq = this.cqs.get(key);
+    cq = this.cqs.get(key);
     if (!cq) {
       cq = new ConsumeQueue(
         path.join(this.options.storePathRootDir, 'consumequeue'),
@@ -403,12 +467,14 @@ export class MessageStore {
       );
       this.cqs.set(key, cq);
     }
+    if (!arr) this.cqByTopic.set(topic, (arr = []));
+    arr[queueId] = cq;
     return cq;
   }
 
   /** @internal */
   findCq(topic: string, queueId: number): ConsumeQueue | undefined {
-    return this.cqs.get(`${topic}-${queueId}`);
+    return this.cqByTopic.get(topic)?.[queueId] ?? this.cqs.get(`${topic}-${queueId}`);
   }
 
   /** Reads messages of one queue from `offset` (ref §8.4 limits, tag filtering by hash code). */

@@ -1,22 +1,24 @@
 /**
- * Turns put inputs into encoded record parts before the append section: validation (ref §5.11), CRC, properties
- * string, header + topic + properties in one small buffer per record (the body buffer is used as is).
+ * Turns put inputs into prepared records before the append section: validation (ref §5.11), body CRC, properties
+ * string and lengths, host address bytes and the UTF-8 topic (both cached). A prepared record is also the dispatch
+ * request of the record once the append section has filled in its offsets and store time.
  */
-import type { HostPort } from '../common/message';
-import { bodyCrc, encodeProperties, encodeRecordParts, patchRecordHead } from '../common/message';
-import { DispatchRequest, computeTagsCode } from './dispatch';
+import { BORNHOST_V6, STOREHOST_V6, bodyCrc, bodyLengthPos, encodeProperties, ipBytes } from '../common/message';
+import type { HostPort, RecordHeadFields } from '../common/message';
+import { DispatchRequest } from './dispatch';
 import type { MessageStore } from './message-store';
 import type { MessageBatchInner, MessageInner, PutMessageResult } from './types';
 
 /** Slack allowed on top of maxMessageSize for a whole record (4.9.5+ rule, ref §5.11). */
 const RECORD_SLACK = 64 * 1024;
 
-export interface PreparedRecord {
-  /** head, body, tail: written with one writev. */
-  bufs: Buffer[];
-  size: number;
-  patch(queueOffset: number, phys: number, storeTimestamp: number): void;
-  request(queueOffset: number, phys: number, storeTimestamp: number): DispatchRequest;
+/** Everything the append section writes, plus the dispatch fields it fills in. */
+export interface PreparedRecord extends RecordHeadFields, DispatchRequest {
+  body: Buffer;
+  topicBytes: Buffer;
+  propertiesString: string;
+  propsLength: number;
+  tagsCodeOverride: number | undefined;
 }
 
 export interface PreparedPut {
@@ -29,7 +31,35 @@ export interface PreparedPut {
   records: PreparedRecord[];
 }
 
-interface RecordFields {
+const hostCache = new Map<string, Buffer>();
+const topicCache = new Map<string, Buffer>();
+
+/** Address bytes of a host, 16 (IPv4-mapped if needed) when the V6 sysFlag bit is set; undefined when unusable. */
+function hostAddr(ip: string, v6: boolean): Buffer | undefined {
+  const key = v6 ? `6/${ip}` : ip;
+  let b = hostCache.get(key);
+  if (b) return b;
+  try {
+    b = ipBytes(ip);
+  } catch {
+    return undefined;
+  }
+  if (v6 && b.length === 4) b = Buffer.concat([Buffer.from([0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff]), b]);
+  if (!v6 && b.length !== 4) return undefined;
+  if (hostCache.size < 4096) hostCache.set(key, b);
+  return b;
+}
+
+function topicBytes(topic: string): Buffer {
+  let b = topicCache.get(topic);
+  if (!b) {
+    b = Buffer.from(topic, 'utf8');
+    if (topicCache.size < 100000) topicCache.set(topic, b);
+  }
+  return b;
+}
+
+interface Input {
   topic: string;
   queueId: number;
   flag: number;
@@ -45,68 +75,76 @@ interface RecordFields {
   tagsCodeOverride?: number;
 }
 
-function prepareRecord(store: MessageStore, f: RecordFields): PreparedRecord | PutMessageResult {
+function prepareRecord(store: MessageStore, f: Input): PreparedRecord | PutMessageResult {
   const maxBody = store.options.maxMessageSize;
   if (f.body.length > maxBody) {
     store.logger.warn({ topic: f.topic, size: f.body.length, limit: maxBody }, 'body exceeds maxMessageSize');
     return { status: 'MESSAGE_ILLEGAL' };
   }
-  if (Buffer.byteLength(f.propertiesString, 'utf8') > 32767) return { status: 'PROPERTIES_SIZE_EXCEEDED' };
-  let parts;
-  try {
-    parts = encodeRecordParts({
-      bodyCrc: bodyCrc(f.body),
-      queueId: f.queueId,
-      flag: f.flag,
-      queueOffset: 0,
-      physicalOffset: 0,
-      sysFlag: f.sysFlag,
-      bornTimestamp: f.bornTimestamp,
-      bornHost: f.bornHost,
-      storeTimestamp: 0,
-      storeHost: f.storeHost,
-      reconsumeTimes: f.reconsumeTimes,
-      preparedTransactionOffset: f.preparedTransactionOffset,
-      bodyLength: f.body.length,
-      topic: f.topic,
-      propertiesString: f.propertiesString,
-    });
-  } catch (err) {
-    store.logger.warn({ err, topic: f.topic }, 'message cannot be encoded');
-    return { status: 'MESSAGE_ILLEGAL' };
-  }
-  if (parts.totalSize > maxBody + RECORD_SLACK) return { status: 'MESSAGE_ILLEGAL' };
-  const { head, tail, totalSize } = parts;
-  const bufs = f.body.length > 0 ? [head, f.body, tail] : [head, tail];
+  const propsLength = Buffer.byteLength(f.propertiesString, 'utf8');
+  if (propsLength > 32767) return { status: 'PROPERTIES_SIZE_EXCEEDED' };
+  const bornHostAddr = hostAddr(f.bornHost.ip, (f.sysFlag & BORNHOST_V6) !== 0);
+  const storeHostAddr = hostAddr(f.storeHost.ip, (f.sysFlag & STOREHOST_V6) !== 0);
+  if (!bornHostAddr || !storeHostAddr) return { status: 'MESSAGE_ILLEGAL' };
+  const tb = topicBytes(f.topic);
+  const size = bodyLengthPos(f.sysFlag) + 4 + f.body.length + 1 + tb.length + 2 + propsLength;
+  if (size > maxBody + RECORD_SLACK) return { status: 'MESSAGE_ILLEGAL' };
   return {
-    bufs,
-    size: totalSize,
-    patch: (qo, phys, ts) => patchRecordHead(head, qo, phys, ts),
-    request: (qo, phys, ts) => ({
-      topic: f.topic,
-      queueId: f.queueId,
-      queueOffset: qo,
-      physicalOffset: phys,
-      size: totalSize,
-      tagsCode: f.tagsCodeOverride ?? computeTagsCode(f.topic, f.properties, ts, store.delayLevels),
-      storeTimestamp: ts,
-      sysFlag: f.sysFlag,
-      properties: f.properties,
-    }),
+    totalSize: size,
+    size,
+    bodyCrc: bodyCrc(f.body),
+    topic: f.topic,
+    queueId: f.queueId,
+    flag: f.flag,
+    queueOffset: 0,
+    physicalOffset: 0,
+    sysFlag: f.sysFlag,
+    bornTimestamp: f.bornTimestamp,
+    bornHostAddr,
+    bornPort: f.bornHost.port,
+    storeTimestamp: 0,
+    storeHostAddr,
+    storePort: f.storeHost.port,
+    reconsumeTimes: f.reconsumeTimes,
+    preparedTransactionOffset: f.preparedTransactionOffset,
+    bodyLength: f.body.length,
+    body: f.body,
+    topicBytes: tb,
+    properties: f.properties,
+    propertiesString: f.propertiesString,
+    propsLength,
+    tagsCode: 0,
+    tagsCodeOverride: f.tagsCodeOverride,
   };
 }
 
 function checkTopic(topic: string, queueId: number): PutMessageResult | undefined {
-  const n = Buffer.byteLength(topic, 'utf8');
-  if (n === 0 || n > 127 || !Number.isInteger(queueId) || queueId < 0) return { status: 'MESSAGE_ILLEGAL' };
+  if (topic.length === 0 || topic.length > 127 || !Number.isInteger(queueId) || queueId < 0) {
+    return { status: 'MESSAGE_ILLEGAL' };
+  }
+  if (topicBytes(topic).length > 127) return { status: 'MESSAGE_ILLEGAL' };
   return undefined;
 }
 
-/** Validates and encodes one message. */
+/** Validates and prepares one message. */
 export function buildSinglePut(store: MessageStore, msg: MessageInner): PreparedPut | PutMessageResult {
   const bad = checkTopic(msg.topic, msg.queueId);
   if (bad) return bad;
-  const r = prepareRecord(store, { ...msg, propertiesString: encodeProperties(msg.properties) });
+  const r = prepareRecord(store, {
+    topic: msg.topic,
+    queueId: msg.queueId,
+    flag: msg.flag,
+    body: msg.body,
+    properties: msg.properties,
+    propertiesString: encodeProperties(msg.properties),
+    sysFlag: msg.sysFlag,
+    bornTimestamp: msg.bornTimestamp,
+    bornHost: msg.bornHost,
+    storeHost: msg.storeHost,
+    reconsumeTimes: msg.reconsumeTimes,
+    preparedTransactionOffset: msg.preparedTransactionOffset,
+    tagsCodeOverride: msg.tagsCodeOverride,
+  });
   if ('status' in r) return r;
   return {
     topic: msg.topic,
@@ -119,11 +157,11 @@ export function buildSinglePut(store: MessageStore, msg: MessageInner): Prepared
   };
 }
 
-/** Validates and encodes a batch; batch-level properties are appended to each message's own (ref §4.7). */
+/** Validates and prepares a batch; batch-level properties are appended to each message's own (ref §4.7). */
 export function buildBatchPut(store: MessageStore, batch: MessageBatchInner): PreparedPut | PutMessageResult {
   const bad = checkTopic(batch.topic, batch.queueId);
   if (bad) return bad;
-  if (batch.messages.length === 0) return { status: 'MESSAGE_ILLEGAL' };
+  if (batch.messages.length === 0 || (batch.sysFlag & 0xc) !== 0) return { status: 'MESSAGE_ILLEGAL' };
   let bodies = 0;
   for (const m of batch.messages) bodies += m.body.length;
   if (bodies > store.options.maxMessageSize) return { status: 'MESSAGE_ILLEGAL' };

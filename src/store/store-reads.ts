@@ -10,6 +10,8 @@ import type { GetMessageResult, GetMessageStatus, QueryMessageResult } from './t
 
 /** Largest single read when fetching several adjacent records at once, bytes. */
 const MAX_GROUP_READ = 1024 * 1024;
+/** Largest gap of foreign bytes read over to keep one read for several records, bytes. */
+const MAX_GROUP_GAP = 64 * 1024;
 
 /** RocketMQ's `isTheBatchFull` plus the caller's byte budget; the first message always fits. */
 function batchFull(
@@ -45,14 +47,17 @@ async function readRecords(store: MessageStore, units: CqUnit[]): Promise<Buffer
     const seg = log.segmentFor(first.physicalOffset);
     let end = first.physicalOffset + first.size;
     let j = i + 1;
+    // One read covers following records of the same segment when the gap before each is small (other queues'
+    // records interleave with this one's) and the whole span stays under MAX_GROUP_READ.
     while (
       j < units.length &&
-      units[j].physicalOffset === end &&
       seg !== undefined &&
-      end + units[j].size <= seg.endOffset &&
-      end + units[j].size - first.physicalOffset <= MAX_GROUP_READ
+      units[j].physicalOffset >= end &&
+      units[j].physicalOffset - end <= MAX_GROUP_GAP &&
+      units[j].physicalOffset + units[j].size <= seg.endOffset &&
+      units[j].physicalOffset + units[j].size - first.physicalOffset <= MAX_GROUP_READ
     ) {
-      end += units[j].size;
+      end = units[j].physicalOffset + units[j].size;
       j++;
     }
     const buf = await log.read(first.physicalOffset, end - first.physicalOffset);

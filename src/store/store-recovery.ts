@@ -114,8 +114,8 @@ export async function recoverStore(store: MessageStore): Promise<void> {
   store.dispatchedPos = end;
 
   // 5. Queue offsets and min offsets.
-  for (const [key, cq] of store.cqs) {
-    store.topicQueueTable.set(key, cq.maxOffset);
+  for (const cq of store.cqs.values()) {
+    store.setNextQueueOffset(cq.topic, cq.queueId, cq.maxOffset);
     cq.deleteExpired(minPhy);
   }
   store.lastWrittenTs = cp.physicMsgTimestamp;

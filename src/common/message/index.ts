@@ -9,11 +9,13 @@ export {
   encodeRecord,
   encodeRecordParts,
   patchRecordHead,
+  writeRecordHead,
+  writeRecordTail,
   recordSize,
   storeTimestampPos,
   bodyLengthPos,
 } from './record';
-export type { MessageRecord, RecordInput, RecordParts } from './record';
+export type { MessageRecord, RecordInput, RecordParts, RecordHeadFields } from './record';
 export type { HostPort } from './host';
 export { ipBytes, ipString, isIPv6 } from './host';
 export { readLong, writeLong } from './long';

@@ -9,14 +9,42 @@ import { MqError } from '../errors';
 import { HostPort, ipBytes, ipString } from './host';
 import { readLong, writeLong } from './long';
 
+/** Upper-case hex of every byte value. */
+const HEX_BYTE: string[] = Array.from({ length: 256 }, (_, i) => i.toString(16).toUpperCase().padStart(2, '0'));
+
+/** Hex of address + port, per store host (a broker has one or two). */
+const prefixCache = new Map<string, string>();
+
 /** Builds the offset msgId of a record from its store host and physical offset. */
 export function createOffsetMsgId(storeHost: HostPort, physicalOffset: number): string {
-  const ip = ipBytes(storeHost.ip);
-  const buf = Buffer.allocUnsafe(ip.length + 12);
-  ip.copy(buf, 0);
-  buf.writeInt32BE(storeHost.port | 0, ip.length);
-  writeLong(buf, physicalOffset, ip.length + 4);
-  return buf.toString('hex').toUpperCase();
+  const key = `${storeHost.ip}:${storeHost.port}`;
+  let prefix = prefixCache.get(key);
+  if (prefix === undefined) {
+    const ip = ipBytes(storeHost.ip);
+    const buf = Buffer.allocUnsafe(ip.length + 4);
+    ip.copy(buf, 0);
+    buf.writeInt32BE(storeHost.port | 0, ip.length);
+    prefix = buf.toString('hex').toUpperCase();
+    if (prefixCache.size < 256) prefixCache.set(key, prefix);
+  }
+  if (physicalOffset >= 0 && physicalOffset <= Number.MAX_SAFE_INTEGER) {
+    // 16 hex digits by table lookups: this runs once per stored message.
+    let hi = Math.floor(physicalOffset / 4294967296);
+    let lo = physicalOffset >>> 0;
+    let out = '';
+    for (let i = 0; i < 4; i++) {
+      out = HEX_BYTE[lo & 0xff] + out;
+      lo >>>= 8;
+    }
+    for (let i = 0; i < 4; i++) {
+      out = HEX_BYTE[hi & 0xff] + out;
+      hi >>>= 8;
+    }
+    return prefix + out;
+  }
+  const buf = Buffer.allocUnsafe(8);
+  writeLong(buf, physicalOffset, 0);
+  return prefix + buf.toString('hex').toUpperCase();
 }
 
 /** Decodes an offset msgId; throws MqError('INVALID_ARGUMENT') when it is not 32 or 56 hex characters. */
