@@ -207,6 +207,10 @@ describe('HA with real mq processes', function () {
     }
     await waitUntil(() => sameCommitLog(mDir.dir, sDir.dir), 15000, 'catch-up after master restart');
 
+    // An ali-ons push consumer starts on the live master; it must keep consuming from the slave after the kill.
+    const ali = startAliOns(`127.0.0.1:${ns.fields.listenPort}`, topic);
+    cleanups.push(() => ali.close());
+    await waitUntil(() => ali.seen.size > 0, 20000, 'ali-ons consuming from the master');
     // Load, then kill -9 the master mid-stream and delete its data.
     let stop = false;
     const loop = (async () => {
@@ -244,9 +248,14 @@ describe('HA with real mq processes', function () {
     }
     expect(ackedOk.filter((i) => !seen.has(i))).to.deep.equal([]);
 
-    // An ali-ons push consumer, pointed at the same name server, consumes them all from the slave.
-    const aliSeen = await consumeWithAliOns(`127.0.0.1:${ns.fields.listenPort}`, topic, ackedOk, 30000);
-    expect(ackedOk.filter((i) => !aliSeen.has(i))).to.deep.equal([]);
+    // The ali-ons consumer went on from the slave and has every acknowledged message too; a second group started
+    // only now (master dead, its data gone) can read them from nowhere but the slave.
+    const late = startAliOns(`127.0.0.1:${ns.fields.listenPort}`, topic);
+    cleanups.push(() => late.close());
+    const allSeen = (): boolean => ackedOk.every((i) => ali.seen.has(i) && late.seen.has(i));
+    await waitUntil(allSeen, 30000, 'ali-ons consumption').catch(() => undefined);
+    expect(ackedOk.filter((i) => !ali.seen.has(i))).to.deep.equal([]);
+    expect(ackedOk.filter((i) => !late.seen.has(i))).to.deep.equal([]);
   });
 
   it('two broker sets: killing one master leaves sends working; cluster info drops it, and a frozen one after expiry', async () => {
@@ -302,8 +311,10 @@ describe('HA with real mq processes', function () {
   });
 });
 
-/** Runs an ali-ons push consumer until it has seen every wanted message index (or the timeout); returns what it saw. */
-async function consumeWithAliOns(nameSrv: string, topic: string, wanted: number[], timeoutMs: number): Promise<Set<number>> {
+const quiet = (): void => undefined;
+
+/** Starts an ali-ons push consumer (short timers) that records every message index it is handed. */
+function startAliOns(nameSrv: string, topic: string): { seen: Set<number>; close(): Promise<void> } {
   // ali-ons has no types; it is a devDependency used only here.
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const ons = require('ali-ons') as { Consumer: new (o: Record<string, unknown>) => AliConsumer };
@@ -314,20 +325,23 @@ async function consumeWithAliOns(nameSrv: string, topic: string, wanted: number[
     clientIP: '127.0.0.1',
     consumerGroup: uniqueName('HAALI').replace(/[^A-Za-z0-9_-]/g, '_'),
     consumeFromWhere: 'CONSUME_FROM_FIRST_OFFSET',
-    persistent: false,
+    pollNameServerInteval: 1000,
+    heartbeatBrokerInterval: 1000,
+    rebalanceInterval: 1000,
+    // Its own console logging (pull errors after the kill are expected) would clutter the test output.
+    logger: { info: quiet, warn: quiet, error: quiet, debug: quiet },
   });
   consumer.on('error', () => undefined);
   consumer.subscribe(topic, '*', async (msg: { body: Buffer }) => {
     const m = /^ha-message-(\d+)-/.exec(msg.body.toString());
     if (m) seen.add(Number(m[1]));
   });
-  try {
-    await waitUntil(() => wanted.every((i) => seen.has(i)), timeoutMs, 'ali-ons consumption');
-  } catch {
-    // the caller reports what is missing
-  }
-  await Promise.race([consumer.close(), new Promise((r) => setTimeout(r, 3000))]).catch(() => undefined);
-  return seen;
+  return {
+    seen,
+    close: async () => {
+      await Promise.race([consumer.close(), new Promise((r) => setTimeout(r, 3000))]).catch(() => undefined);
+    },
+  };
 }
 
 interface AliConsumer {
