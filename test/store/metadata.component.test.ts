@@ -1,0 +1,78 @@
+import * as fs from 'fs';
+import * as path from 'path';
+import { expect } from 'chai';
+import { ConsumerOffsetTable, JsonConfigFile, TopicConfigTable, makeTopicConfig, quoteBareIntegerKeys } from '../../src/store';
+import { tempDir } from '../helpers/proc';
+
+describe('store/metadata files', () => {
+  let dir: string;
+  let cleanup: () => void;
+  beforeEach(() => ({ dir, cleanup } = tempDir('mq-store-meta-')));
+  afterEach(() => cleanup());
+
+  it('persists consumer offsets as fastjson-style consumerOffset.json and loads them back', async () => {
+    const t = new ConsumerOffsetTable(dir);
+    t.commitOffset('g1', 'TopicA', 0, 12);
+    t.commitOffset('g1', 'TopicA', 3, 7);
+    t.commitOffset('g2', 'TopicA', 0, 1);
+    await t.persist();
+    const text = fs.readFileSync(path.join(dir, 'consumerOffset.json'), 'utf8');
+    // ref §5.10: keys topic@group, bare integer queue-id keys.
+    expect(text).to.contain('"TopicA@g1":{0:12,3:7}');
+    const u = new ConsumerOffsetTable(dir);
+    expect(await u.load()).to.equal(true);
+    expect(u.queryOffset('g1', 'TopicA', 3)).to.equal(7);
+    expect(u.queryOffset('g2', 'TopicA', 0)).to.equal(1);
+    expect(u.queryOffset('g2', 'TopicA', 5)).to.equal(-1);
+    expect(u.keys().sort()).to.deep.equal(['TopicA@g1', 'TopicA@g2']);
+  });
+
+  it('falls back to the .bak copy when the main file is empty or broken', async () => {
+    const t = new ConsumerOffsetTable(dir);
+    t.commitOffset('g', 'T', 0, 5);
+    await t.persist();
+    t.commitOffset('g', 'T', 0, 6);
+    await t.persist();
+    // A torn main file: the previous good content is in .bak.
+    fs.writeFileSync(path.join(dir, 'consumerOffset.json'), '{"offsetTable":{"T@g":{0:');
+    const u = new ConsumerOffsetTable(dir);
+    expect(await u.load()).to.equal(true);
+    expect(u.queryOffset('g', 'T', 0)).to.equal(5);
+    fs.writeFileSync(path.join(dir, 'consumerOffset.json'), '');
+    expect(await new ConsumerOffsetTable(dir).load()).to.equal(true);
+    expect(await new ConsumerOffsetTable(path.join(dir, 'nothing-here')).load()).to.equal(false);
+    expect(fs.existsSync(path.join(dir, 'consumerOffset.json.tmp'))).to.equal(false);
+  });
+
+  it('persists topics.json in the TopicConfigSerializeWrapper form with a data version', async () => {
+    const t = new TopicConfigTable(dir);
+    const v0 = t.dataVersion().counter;
+    t.put(makeTopicConfig('TopicA', { readQueueNums: 4, writeQueueNums: 4 }));
+    t.put(makeTopicConfig('TopicB'));
+    expect(t.dataVersion().counter).to.equal(v0 + 2);
+    await t.persist();
+    const json = JSON.parse(fs.readFileSync(path.join(dir, 'topics.json'), 'utf8')) as {
+      topicConfigTable: Record<string, { perm: number; readQueueNums: number; topicFilterType: string }>;
+      dataVersion: { counter: number; timestamp: number };
+    };
+    expect(json.topicConfigTable.TopicA.readQueueNums).to.equal(4);
+    expect(json.topicConfigTable.TopicB).to.include({ perm: 6, readQueueNums: 16, topicFilterType: 'SINGLE_TAG' });
+    expect(json.dataVersion.counter).to.equal(v0 + 2);
+    const u = new TopicConfigTable(dir);
+    expect(await u.load()).to.equal(true);
+    expect(u.get('TopicA')?.writeQueueNums).to.equal(4);
+    expect(u.dataVersion()).to.deep.equal(t.dataVersion());
+    expect(u.delete('TopicA')).to.equal(true);
+    expect(u.has('TopicA')).to.equal(false);
+  });
+
+  it('never interleaves concurrent saves and quotes only bare integer keys', async () => {
+    const f = new JsonConfigFile<{ n: number }>(path.join(dir, 'x.json'), {
+      encode: (v) => JSON.stringify(v),
+      decode: (s) => JSON.parse(s) as { n: number },
+    });
+    await Promise.all(Array.from({ length: 20 }, (_, n) => f.save({ n })));
+    expect(await f.load()).to.deep.equal({ n: 19 });
+    expect(quoteBareIntegerKeys('{0:"a",-1:{2:"x{3:4}"}}')).to.equal('{"0":"a","-1":{"2":"x{3:4}"}}');
+  });
+});
