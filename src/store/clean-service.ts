@@ -6,11 +6,11 @@
  * Consume-queue and index files that point only below the new minimum go too. Above diskSpaceWarningLevelRatio the
  * store refuses puts (SERVICE_NOT_AVAILABLE).
  */
-import type { MessageStore } from './message-store';
+import type { StoreContext } from './store-context';
 import { diskUsedRatio } from './store-metrics';
 
 /** One retention run; returns the number of commit-log segments deleted. */
-export function cleanExpiredFiles(store: MessageStore, now: number, manual: boolean): number {
+export function cleanExpiredFiles(store: StoreContext, now: number, manual: boolean): number {
   const o = store.options;
   const ratio = diskUsedRatio(o.storePathRootDir) * 100;
   const wasFull = store.diskFull;

@@ -4,7 +4,7 @@
  * SYNC_FLUSH puts (one fsync serves every put waiting; a put waiting past syncFlushTimeout gets FLUSH_DISK_TIMEOUT).
  * Consume queues, the index and the checkpoint are fsynced every flushIntervalConsumeQueue ms.
  */
-import type { MessageStore } from './message-store';
+import type { StoreContext } from './store-context';
 import type { PutMessageStatus } from './types';
 
 const PAGE = 4096;
@@ -23,10 +23,10 @@ export class FlushService {
   private timers: NodeJS.Timeout[] = [];
   private logicsRunning: Promise<void> | undefined;
 
-  constructor(private readonly store: MessageStore) {}
+  constructor(private readonly store: StoreContext) {}
 
   start(): void {
-    const o = (): MessageStore['options'] => this.store.options;
+    const o = (): StoreContext['options'] => this.store.options;
     const loop = (interval: () => number, fn: () => Promise<void>): void => {
       const t = setTimeout(() => {
         this.timers = this.timers.filter((x) => x !== t);

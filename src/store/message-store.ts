@@ -42,6 +42,7 @@ import { getMessageImpl, offsetInQueueByTime, queryMessageImpl } from './store-r
 import { recoverStore } from './store-recovery';
 import { cleanExpiredFiles } from './clean-service';
 import { Checkpoint } from './checkpoint';
+import type { StoreContext } from './store-context';
 import type {
   ArrivalListener,
   GetMessageResult,
@@ -77,7 +78,7 @@ export interface RawItem {
 
 export type LogItem = PutItem | RawItem;
 
-export class MessageStore {
+export class MessageStore implements StoreContext {
   options: StoreOptions;
   /** SYNC_MASTER: awaited after the local write; a non-OK flush or replication status wins. */
   replicationWaiter?: (endOffset: number) => Promise<ReplicationStatus>;

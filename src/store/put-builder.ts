@@ -6,7 +6,7 @@
 import { BORNHOST_V6, STOREHOST_V6, bodyCrc, bodyLengthPos, encodeProperties, ipBytes } from '../common/message';
 import type { HostPort, RecordHeadFields } from '../common/message';
 import { DispatchRequest } from './dispatch';
-import type { MessageStore } from './message-store';
+import type { StoreContext } from './store-context';
 import type { MessageBatchInner, MessageInner, PutMessageResult } from './types';
 
 /** Slack allowed on top of maxMessageSize for a whole record (4.9.5+ rule, ref §5.11). */
@@ -75,7 +75,7 @@ interface Input {
   tagsCodeOverride?: number;
 }
 
-function prepareRecord(store: MessageStore, f: Input): PreparedRecord | PutMessageResult {
+function prepareRecord(store: StoreContext, f: Input): PreparedRecord | PutMessageResult {
   const maxBody = store.options.maxMessageSize;
   if (f.body.length > maxBody) {
     store.logger.warn({ topic: f.topic, size: f.body.length, limit: maxBody }, 'body exceeds maxMessageSize');
@@ -127,7 +127,7 @@ function checkTopic(topic: string, queueId: number): PutMessageResult | undefine
 }
 
 /** Validates and prepares one message. */
-export function buildSinglePut(store: MessageStore, msg: MessageInner): PreparedPut | PutMessageResult {
+export function buildSinglePut(store: StoreContext, msg: MessageInner): PreparedPut | PutMessageResult {
   const bad = checkTopic(msg.topic, msg.queueId);
   if (bad) return bad;
   const r = prepareRecord(store, {
@@ -158,7 +158,7 @@ export function buildSinglePut(store: MessageStore, msg: MessageInner): Prepared
 }
 
 /** Validates and prepares a batch; batch-level properties are appended to each message's own (ref §4.7). */
-export function buildBatchPut(store: MessageStore, batch: MessageBatchInner): PreparedPut | PutMessageResult {
+export function buildBatchPut(store: StoreContext, batch: MessageBatchInner): PreparedPut | PutMessageResult {
   const bad = checkTopic(batch.topic, batch.queueId);
   if (bad) return bad;
   if (batch.messages.length === 0 || (batch.sysFlag & 0xc) !== 0) return { status: 'MESSAGE_ILLEGAL' };

@@ -5,7 +5,7 @@
 import { KEY_SEPARATOR, MESSAGE_MAGIC, PROP } from '../common/message';
 import { CQ_UNIT_SIZE, CqUnit, decodeUnit, isBlankUnit } from './consume-queue';
 import { checkRecordAt, parseDispatch } from './dispatch';
-import type { MessageStore } from './message-store';
+import type { StoreContext } from './store-context';
 import type { GetMessageResult, GetMessageStatus, QueryMessageResult } from './types';
 
 /** Largest single read when fetching several adjacent records at once, bytes. */
@@ -15,7 +15,7 @@ const MAX_GROUP_GAP = 64 * 1024;
 
 /** RocketMQ's `isTheBatchFull` plus the caller's byte budget; the first message always fits. */
 function batchFull(
-  store: MessageStore,
+  store: StoreContext,
   size: number,
   maxMsgNums: number,
   maxBytes: number,
@@ -38,7 +38,7 @@ function batchFull(
 }
 
 /** Reads the chosen records, one read per run of adjacent records; returns views into the read buffers. */
-async function readRecords(store: MessageStore, units: CqUnit[]): Promise<Buffer[]> {
+async function readRecords(store: StoreContext, units: CqUnit[]): Promise<Buffer[]> {
   const out: Buffer[] = [];
   const log = store.commitLog;
   let i = 0;
@@ -78,7 +78,7 @@ async function readRecords(store: MessageStore, units: CqUnit[]): Promise<Buffer
 }
 
 export async function getMessageImpl(
-  store: MessageStore,
+  store: StoreContext,
   topic: string,
   queueId: number,
   offset: number,
@@ -177,7 +177,7 @@ export async function getMessageImpl(
  * Queue offset of the message whose store time is `timestamp`, or of the nearest one on either side (the closer
  * wins), as RocketMQ's ConsumeQueue `getOffsetInQueueByTime`. 0 for an empty or unknown queue.
  */
-export function offsetInQueueByTime(store: MessageStore, topic: string, queueId: number, timestamp: number): number {
+export function offsetInQueueByTime(store: StoreContext, topic: string, queueId: number, timestamp: number): number {
   const cq = store.findCq(topic, queueId);
   if (!cq || cq.maxOffset === 0) return 0;
   let low = cq.minOffset;
@@ -213,7 +213,7 @@ export function offsetInQueueByTime(store: MessageStore, topic: string, queueId:
 
 /** Looks a key up in the index and returns the matching records (hash collisions are filtered out). */
 export function queryMessageImpl(
-  store: MessageStore,
+  store: StoreContext,
   topic: string,
   key: string,
   maxNum: number,

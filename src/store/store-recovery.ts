@@ -16,7 +16,7 @@ import * as path from 'path';
 import { MESSAGE_MAGIC, readLong, storeTimestampPos } from '../common/message';
 import { Checkpoint } from './checkpoint';
 import { parseDispatch } from './dispatch';
-import type { MessageStore } from './message-store';
+import type { StoreContext } from './store-context';
 import { scanRecords } from './record-scanner';
 import type { SegmentFile } from './segment-file';
 
@@ -26,7 +26,7 @@ function firstStoreTime(seg: SegmentFile): number {
   return readLong(b, storeTimestampPos(b.readInt32BE(36)));
 }
 
-export async function recoverStore(store: MessageStore): Promise<void> {
+export async function recoverStore(store: StoreContext): Promise<void> {
   const o = store.options;
   const root = o.storePathRootDir;
   const log = store.commitLog;
