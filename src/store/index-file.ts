@@ -44,8 +44,9 @@ export class IndexFile {
   private pending: Buffer;
   private pendingCount = 0;
   private pendingFirst: number;
-  /** Header as last written to disk. */
+  /** Header fields as last written to disk. */
   persistedEndPhyOffset: number;
+  persistedEndTimestamp: number;
 
   private constructor(
     readonly path: string,
@@ -59,6 +60,7 @@ export class IndexFile {
     this.pending = Buffer.allocUnsafe(ENTRY * 256);
     this.pendingFirst = header.indexCount;
     this.persistedEndPhyOffset = header.endPhyOffset;
+    this.persistedEndTimestamp = header.endTimestamp;
   }
 
   static fileSize(slotNum: number, indexNum: number): number {
@@ -187,6 +189,7 @@ export class IndexFile {
     }
     await new Promise<void>((resolve, reject) => fs.fdatasync(this.fd, (e) => (e ? reject(e) : resolve())));
     this.persistedEndPhyOffset = h.endPhyOffset;
+    this.persistedEndTimestamp = h.endTimestamp;
     return h;
   }
 

@@ -129,12 +129,20 @@ export class IndexService {
     last?.writePending();
   }
 
-  /** Persists the active file (header, slots, fsync); returns the start offset of the last durable entry. */
+  /**
+   * Persists every file with entries not yet on disk (header, slots, fsync), oldest first; returns the start offset
+   * and time of the newest durable entry, or undefined when nothing changed.
+   */
   async flush(): Promise<{ phy: number; timestamp: number } | undefined> {
+    let changed = false;
+    for (const f of [...this.files]) {
+      if (f.entryCount() === 0 || f.persistedEndPhyOffset === f.header.endPhyOffset) continue;
+      await f.persist();
+      changed = true;
+    }
+    // Every file is now durable up to what the newest one's persisted header says.
     const last = this.files[this.files.length - 1];
-    if (!last || last.entryCount() === 0 || last.persistedEndPhyOffset === last.header.endPhyOffset) return undefined;
-    const h = await last.persist();
-    return { phy: h.endPhyOffset, timestamp: h.endTimestamp };
+    return changed && last ? { phy: last.persistedEndPhyOffset, timestamp: last.persistedEndTimestamp } : undefined;
   }
 
   /** Physical offsets for `topic#key` stored within [begin, end] ms, newest first, at most maxNum. */

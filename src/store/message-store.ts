@@ -195,7 +195,7 @@ export class MessageStore implements StoreContext {
   }
 
   private refuse(): PutMessageStatus | undefined {
-    if (this.state !== 'running' && this.state !== 'loaded') return 'SERVICE_NOT_AVAILABLE';
+    if (this.state !== 'running') return 'SERVICE_NOT_AVAILABLE';
     if (this.options.brokerRole === 'SLAVE' || this.diskFull || this.commitLog.failed) return 'SERVICE_NOT_AVAILABLE';
     if (this.isOSPageCacheBusy()) return 'OS_PAGECACHE_BUSY';
     return undefined;
