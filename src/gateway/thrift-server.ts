@@ -308,7 +308,7 @@ export class ThriftServer {
         this.release(conn, size);
       }
       this.refused('malformed', size, conn);
-      conn.destroy(`undecodable Thrift message: ${(err as Error).message}`);
+      conn.destroy(`undecodable Thrift message: ${(err as Error)?.message || (err as Error)?.name || String(err)}`);
     }
   }
 

@@ -1,0 +1,315 @@
+/**
+ * bench/gateway: the Thrift gateway against going straight to the broker with our RocketMQ client (src/client), in
+ * one run, on real processes (`mq namesrv`, `mq broker`, `mq gateway` with memory coordination) over 127.0.0.1.
+ *
+ * Prints, each next to the direct-to-broker figure and the gateway's overhead as a ratio (direct / gateway for
+ * rates, gateway / direct for latency and memory):
+ *   - send throughput, 2 KiB bodies, batch sizes 1 and 32; 1 MiB and 5 MiB bodies (batch 1);
+ *   - get throughput (auto-ack, 2 KiB bodies, draining a pre-filled topic) against direct pulls;
+ *   - end-to-end latency p50/p99 send → get (long poll) at 1,000 msg/s against send → long-polling pull;
+ *   - peak RSS (VmHWM) of the gateway process under 32 concurrent 5 MiB sends, against a process that makes the same
+ *     sends with src/client.
+ * Environment: BENCH_GW_SECONDS (length of each throughput phase, default 3).
+ */
+import { spawn } from 'child_process';
+import fs from 'fs';
+import os from 'os';
+import pino from 'pino';
+import thrift from 'thrift';
+import { sleep } from '../../src/common';
+import { MQClient } from '../../src/client';
+import type { MessageQueue } from '../../src/client';
+import { MessageGatewayService, T } from '../../src/gateway';
+import { spawnMq, tempDir } from '../../test/helpers/proc';
+import type { MqProcess } from '../../test/helpers/proc';
+
+const logger = pino({ level: 'warn' });
+const SECONDS = Number(process.env.BENCH_GW_SECONDS ?? 3);
+const KiB = 1024;
+const MiB = 1024 * 1024;
+
+interface RawClient {
+  send(req: T.SendRequest): Promise<T.SendResult[]>;
+  get(req: T.GetRequest): Promise<T.GetResult>;
+}
+
+function thriftClient(port: number): { c: RawClient; close(): void } {
+  const conn = thrift.createConnection('127.0.0.1', port, { transport: thrift.TFramedTransport, protocol: thrift.TBinaryProtocol, max_attempts: 1 });
+  conn.on('error', (e: Error) => console.error('thrift connection error', e.message));
+  const c = thrift.createClient(MessageGatewayService as unknown as thrift.TClientConstructor<RawClient>, conn) as unknown as RawClient;
+  return { c, close: () => conn.end() };
+}
+
+function vmHwmBytes(pid: number): number {
+  const m = /VmHWM:\s+(\d+) kB/.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'));
+  return m ? Number(m[1]) * 1024 : NaN;
+}
+
+function pct(sorted: number[], p: number): number {
+  if (sorted.length === 0) return NaN;
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
+}
+
+/** CPU seconds (user + system) a process has used so far, from /proc/<pid>/stat. */
+function cpuSeconds(pid: number): number {
+  const fields = fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+  // utime and stime are fields 14 and 15 of the full line (11 and 12 after the command name), in clock ticks.
+  return (Number(fields[11]) + Number(fields[12])) / 100;
+}
+
+/** Processes whose CPU use is reported next to each throughput phase. */
+const watched: Array<{ name: string; pid: number }> = [];
+
+/** Runs `worker(i)` on `concurrency` loops for SECONDS; returns messages per second and CPU use of watched processes. */
+async function rate(concurrency: number, worker: (i: number) => Promise<number>): Promise<{ perSec: number; cpu: string }> {
+  const until = Date.now() + SECONDS * 1000;
+  const started = Date.now();
+  const cpu0 = watched.map((w) => cpuSeconds(w.pid));
+  let n = 0;
+  await Promise.all(
+    Array.from({ length: concurrency }, async (_, i) => {
+      while (Date.now() < until) n += await worker(i);
+    }),
+  );
+  const secs = (Date.now() - started) / 1000;
+  const cpu = watched.map((w, i) => `${w.name} ${Math.round(((cpuSeconds(w.pid) - cpu0[i]) / secs) * 100)}%`).join(', ');
+  return { perSec: n / secs, cpu };
+}
+
+function row(what: string, gateway: number, direct: number, unit: string, lowerIsBetter = false): void {
+  const ratio = lowerIsBetter ? gateway / direct : direct / gateway;
+  const f = (x: number): string => (x >= 100 ? x.toFixed(0) : x.toFixed(2));
+  console.log(`${what.padEnd(44)} gateway ${f(gateway).padStart(9)} ${unit.padEnd(6)} direct ${f(direct).padStart(9)} ${unit.padEnd(6)} overhead x${ratio.toFixed(2)}`);
+}
+
+/** The child mode: 32 concurrent 5 MiB sends with src/client, then print this process's peak RSS. */
+async function directRssChild(namesrvAddr: string, topic: string): Promise<void> {
+  const client = new MQClient({ namesrvAddr, instanceName: `rss${process.pid}`, sendMsgTimeout: 30000 }, { logger });
+  await client.start();
+  const body = Buffer.alloc(5 * MiB, 9);
+  await Promise.all(Array.from({ length: 32 }, () => client.send(topic, [{ body: Buffer.from(body) }])));
+  process.stdout.write(`VMHWM ${vmHwmBytes(process.pid)}\n`);
+  await client.shutdown();
+}
+
+async function main(): Promise<void> {
+  if (process.argv[2] === 'direct-rss-child') return directRssChild(process.argv[3], process.argv[4]);
+  const store = tempDir('mq-bench-gw-');
+  const procs: MqProcess[] = [];
+  const closers: Array<() => void> = [];
+  let direct: MQClient | undefined;
+  try {
+    const ns = await spawnMq(['namesrv', '--listenPort=0', '--httpPort=-1']);
+    procs.push(ns);
+    const namesrvAddr = `127.0.0.1:${ns.fields.listenPort}`;
+    procs.push(
+      await spawnMq(['broker', '--brokerName=bench-a', `--storePathRootDir=${store.dir}`, `--namesrvAddr=${namesrvAddr}`, '--listenPort=0', '--httpPort=-1', '--registerNameServerPeriod=1000', `--mappedFileSizeCommitLog=${256 * MiB}`], {
+        readyTimeoutMs: 30000,
+      }),
+    );
+    const gw = await spawnMq(['gateway', `--namesrvAddr=${namesrvAddr}`, '--listenPort=0', '--listenHost=127.0.0.1', '--httpPort=-1', '--logLevel=warn', '--sendTimeoutMs=30000']);
+    procs.push(gw);
+    const port = Number(gw.fields.listenPort);
+    direct = new MQClient({ namesrvAddr, instanceName: 'bench-direct', sendMsgTimeout: 30000 }, { logger });
+    await direct.start();
+    for (let i = 0; i < 100; i++) {
+      const info = await direct.getClusterInfo().catch(() => null);
+      if (info && Object.keys(info.brokerAddrTable).length > 0) break;
+      await sleep(100);
+    }
+    const cluster = Object.keys((await direct.getClusterInfo()).clusterAddrTable)[0];
+    let seq = 0;
+    const topic = async (queues = 8): Promise<string> => {
+      const t = `BenchGw_${process.pid}_${seq++}`;
+      await direct!.createTopic({ topic: t, clusterName: cluster, writeQueueNums: queues, readQueueNums: queues });
+      for (let i = 0; i < 100; i++) {
+        const r = await direct!.getRoute(t).catch(() => null);
+        if (r && r.publishQueues.length === queues) return t;
+        await sleep(50);
+      }
+      throw new Error(`no route for ${t}`);
+    };
+    // One connection per concurrent caller, as Python/PHP/Go pipelines use them (one call at a time).
+    const conns = Array.from({ length: 32 }, () => thriftClient(port));
+    closers.push(...conns.map((x) => x.close));
+    const pick = (i: number): RawClient => conns[i % conns.length].c;
+    watched.push({ name: 'gateway', pid: gw.child.pid as number }, { name: 'broker', pid: procs[1].child.pid as number }, { name: 'bench', pid: process.pid });
+    console.log(`gateway bench: ${SECONDS}s per phase; one broker set, 8 queues; memory coordination; loopback; ${os.cpus().length} CPUs`);
+    console.log('(the bench process runs the Node Thrift clients and the direct src/client; CPU use per phase is shown below each row;');
+    console.log(` load average at start: ${os.loadavg().map((x) => x.toFixed(1)).join(' ')} - other work on this machine skews every figure)`);
+
+    // --- send throughput
+    const sendCases: Array<{ name: string; size: number; batch: number; concurrency: number }> = [
+      { name: 'send 2 KiB, batch 1 (msg/s)', size: 2 * KiB, batch: 1, concurrency: 32 },
+      { name: 'send 2 KiB, batch 32 (msg/s)', size: 2 * KiB, batch: 32, concurrency: 16 },
+      { name: 'send 1 MiB, batch 1 (msg/s)', size: MiB, batch: 1, concurrency: 8 },
+      { name: 'send 5 MiB, batch 1 (msg/s)', size: 5 * MiB, batch: 1, concurrency: 4 },
+    ];
+    {
+      // Warm-up: connections, routes, JIT and the first commit-log file, on both paths.
+      const t = await topic();
+      const body = Buffer.alloc(2 * KiB, 7);
+      await Promise.all(conns.map((x) => x.c.send(new T.SendRequest({ messages: Array.from({ length: 8 }, () => new T.Message({ topic: t, body })) }))));
+      await Promise.all(Array.from({ length: 32 }, () => direct!.send(t, Array.from({ length: 8 }, () => ({ body })))));
+    }
+    for (const sc of sendCases) {
+      const t = await topic();
+      const body = Buffer.alloc(sc.size, 7);
+      const gwRate = await rate(sc.concurrency, async (i) => {
+        const r = await pick(i).send(new T.SendRequest({ messages: Array.from({ length: sc.batch }, () => new T.Message({ topic: t, body })) }));
+        if (r.some((x) => x.error)) throw new Error(`send failed: ${r.find((x) => x.error)?.error?.message}`);
+        return sc.batch;
+      });
+      const dRate = await rate(sc.concurrency, async () => {
+        const r = await direct!.send(t, Array.from({ length: sc.batch }, () => ({ body })));
+        if (r.some((x) => !x.ok)) throw new Error('direct send failed');
+        return sc.batch;
+      });
+      row(sc.name, gwRate.perSec, dRate.perSec, 'msg/s');
+      if (sc.size >= MiB) row(`  = ${sc.name.replace('(msg/s)', '(MB/s)')}`, (gwRate.perSec * sc.size) / 1e6, (dRate.perSec * sc.size) / 1e6, 'MB/s');
+      console.log(`    cpu: via gateway: ${gwRate.cpu}; direct: ${dRate.cpu}`);
+    }
+
+    // --- get throughput: drain a pre-filled topic
+    {
+      const t = await topic();
+      const total = 20000 + 0;
+      const body = Buffer.alloc(2 * KiB, 3);
+      for (let i = 0; i < total; i += 256) await direct.send(t, Array.from({ length: Math.min(256, total - i) }, () => ({ body })));
+      const drainGateway = async (): Promise<number> => {
+        const started = Date.now();
+        let got = 0;
+        await Promise.all(
+          Array.from({ length: 4 }, async (_, i) => {
+            while (got < total && Date.now() - started < 60000) {
+              const r = await pick(i).get(new T.GetRequest({ topic: t, consumerGroup: 'bench_get', maxMessages: 256, waitMs: 100 }));
+              got += r.messages.length;
+            }
+          }),
+        );
+        return got / ((Date.now() - started) / 1000);
+      };
+      const drainDirect = async (): Promise<number> => {
+        const queues: MessageQueue[] = await direct!.subscribeQueues(t);
+        const started = Date.now();
+        let got = 0;
+        await Promise.all(
+          queues.map(async (q) => {
+            let offset = 0;
+            for (;;) {
+              const r = await direct!.pull({ consumerGroup: 'bench_direct', brokerName: q.brokerName, topic: t, queueId: q.queueId, offset, maxMsgNums: 32 });
+              if (r.status !== 'FOUND') break;
+              got += r.messages.length;
+              offset = r.nextBeginOffset;
+            }
+          }),
+        );
+        return got / ((Date.now() - started) / 1000);
+      };
+      row('get 2 KiB, auto-ack, 4 consumers (msg/s)', await drainGateway(), await drainDirect(), 'msg/s');
+    }
+
+    // --- end-to-end latency at 1,000 msg/s
+    {
+      const measure = async (
+        sendOne: (body: Buffer) => Promise<void>,
+        consume: (stop: () => boolean, onMessage: (body: Buffer) => void) => Promise<void>,
+      ): Promise<number[]> => {
+        const lat: number[] = [];
+        let stopped = false;
+        const consumer = consume(
+          () => stopped,
+          (body) => lat.push(Number(process.hrtime.bigint() - body.readBigUInt64BE(0)) / 1e6),
+        );
+        await sleep(300);
+        const n = SECONDS * 1000;
+        const started = Date.now();
+        const sends: Promise<void>[] = [];
+        for (let i = 0; i < n; i++) {
+          // Paced at 1 message per ms (sleep in 10 ms steps, sending what is due).
+          const due = started + i;
+          if (due > Date.now()) await sleep(due - Date.now());
+          const body = Buffer.alloc(512);
+          body.writeBigUInt64BE(process.hrtime.bigint(), 0);
+          sends.push(sendOne(body));
+        }
+        await Promise.all(sends);
+        for (let i = 0; i < 50 && lat.length < n; i++) await sleep(100);
+        stopped = true;
+        await consumer;
+        return lat.sort((a, b) => a - b);
+      };
+      const t1 = await topic(4);
+      const gwLat = await measure(
+        async (body) => {
+          await pick(0).send(new T.SendRequest({ messages: [new T.Message({ topic: t1, body })] }));
+        },
+        async (stop, on) => {
+          // Two long-polling consumers on their own connections.
+          const cs = [thriftClient(port), thriftClient(port)];
+          closers.push(...cs.map((x) => x.close));
+          await Promise.all(
+            cs.map(async (x) => {
+              while (!stop()) {
+                const r = await x.c.get(new T.GetRequest({ topic: t1, consumerGroup: 'bench_lat', maxMessages: 64, waitMs: 500 }));
+                for (const m of r.messages) on(m.body);
+              }
+            }),
+          );
+        },
+      );
+      const t2 = await topic(4);
+      const dLat = await measure(
+        async (body) => {
+          await direct!.send(t2, [{ body }]);
+        },
+        async (stop, on) => {
+          const queues = await direct!.subscribeQueues(t2);
+          await Promise.all(
+            queues.map(async (q) => {
+              let offset = 0;
+              while (!stop()) {
+                const r = await direct!.pull({ consumerGroup: 'bench_dlat', brokerName: q.brokerName, topic: t2, queueId: q.queueId, offset, maxMsgNums: 64, suspendTimeoutMillis: 500 });
+                for (const m of r.messages) on(m.body);
+                offset = r.nextBeginOffset;
+              }
+            }),
+          );
+        },
+      );
+      row(`e2e latency p50 @1000 msg/s (ms, n=${gwLat.length}/${dLat.length})`, pct(gwLat, 50), pct(dLat, 50), 'ms', true);
+      row('e2e latency p99 @1000 msg/s (ms)', pct(gwLat, 99), pct(dLat, 99), 'ms', true);
+    }
+
+    // --- peak RSS under 32 concurrent 5 MiB sends
+    {
+      const t = await topic();
+      const before = vmHwmBytes(gw.child.pid as number);
+      const body = Buffer.alloc(5 * MiB, 1);
+      const cs = Array.from({ length: 32 }, () => thriftClient(port));
+      closers.push(...cs.map((x) => x.close));
+      await Promise.all(cs.map((x) => x.c.send(new T.SendRequest({ messages: [new T.Message({ topic: t, body })] }))));
+      const gwPeak = vmHwmBytes(gw.child.pid as number);
+      const child = spawn(process.execPath, [__filename, 'direct-rss-child', namesrvAddr, t], { stdio: ['ignore', 'pipe', 'inherit'] });
+      let out = '';
+      child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+      await new Promise((resolve) => child.once('exit', resolve));
+      const directPeak = Number(/VMHWM (\d+)/.exec(out)?.[1] ?? NaN);
+      console.log(`(gateway peak RSS before this phase: ${(before / MiB).toFixed(0)} MiB)`);
+      row('peak RSS, 32 concurrent 5 MiB sends (MiB)', gwPeak / MiB, directPeak / MiB, 'MiB', true);
+    }
+  } finally {
+    for (const c of closers) c();
+    await direct?.shutdown();
+    for (const p of procs.reverse()) await p.stop();
+    store.cleanup();
+  }
+}
+
+main().then(
+  () => process.exit(0),
+  (err: unknown) => {
+    console.error(err);
+    process.exit(1);
+  },
+);
