@@ -11,7 +11,6 @@ import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
 import { MqError } from '../common';
 import {
-  BLANK_MAGIC,
   MESSAGE_MAGIC,
   TRANSACTION_COMMIT_TYPE,
   TRANSACTION_NOT_TYPE,
@@ -20,17 +19,18 @@ import {
   readLong,
   storeTimestampPos,
   transactionType,
-  writeRecordHead,
-  writeRecordTail,
 } from '../common/message';
 import { CommitLog, WriteBatch } from './commit-log';
 import { ConsumeQueue } from './consume-queue';
-import { DispatchRequest, checkRecordAt, computeTagsCode, parseDispatch } from './dispatch';
+import { DispatchRequest, computeTagsCode } from './dispatch';
+import { Dispatcher } from './dispatcher';
 import { IndexService } from './index-service';
 import { StoreOptions, parseDelayLevels, resolveStoreOptions } from './options';
 import { StoreMetrics } from './store-metrics';
 import { FlushService } from './flush-service';
-import { buildBatchPut, buildSinglePut, PreparedPut } from './put-builder';
+import { buildBatchPut, buildSinglePut, PreparedPut, writeRecords } from './put-builder';
+import { completePut } from './put-completion';
+import type { LogItem, PutItem } from './log-items';
 
 /** Bodies up to this size are copied into the write batch; larger ones are written from the caller's buffer. */
 const INLINE_BODY_MAX = 4096;
@@ -59,24 +59,6 @@ export interface MessageStoreDeps {
   registry?: Registry;
 }
 
-/** A put waiting for its batch write. @internal */
-export interface PutItem {
-  kind: 'put';
-  requests: DispatchRequest[];
-  end: number;
-  wait: boolean;
-  bytes: number;
-  result: PutMessageResult;
-  resolve(r: PutMessageResult): void;
-}
-
-/** Replicated bytes waiting for their write (slave). @internal */
-export interface RawItem {
-  kind: 'raw';
-  resolve(ok: boolean): void;
-}
-
-export type LogItem = PutItem | RawItem;
 
 export class MessageStore implements StoreContext {
   options: StoreOptions;
@@ -102,9 +84,7 @@ export class MessageStore implements StoreContext {
   /** @internal */ flushService: FlushService | undefined;
   /** @internal */ checkpoint: Checkpoint | undefined;
 
-  private readonly listeners: ArrivalListener[] = [];
-  private readonly dirtyCqs = new Set<ConsumeQueue>();
-  private arrivals: Array<[string, number, number, number, number, Record<string, string>]> = [];
+  private readonly dispatcher: Dispatcher = new Dispatcher(this);
   private state: 'new' | 'loaded' | 'running' | 'stopped' = 'new';
   private cleanTimer: NodeJS.Timeout | undefined;
 
@@ -268,28 +248,7 @@ export class MessageStore implements StoreContext {
       },
       resolve: noop,
     };
-    for (let i = 0; i < n; i++) {
-      const r = p.records[i];
-      const last = i === n - 1 ? item : undefined;
-      if (r.bodyLength <= INLINE_BODY_MAX) {
-        const buf = log.inlineBuffer(r.size);
-        let o = writeRecordHead(buf, log.inlineOffset, r);
-        r.body.copy(buf, o);
-        o += r.bodyLength;
-        writeRecordTail(buf, o, r.topicBytes, r.propertiesString, r.propsLength);
-        log.commitInline(r.size, r.size, last);
-      } else {
-        const tailLen = 3 + r.topicBytes.length + r.propsLength;
-        const headLen = r.size - r.bodyLength - tailLen;
-        log.beginRecord(r.size);
-        writeRecordHead(log.inlineBuffer(headLen), log.inlineOffset, r);
-        log.commitInline(headLen, headLen, undefined);
-        log.pushExternal([r.body], r.bodyLength, undefined);
-        writeRecordTail(log.inlineBuffer(tailLen), log.inlineOffset, r.topicBytes, r.propertiesString, r.propsLength);
-        log.commitInline(tailLen, tailLen, last);
-        log.endRecord();
-      }
-    }
+    writeRecords(log, p.records, item, INLINE_BODY_MAX);
     return new Promise<PutMessageResult>((resolve) => {
       item.resolve = resolve;
     });
@@ -323,7 +282,7 @@ export class MessageStore implements StoreContext {
       if (item.end > this.dispatchedPos) this.dispatchedPos = item.end;
       this.lastWrittenTs = item.result.appendResult?.storeTimestamp ?? this.lastWrittenTs;
     }
-    if (raw) this.dispatchFromLog();
+    if (raw) this.dispatcher.dispatchWrittenLog();
     this.finishDispatchRound();
     if (puts > 0) {
       this.metrics.puts.inc(puts);
@@ -345,111 +304,17 @@ export class MessageStore implements StoreContext {
 
   /** Flush (SYNC_FLUSH) and replication (SYNC_MASTER) waits for a written put. */
   private complete(item: PutItem): void {
-    const syncFlush = item.wait && this.options.flushDiskType === 'SYNC_FLUSH' && this.flushService !== undefined;
-    const syncMaster = item.wait && this.options.brokerRole === 'SYNC_MASTER' && this.replicationWaiter !== undefined;
-    if (!syncFlush && !syncMaster) {
-      item.resolve(item.result);
-      return;
-    }
-    const replicate = (flushStatus: PutMessageStatus): void => {
-      const waiter = this.replicationWaiter;
-      if (!item.wait || this.options.brokerRole !== 'SYNC_MASTER' || !waiter) {
-        item.resolve({ ...item.result, status: flushStatus });
-        return;
-      }
-      waiter(item.end).then(
-        (rs) => item.resolve({ ...item.result, status: flushStatus !== 'PUT_OK' ? flushStatus : rs }),
-        () => item.resolve({ ...item.result, status: flushStatus !== 'PUT_OK' ? flushStatus : 'FLUSH_SLAVE_TIMEOUT' }),
-      );
-    };
-    if (item.wait && this.options.flushDiskType === 'SYNC_FLUSH' && this.flushService) {
-      this.flushService.waitFlushed(item.end, replicate);
-    } else {
-      replicate('PUT_OK');
-    }
+    completePut(this.options, this.flushService, this.replicationWaiter, item);
   }
 
   /** @internal Dispatches one record to its consume queue and the index. */
   dispatch(r: DispatchRequest): void {
-    const tt = transactionType(r.sysFlag);
-    if (tt === TRANSACTION_NOT_TYPE || tt === TRANSACTION_COMMIT_TYPE) {
-      const cq = this.findOrCreateCq(r.topic, r.queueId);
-      if (cq.put(r.queueOffset, r.physicalOffset, r.size, r.tagsCode)) {
-        this.dirtyCqs.add(cq);
-        if (this.listeners.length) {
-          this.arrivals.push([r.topic, r.queueId, r.queueOffset + 1, r.tagsCode, r.storeTimestamp, r.properties]);
-        }
-        if (this.nextQueueOffset(r.topic, r.queueId) < r.queueOffset + 1) {
-          this.setNextQueueOffset(r.topic, r.queueId, r.queueOffset + 1);
-        }
-      }
-    }
-    if (this.options.messageIndexEnable) this.index.dispatch(r);
-    this.lastDispatchedTs = r.storeTimestamp;
+    this.dispatcher.dispatch(r);
   }
 
   /** @internal Writes the units and index entries of this round, then tells the arrival listeners. */
   finishDispatchRound(): void {
-    for (const cq of this.dirtyCqs) cq.writePending();
-    this.dirtyCqs.clear();
-    if (this.options.messageIndexEnable) this.index.writePending();
-    const arrivals = this.arrivals;
-    this.arrivals = [];
-    for (const a of arrivals) {
-      for (const l of this.listeners) {
-        try {
-          l(a[0], a[1], a[2], a[3], a[4], a[5]);
-        } catch (err) {
-          this.logger.warn({ err }, 'arrival listener threw');
-        }
-      }
-    }
-  }
-
-  /** Slave: parses and dispatches the records written since the last round (a partial record waits). */
-  private dispatchFromLog(): void {
-    const log = this.commitLog;
-    while (this.dispatchedPos < log.writtenPos) {
-      const pos = this.dispatchedPos;
-      const seg = log.segmentFor(pos);
-      if (!seg) return;
-      const rel = pos - seg.fileFromOffset;
-      const avail = Math.min(log.writtenPos, seg.endOffset) - pos;
-      if (avail < 8) return;
-      let chunk = seg.readSync(rel, Math.min(avail, 4 * 1024 * 1024));
-      let off = 0;
-      let progressed = false;
-      while (off + 8 <= chunk.length) {
-        const total = chunk.readInt32BE(off);
-        const magic = chunk.readInt32BE(off + 4);
-        if (magic === BLANK_MAGIC) {
-          this.dispatchedPos = seg.endOffset;
-          progressed = true;
-          break;
-        }
-        if (magic !== MESSAGE_MAGIC || total < 91) {
-          this.logger.error({ offset: pos + off }, 'replicated data holds no record where one should start');
-          return;
-        }
-        if (off + total > chunk.length) {
-          // A record larger than the chunk but complete on disk: read it whole; otherwise wait for more data.
-          if (off === 0 && total <= avail) {
-            chunk = seg.readSync(rel, total);
-            continue;
-          }
-          break;
-        }
-        if (checkRecordAt(chunk, off, pos + off, false) !== total) {
-          this.logger.error({ offset: pos + off }, 'replicated record is malformed; dispatch stops');
-          return;
-        }
-        this.dispatch(parseDispatch(chunk, off, this.delayLevels));
-        off += total;
-        this.dispatchedPos = pos + off;
-        progressed = true;
-      }
-      if (!progressed) return;
-    }
+    this.dispatcher.finishRound();
   }
 
   /** @internal */
@@ -586,7 +451,7 @@ export class MessageStore implements StoreContext {
 
   /** Registers a listener called after each record is dispatched into its consume queue. */
   onArrival(listener: ArrivalListener): void {
-    this.listeners.push(listener);
+    this.dispatcher.listeners.push(listener);
   }
 
   /** Up to `maxBytes` written commit-log bytes from `fromOffset`, within one segment (HA, ref §8.2). */

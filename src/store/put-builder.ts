@@ -3,7 +3,17 @@
  * string and lengths, host address bytes and the UTF-8 topic (both cached). A prepared record is also the dispatch
  * request of the record once the append section has filled in its offsets and store time.
  */
-import { BORNHOST_V6, STOREHOST_V6, bodyCrc, bodyLengthPos, encodeProperties, ipBytes } from '../common/message';
+import {
+  BORNHOST_V6,
+  STOREHOST_V6,
+  bodyCrc,
+  bodyLengthPos,
+  encodeProperties,
+  ipBytes,
+  writeRecordHead,
+  writeRecordTail,
+} from '../common/message';
+import type { CommitLog } from './commit-log';
 import type { HostPort, RecordHeadFields } from '../common/message';
 import { DispatchRequest } from './dispatch';
 import type { StoreContext } from './store-context';
@@ -199,4 +209,35 @@ export function buildBatchPut(store: StoreContext, batch: MessageBatchInner): Pr
     totalSize: total,
     records,
   };
+}
+
+/**
+ * Writes prepared records (offsets and store time already set) into the commit log's current batch: bodies up to
+ * `inlineBodyMax` bytes are copied once into the batch arena so a tick's small records form a few large buffers;
+ * larger bodies go to writev uncopied, between their head and tail. `item` rides on the last record.
+ */
+export function writeRecords<T>(log: CommitLog<T>, records: PreparedRecord[], item: T, inlineBodyMax: number): void {
+  const n = records.length;
+  for (let i = 0; i < n; i++) {
+    const r = records[i];
+    const last = i === n - 1 ? item : undefined;
+    if (r.bodyLength <= inlineBodyMax) {
+      const buf = log.inlineBuffer(r.size);
+      let o = writeRecordHead(buf, log.inlineOffset, r);
+      r.body.copy(buf, o);
+      o += r.bodyLength;
+      writeRecordTail(buf, o, r.topicBytes, r.propertiesString, r.propsLength);
+      log.commitInline(r.size, r.size, last);
+    } else {
+      const tailLen = 3 + r.topicBytes.length + r.propsLength;
+      const headLen = r.size - r.bodyLength - tailLen;
+      log.beginRecord(r.size);
+      writeRecordHead(log.inlineBuffer(headLen), log.inlineOffset, r);
+      log.commitInline(headLen, headLen, undefined);
+      log.pushExternal([r.body], r.bodyLength, undefined);
+      writeRecordTail(log.inlineBuffer(tailLen), log.inlineOffset, r.topicBytes, r.propertiesString, r.propsLength);
+      log.commitInline(tailLen, tailLen, last);
+      log.endRecord();
+    }
+  }
 }

@@ -28,6 +28,7 @@ export interface StoreContext {
   findOrCreateCq(topic: string, queueId: number): ConsumeQueue;
   dispatch(r: DispatchRequest): void;
   finishDispatchRound(): void;
+  nextQueueOffset(topic: string, queueId: number): number;
   setNextQueueOffset(topic: string, queueId: number, next: number): void;
   abortFile(): string;
   isMaster(): boolean;
