@@ -13,9 +13,10 @@
  */
 import type { Logger } from 'pino';
 import { MqError, deferred } from '../common';
-import type { MQClient, MessageQueue, PulledMessage, PullResult, Subscription } from '../client';
+import type { MQClient, MessageQueue, PulledMessage, Subscription } from '../client';
 import type { Coordinator, Lease, QueueRef } from '../coord';
 import { QueueCursors, queueKeyOf } from './queue-cursor';
+import { QueueWatcher } from './queue-watcher';
 
 /** One delivered message and how it was delivered. */
 export interface Delivery {
@@ -65,11 +66,19 @@ export class GroupReader {
   private readonly heartbeatGroups = new Set<string>();
   /** Errors that came from coord: they fail the call, unlike a broker error that only skips its queue. */
   private readonly coordErrors = new WeakSet<Error>();
+  private readonly watcher: QueueWatcher;
 
   constructor(
     private readonly opts: GroupReaderOptions,
     private readonly deps: { client: MQClient; coord: Coordinator; logger: Logger },
-  ) {}
+  ) {
+    this.watcher = new QueueWatcher({ pullTimeoutMs: opts.pullTimeoutMs, maxHoldMs: 30000 }, { client: deps.client, cursors: this.cursors, logger: deps.logger });
+  }
+
+  /** Held pulls outstanding on the brokers for waiting gets. */
+  get heldPulls(): number {
+    return this.watcher.outstanding;
+  }
 
   /** Reads up to maxMessages for the group. Rejects MqError (TOPIC_NOT_FOUND, UNAVAILABLE when coord is down, ...). */
   async read(req: ReadRequest): Promise<Delivery[]> {
@@ -293,33 +302,23 @@ export class GroupReader {
   }
 
   /**
-   * Learns the queues' max offsets with one pull per queue in parallel, held by the broker up to `waitMs` when
-   * nothing is there; resolves true as soon as one queue has more than we knew, false when none has.
+   * Waits up to `waitMs` for news on any of the queues (shared held pulls, see QueueWatcher); resolves true as soon
+   * as one queue has more than we knew, false when the wait ended without news. Rejects only when every queue's
+   * broker failed.
    */
-  private async waitForNews(req: ReadRequest, queues: readonly MessageQueue[], waitMs: number): Promise<boolean> {
+  private waitForNews(req: ReadRequest, queues: readonly MessageQueue[], waitMs: number): Promise<boolean> {
     const done = deferred<boolean>();
     let pending = queues.length;
     let failures = 0;
     let firstError: unknown;
+    // waitMs = 0: ask every queue once without holding (never join someone else's held pull); else wait for news.
+    const timer = waitMs > 0 ? setTimeout(() => done.resolve(false), waitMs) : undefined;
+    timer?.unref();
     for (const q of queues) {
-      const offset = this.cursors.maxOffset(q);
-      const fresh = !this.cursors.knowsMax(q);
-      this.deps.client
-        .pull({
-          consumerGroup: req.group,
-          brokerName: q.brokerName,
-          topic: q.topic,
-          queueId: q.queueId,
-          offset,
-          maxMsgNums: 1,
-          subscription: req.subscription.expression,
-          // A queue we know nothing about is asked without holding, so a first get sees old messages at once.
-          suspendTimeoutMillis: fresh ? 0 : waitMs,
-          timeoutMs: this.opts.pullTimeoutMs,
-        })
+      (waitMs > 0 ? this.watcher.watch(req.group, q, waitMs) : this.peek(req.group, q))
         .then(
-          (r: PullResult) => {
-            if (this.cursors.observe(q, r.minOffset, r.maxOffset) || r.status === 'FOUND') done.resolve(true);
+          (grew) => {
+            if (grew) done.resolve(true);
           },
           (err: unknown) => {
             failures++;
@@ -334,6 +333,22 @@ export class GroupReader {
           }
         });
     }
-    return done.promise;
+    return done.promise.finally(() => clearTimeout(timer));
+  }
+
+  /** One pull without holding, to learn a queue's max offset; true when it grew. */
+  private async peek(group: string, q: MessageQueue): Promise<boolean> {
+    const r = await this.deps.client.pull({
+      consumerGroup: group,
+      brokerName: q.brokerName,
+      topic: q.topic,
+      queueId: q.queueId,
+      offset: this.cursors.maxOffset(q),
+      maxMsgNums: 1,
+      subscription: '*',
+      suspendTimeoutMillis: 0,
+      timeoutMs: this.opts.pullTimeoutMs,
+    });
+    return this.cursors.observe(q, r.minOffset, r.maxOffset) || r.status === 'FOUND';
   }
 }
