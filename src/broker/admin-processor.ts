@@ -21,6 +21,8 @@ export interface AdminHooks {
   onConfigChanged(changed: Record<string, unknown>): void;
   /** Runtime figures for GET_BROKER_RUNTIME_INFO. */
   runtimeInfo(): Record<string, string>;
+  /** Delayed-delivery progress per level (GET_ALL_DELAY_OFFSET, read by slaves). */
+  delayOffsets(): Record<number, number>;
 }
 
 function text(code: number, remark?: string, body?: string): RemotingCommand {
@@ -98,6 +100,9 @@ export function adminProcessors(ctx: BrokerContext, hooks: AdminHooks): Map<numb
   });
   m.set(RequestCode.GET_BROKER_CONFIG, () =>
     text(ResponseCode.SUCCESS, undefined, toPropertiesText(ctx.config as unknown as Record<string, unknown>)),
+  );
+  m.set(RequestCode.GET_ALL_DELAY_OFFSET, () =>
+    text(ResponseCode.SUCCESS, undefined, JSON.stringify({ offsetTable: hooks.delayOffsets() })),
   );
   m.set(RequestCode.GET_BROKER_RUNTIME_INFO, () =>
     text(ResponseCode.SUCCESS, undefined, JSON.stringify({ table: hooks.runtimeInfo() })),

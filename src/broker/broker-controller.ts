@@ -150,6 +150,7 @@ export class BrokerController {
       adminProcessors(ctx, {
         onConfigChanged: (changed) => this.applyLive(changed),
         runtimeInfo: () => this.runtimeInfo(),
+        delayOffsets: () => this.schedule?.offsetTable() ?? {},
       }),
     ];
     for (const t of tables) for (const [code, p] of t) reg(code, p);

@@ -7,7 +7,7 @@ import { expect } from 'chai';
 import fs from 'fs';
 import path from 'path';
 import { createOffsetMsgId, decodeRecords, encodeBatchBody, encodeProperties } from '../../src/common/message';
-import { RemotingCommand, RequestCode, ResponseCode } from '../../src/remoting';
+import { RemotingClient, RemotingCommand, RequestCode, ResponseCode } from '../../src/remoting';
 import { encodeSendMessageHeaderV2 } from '../../src/remoting/header/send-message';
 import { uniqueName } from '../helpers/proc';
 import { createTopicRequest, pullRequest, sendRequest, startTestBroker } from './harness';
@@ -173,6 +173,56 @@ for (const kind of ['memory', 'real'] as const) describe(`broker (component, ${k
     expect(empty.remark).to.equal('no consumer for this group, CGX');
   });
 
+  it('tells group members when the member list changes (NOTIFY_CONSUMER_IDS_CHANGED)', async () => {
+    const topic = await newTopic(1);
+    const notified: string[] = [];
+    b.client.onRequest((req) => {
+      if (req.code === RequestCode.NOTIFY_CONSUMER_IDS_CHANGED) notified.push(req.extFields!.consumerGroup);
+      return null;
+    });
+    const hb = (clientID: string) => ({
+      clientID,
+      consumerDataSet: [
+        { groupName: 'NG', consumeType: 'CONSUME_PASSIVELY', messageModel: 'CLUSTERING', consumeFromWhere: 'CONSUME_FROM_LAST_OFFSET',
+          subscriptionDataSet: [{ topic, subString: '*', tagsSet: [], codeSet: [], subVersion: 1 }], unitMode: false },
+      ],
+      producerDataSet: [],
+    });
+    await call(RemotingCommand.createRequest(RequestCode.HEART_BEAT, undefined, Buffer.from(JSON.stringify(hb('c@1')))));
+    const second = new RemotingClient();
+    try {
+      await second.invokeSync(b.addr, RemotingCommand.createRequest(RequestCode.HEART_BEAT, undefined, Buffer.from(JSON.stringify(hb('c@2')))));
+      for (let i = 0; i < 100 && notified.length < 2; i++) await new Promise((r) => setTimeout(r, 10));
+      // Once when c@1 joined, once when c@2 joined.
+      expect(notified).to.deep.equal(['NG', 'NG']);
+      const list = await call(RemotingCommand.createRequest(RequestCode.GET_CONSUMER_LIST_BY_GROUP, { consumerGroup: 'NG' }));
+      expect(JSON.parse(list.body!.toString()).consumerIdList).to.have.members(['c@1', 'c@2']);
+    } finally {
+      await second.close();
+    }
+    // The second connection closed: its member is gone and the first one is told.
+    for (let i = 0; i < 100 && notified.length < 3; i++) await new Promise((r) => setTimeout(r, 10));
+    expect(notified).to.have.length(3);
+    const list = await call(RemotingCommand.createRequest(RequestCode.GET_CONSUMER_LIST_BY_GROUP, { consumerGroup: 'NG' }));
+    expect(JSON.parse(list.body!.toString()).consumerIdList).to.deep.equal(['c@1']);
+  });
+
+  it('exports consumer lag per group and queue, put/get counts per topic', async () => {
+    const topic = await newTopic(1);
+    for (let i = 0; i < 3; i++) await call(sendRequest(topic, Buffer.from(`m${i}`)));
+    await call(RemotingCommand.createRequest(RequestCode.UPDATE_CONSUMER_OFFSET, { consumerGroup: 'LG', topic, queueId: 0, commitOffset: 1 }));
+    await call(pullRequest(topic, { sysFlag: 4 }));
+    let text = '';
+    for (let i = 0; i < 50; i++) {
+      text = await b.registry.metrics();
+      if (text.includes(`mq_broker_consumer_lag{group="LG",topic="${topic}",queueId="0"} 2`)) break;
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    expect(text).to.contain(`mq_broker_consumer_lag{group="LG",topic="${topic}",queueId="0"} 2`);
+    expect(text).to.contain(`mq_broker_topic_put_messages_total{topic="${topic}"} 3`);
+    expect(text).to.contain(`mq_broker_topic_get_messages_total{topic="${topic}"} 3`);
+  });
+
   it('holds an empty pull and wakes it when a message arrives (long polling)', async () => {
     const topic = await newTopic(1);
     // Held for up to 60 s: only the arrival wake-up can answer it within the test timeout.
@@ -227,6 +277,9 @@ for (const kind of ['memory', 'real'] as const) describe(`broker (component, ${k
     expect(rec.topic).to.equal(topic);
     expect(rec.properties.DELAY).to.equal(undefined);
     expect(rec.properties.REAL_TOPIC).to.equal(undefined);
+    // Delivery progress is served to slaves (level 1 = queue 0 of SCHEDULE_TOPIC_XXXX, one message delivered).
+    const delay = await call(RemotingCommand.createRequest(RequestCode.GET_ALL_DELAY_OFFSET));
+    expect(JSON.parse(delay.body!.toString()).offsetTable).to.deep.equal({ 1: 1 });
   });
 
   it('sends a failed message back to %RETRY%group, then to %DLQ%group after maxReconsumeTimes', async () => {
