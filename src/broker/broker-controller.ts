@@ -23,6 +23,7 @@ import { parseDelayLevels } from './options';
 import { PullHoldService } from './pull-hold-service';
 import { PullProcessor } from './pull-processor';
 import { queryProcessors } from './query-processor';
+import { RebalanceLockManager, lockProcessors } from './rebalance-lock-manager';
 import { RegistrationService } from './registration-service';
 import { ScheduleService } from './schedule-service';
 import { SendBackProcessor } from './send-back-processor';
@@ -147,6 +148,7 @@ export class BrokerController {
       offsetProcessors(ctx),
       clientProcessors(ctx),
       queryProcessors(ctx),
+      lockProcessors(new RebalanceLockManager()),
       adminProcessors(ctx, {
         onConfigChanged: (changed) => this.applyLive(changed),
         runtimeInfo: () => this.runtimeInfo(),

@@ -20,3 +20,5 @@ export { decodeHeartbeat } from './heartbeat';
 export type { HeartbeatData, ConsumerData } from './heartbeat';
 export { FLOW_CONTROL_REMARK, putStatusToResponse, getStatusToPullCode, messageIllegalRemark } from './status-map';
 export { topicProblem, retryTopic, dlqTopic, SCHEDULE_TOPIC, DEFAULT_TOPIC } from './topic-validator';
+export { RebalanceLockManager, LOCK_MAX_LIVE_MS } from './rebalance-lock-manager';
+export type { MessageQueueRef } from './rebalance-lock-manager';
