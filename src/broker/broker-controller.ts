@@ -263,6 +263,8 @@ export class BrokerController {
     const storeKeys: Record<string, unknown> = {};
     for (const k of ['osPageCacheBusyTimeOutMills', 'maxMessageSize']) if (k in changed) storeKeys[k] = changed[k];
     if (Object.keys(storeKeys).length > 0) this.store.updateOptions?.(storeKeys);
+    // Routes carry the broker permission on every topic (ref §7.1): tell the name servers now.
+    if ('brokerPermission' in changed) void this.registration?.registerAll();
   }
 
   private runtimeInfo(): Record<string, string> {

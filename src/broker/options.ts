@@ -96,6 +96,8 @@ export const LIVE_OPTION_KEYS = [
   'maxReconsumeTimes',
   'autoCreateTopicEnable',
   'maxMessageSize',
+  // Draining a broker (RocketMQ's updateBrokerConfig -k brokerPermission -v 4): re-registered at once.
+  'brokerPermission',
 ] as const;
 
 /** A key UPDATE_BROKER_CONFIG may change. */

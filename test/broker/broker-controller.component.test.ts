@@ -377,6 +377,13 @@ for (const kind of ['memory', 'real'] as const) describe(`broker (component, ${k
     const bad = await call(RemotingCommand.createRequest(RequestCode.UPDATE_BROKER_CONFIG, undefined, Buffer.from('listenPort=1\n')));
     expect(bad.code).to.equal(ResponseCode.SYSTEM_ERROR);
     expect(bad.remark).to.contain('listenPort cannot be changed while running');
+    // Draining: a read-only broker refuses sends but still serves pulls.
+    expect((await call(RemotingCommand.createRequest(RequestCode.UPDATE_BROKER_CONFIG, undefined, Buffer.from('brokerPermission=4\n')))).code).to.equal(0);
+    const refused = await call(sendRequest(topic, Buffer.from('x')));
+    expect(refused.code).to.equal(ResponseCode.NO_PERMISSION);
+    expect(refused.remark).to.equal('the broker[broker-a] sending message is forbidden');
+    expect((await call(pullRequest(topic, { sysFlag: 4 }))).code).to.equal(ResponseCode.PULL_NOT_FOUND);
+    await call(RemotingCommand.createRequest(RequestCode.UPDATE_BROKER_CONFIG, undefined, Buffer.from('brokerPermission=6\n')));
     const info = await call(RemotingCommand.createRequest(RequestCode.GET_BROKER_RUNTIME_INFO));
     expect(JSON.parse(info.body!.toString()).table).to.include({ brokerName: 'broker-a' });
     expect((await call(RemotingCommand.createRequest(RequestCode.DELETE_TOPIC_IN_BROKER, { topic }))).code).to.equal(0);
