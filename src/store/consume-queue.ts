@@ -98,21 +98,31 @@ export class ConsumeQueue {
     if (this.flushedBytes > end) this.flushedBytes = end;
   }
 
-  /** Drops units that reference commit-log bytes at or past `phyEnd` (ref §5.7 truncateDirtyLogicFiles). */
+  /**
+   * Drops units that reference commit-log bytes at or past `phyEnd` (ref §5.7 truncateDirtyLogicFiles). Units are
+   * in commit-log order, so the first dirty one is found by binary search.
+   */
   truncateDirty(phyEnd: number): void {
-    let end = this.maxBytes;
-    let lastGood = -1;
-    while (end > this.minLogicOffset) {
-      const u = this.unitAt((end - CQ_UNIT_SIZE) / CQ_UNIT_SIZE);
-      if (!u) break;
-      if (u.size === BLANK_UNIT_SIZE || u.physicalOffset + u.size <= phyEnd) {
-        if (u.size !== BLANK_UNIT_SIZE) lastGood = u.physicalOffset + u.size;
+    const dirty = (i: number): boolean => {
+      const u = this.unitAt(i);
+      return u !== undefined && u.size !== BLANK_UNIT_SIZE && u.physicalOffset + u.size > phyEnd;
+    };
+    let lo = Math.max(this.minLogicOffset, this.segments[0]?.fileFromOffset ?? 0) / CQ_UNIT_SIZE;
+    let hi = this.maxBytes / CQ_UNIT_SIZE;
+    while (lo < hi) {
+      const mid = Math.floor((lo + hi) / 2);
+      if (dirty(mid)) hi = mid;
+      else lo = mid + 1;
+    }
+    if (lo * CQ_UNIT_SIZE !== this.maxBytes) this.setEnd(lo * CQ_UNIT_SIZE);
+    this.maxPhysicOffset = -1;
+    for (let i = lo - 1; i >= lo - 1024 && i * CQ_UNIT_SIZE >= this.minLogicOffset; i--) {
+      const u = this.unitAt(i);
+      if (u && u.size !== BLANK_UNIT_SIZE) {
+        this.maxPhysicOffset = u.physicalOffset + u.size;
         break;
       }
-      end -= CQ_UNIT_SIZE;
     }
-    if (end !== this.maxBytes) this.setEnd(end);
-    this.maxPhysicOffset = lastGood;
   }
 
   /**

@@ -4,7 +4,8 @@
  *     newest segment whose first record is older than the checkpoint's min timestamp. Records are checked (magic,
  *     lengths, PHYSICALOFFSET, body CRC when checkCRCOnRecover); the first bad one ends the log, and everything after
  *     it is zeroed / removed. A corrupt record is therefore never served.
- *  2. Consume queues: loaded, then truncated to the recovered end.
+ *  2. Consume queues: loaded, then truncated to the recovered end (after a crash: to the checkpoint's dispatch
+ *     offset, everything after it is re-dispatched).
  *  3. Index: after a crash, files newer than the checkpoint are destroyed.
  *  4. Re-dispatch from the earliest point some derived structure is missing (checkpoint offset for consume queues,
  *     last indexed message for the index; the whole log when a queue's files are gone), so consume queues and the
@@ -62,6 +63,9 @@ export async function recoverStore(store: StoreContext): Promise<void> {
   const minPhy = log.minOffset();
 
   // 2. Consume queues.
+  // After a crash, units past the checkpoint's dispatch offset are rebuilt rather than trusted (a unit torn by the
+  // kill would otherwise stay), so each queue is cut back to what the checkpoint confirmed.
+  const cqEnd = abnormal && cp.existed ? Math.min(end, cp.logicsPhyOffset) : end;
   const cqRoot = path.join(root, 'consumequeue');
   let missingQueueFiles = false;
   let topics: string[] = [];
@@ -82,7 +86,7 @@ export async function recoverStore(store: StoreContext): Promise<void> {
       const cq = store.findOrCreateCq(topic, Number(q));
       cq.load();
       if (cq.segments.length === 0) missingQueueFiles = true;
-      cq.truncateDirty(end);
+      cq.truncateDirty(cqEnd);
     }
   }
   if (log.segments.length === 0) {
