@@ -29,7 +29,7 @@ export interface TestBroker {
  */
 export async function startTestBroker(
   overrides: Record<string, unknown> = {},
-  store: MemoryStore | 'real' = new MemoryStore(),
+  store: MemoryStore | BrokerStore | 'real' = new MemoryStore(),
 ): Promise<TestBroker> {
   const tmp = tempDir('mq-broker-');
   const config = resolveBrokerConfig({
@@ -50,7 +50,7 @@ export async function startTestBroker(
   let stopped = false;
   return {
     broker,
-    store: store === 'real' ? (undefined as unknown as MemoryStore) : store,
+    store: store instanceof MemoryStore ? store : (undefined as unknown as MemoryStore),
     addr: brokerAddr,
     client,
     registry,

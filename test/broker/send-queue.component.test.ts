@@ -6,7 +6,33 @@ import { expect } from 'chai';
 import { RemotingCommand, RequestCode, ResponseCode } from '../../src/remoting';
 import { deferred } from '../../src/common';
 import { uniqueName } from '../helpers/proc';
+import pino from 'pino';
+import type { BrokerStore } from '../../src/broker';
+import { MessageStore } from '../../src/store';
+import { tempDir } from '../helpers/proc';
 import { createTopicRequest, sendRequest, startTestBroker } from './harness';
+
+/** The real store behind a wrapper whose puts are delayed by `delay.ms` (a slow disk). */
+function slowRealStore(real: MessageStore, delay: { ms: number }): BrokerStore {
+  const wait = () => new Promise((r) => setTimeout(r, delay.ms));
+  return {
+    putMessage: async (m) => (await wait(), real.putMessage(m)),
+    putMessages: async (b) => (await wait(), real.putMessages(b)),
+    getMessage: (...a) => real.getMessage(...a),
+    getMaxOffsetInQueue: (t, q) => real.getMaxOffsetInQueue(t, q),
+    getMinOffsetInQueue: (t, q) => real.getMinOffsetInQueue(t, q),
+    getOffsetInQueueByTime: (t, q, ts) => real.getOffsetInQueueByTime(t, q, ts),
+    getEarliestMessageTime: (t, q) => real.getEarliestMessageTime(t, q),
+    lookMessageByOffset: (o) => real.lookMessageByOffset(o),
+    queryMessage: (...a) => real.queryMessage(...a),
+    getMinPhyOffset: () => real.getMinPhyOffset(),
+    getMaxPhyOffset: () => real.getMaxPhyOffset(),
+    lockHoldMs: () => real.lockHoldMs(),
+    isOSPageCacheBusy: () => real.isOSPageCacheBusy(),
+    onArrival: (l) => real.onArrival(l),
+    updateOptions: (p) => real.updateOptions(p),
+  };
+}
 import type { TestBroker } from './harness';
 
 describe('broker flow control (component, slow store)', function () {
@@ -111,6 +137,29 @@ describe('broker flow control (component, slow store)', function () {
     expect(first.code).to.equal(0);
     expect(second.code).to.equal(ResponseCode.SYSTEM_ERROR);
     expect(second.remark).to.equal('[PC_SYNCHRONIZED]broker busy, start flow control for a while');
+  });
+
+  it('with the real store behind a slow wrapper: [TIMEOUT_CLEAN_QUEUE], then every send stored once the threshold is raised', async () => {
+    const tmp = tempDir('mq-slow-store-');
+    const real = new MessageStore({ storePathRootDir: tmp.dir, mappedFileSizeCommitLog: 4 * 1024 * 1024 }, { logger: pino({ level: 'silent' }) });
+    await real.load();
+    await real.start();
+    const delay = { ms: 250 };
+    try {
+      topic = uniqueName('FC');
+      b = await startTestBroker({ sendMessageThreadPoolNums: 1, waitTimeMillsInSendQueue: 100 }, slowRealStore(real, delay));
+      expect((await call(createTopicRequest(topic, 1))).code).to.equal(0);
+      const rs = await Promise.all([1, 2, 3].map((i) => send(String(i))));
+      expect(remarks(rs)).to.deep.equal(['OK', '2:[TIMEOUT_CLEAN_QUEUE]', '2:[TIMEOUT_CLEAN_QUEUE]']);
+      expect((await updateConfig('waitTimeMillsInSendQueue=3000')).code).to.equal(0);
+      delay.ms = 50;
+      expect(remarks(await Promise.all([1, 2, 3].map((i) => send(String(i)))))).to.deep.equal(['OK', 'OK', 'OK']);
+      expect(real.getMaxOffsetInQueue(topic, 0)).to.equal(4);
+    } finally {
+      await b.stop();
+      await real.shutdown();
+      tmp.cleanup();
+    }
   });
 
   it('exports send-queue head wait, queue size, lock hold time and flow-control rejects as metrics', async () => {
