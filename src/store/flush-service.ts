@@ -16,17 +16,24 @@ interface Waiter {
 }
 
 export class FlushService {
+  /** SYNC_FLUSH puts waiting for an fsync that covers their end offset. */
   private waiters: Waiter[] = [];
+  /** True while a group-commit fsync runs; puts arriving meanwhile wait for the next one. */
   private syncing = false;
   private stopped = false;
+  /** Time of the last flush that ignored flushCommitLogLeastPages. */
   private lastThorough = Date.now();
   private timers: NodeJS.Timeout[] = [];
+  /** The consume-queue/index/checkpoint flush in progress, if any (they never overlap). */
   private logicsRunning: Promise<void> | undefined;
 
   constructor(private readonly store: StoreContext) {}
 
+  /** Starts the three loops: commit-log flush, logics flush, SYNC_FLUSH timeout sweep. */
   start(): void {
     const o = (): StoreContext['options'] => this.store.options;
+    // setTimeout chains rather than setInterval: the interval is re-read from the (live-updatable) options each time
+    // and a slow flush never overlaps the next one.
     const loop = (interval: () => number, fn: () => Promise<void>): void => {
       const t = setTimeout(() => {
         this.timers = this.timers.filter((x) => x !== t);
@@ -76,6 +83,7 @@ export class FlushService {
     this.groupCommit();
   }
 
+  /** One fsync for every waiting put; repeats while puts that arrived during the fsync still wait. */
   private groupCommit(): void {
     if (this.syncing || this.waiters.length === 0) return;
     this.syncing = true;
@@ -100,6 +108,7 @@ export class FlushService {
     );
   }
 
+  /** Answers FLUSH_DISK_TIMEOUT to puts that waited longer than syncFlushTimeout. */
   private expireWaiters(): void {
     if (this.waiters.length === 0) return;
     const now = Date.now();
@@ -116,6 +125,7 @@ export class FlushService {
     if (this.logicsRunning) return this.logicsRunning.then(() => this.flushLogics());
     const run = async (): Promise<void> => {
       const s = this.store;
+      // Captured before the fsyncs: the checkpoint may only claim what those fsyncs cover.
       const dispatched = Math.min(s.dispatchedPos, s.commitLog.writtenPos);
       const ts = s.lastDispatchedTs;
       await Promise.all([...s.cqs.values()].map((cq) => cq.flush()));

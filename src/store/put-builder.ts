@@ -41,7 +41,9 @@ export interface PreparedPut {
   records: PreparedRecord[];
 }
 
+/** Address bytes per host string: a broker sees few distinct hosts, and parsing them per message is costly. */
 const hostCache = new Map<string, Buffer>();
+/** UTF-8 bytes per topic name (bounded; beyond the bound topics are encoded per message). */
 const topicCache = new Map<string, Buffer>();
 
 /** Address bytes of a host, 16 (IPv4-mapped if needed) when the V6 sysFlag bit is set; undefined when unusable. */
@@ -85,6 +87,7 @@ interface Input {
   tagsCodeOverride?: number;
 }
 
+/** Checks the ref §5.11 limits and computes everything of a record that does not depend on its position. */
 function prepareRecord(store: StoreContext, f: Input): PreparedRecord | PutMessageResult {
   const maxBody = store.options.maxMessageSize;
   if (f.body.length > maxBody) {
@@ -128,6 +131,7 @@ function prepareRecord(store: StoreContext, f: Input): PreparedRecord | PutMessa
   };
 }
 
+/** Topic of 1..127 UTF-8 bytes (TOPICLEN is an int8) and a non-negative integer queue id. */
 function checkTopic(topic: string, queueId: number): PutMessageResult | undefined {
   if (topic.length === 0 || topic.length > 127 || !Number.isInteger(queueId) || queueId < 0) {
     return { status: 'MESSAGE_ILLEGAL' };
@@ -171,6 +175,7 @@ export function buildSinglePut(store: StoreContext, msg: MessageInner): Prepared
 export function buildBatchPut(store: StoreContext, batch: MessageBatchInner): PreparedPut | PutMessageResult {
   const bad = checkTopic(batch.topic, batch.queueId);
   if (bad) return bad;
+  // Batches carry no transactions (ref §4.7), and their bodies together obey maxMessageSize.
   if (batch.messages.length === 0 || (batch.sysFlag & 0xc) !== 0) return { status: 'MESSAGE_ILLEGAL' };
   let bodies = 0;
   for (const m of batch.messages) bodies += m.body.length;

@@ -21,9 +21,13 @@ export function diskUsedRatio(p: string): number {
   }
 }
 
+/** The store's metrics; existing metrics of the same name on the registry are reused (several stores, tests). */
 export class StoreMetrics {
+  /** Messages appended (counted per written batch). */
   readonly puts: Counter;
+  /** Record bytes appended. */
   readonly putBytes: Counter;
+  /** Duration of each batched commit-log write, ms. */
   readonly writeMs: Histogram;
 
   constructor(registry: Registry | undefined, sources: StoreMetricSources) {

@@ -77,6 +77,10 @@ async function readRecords(store: StoreContext, units: CqUnit[]): Promise<Buffer
   return out;
 }
 
+/**
+ * MessageStore.getMessage: statuses and nextBeginOffset as RocketMQ's DefaultMessageStore `getMessage` (an offset
+ * outside [min, max] is corrected to the nearest valid one on a master, or with offsetCheckInSlave).
+ */
 export async function getMessageImpl(
   store: StoreContext,
   topic: string,
@@ -88,6 +92,7 @@ export async function getMessageImpl(
 ): Promise<GetMessageResult> {
   const log = store.commitLog;
   const maxOffsetPy = log.writtenPos;
+  // RocketMQ's nextOffsetCorrection: slaves keep the client's offset unless offsetCheckInSlave.
   const correct = (oldOffset: number, newOffset: number): number =>
     store.isMaster() || store.options.offsetCheckInSlave ? newOffset : oldOffset;
   const result: GetMessageResult = {
@@ -130,6 +135,7 @@ export async function getMessageImpl(
       result.nextBeginOffset = correct(offset, cq.rollNextFile(offset));
       return result;
     }
+    // The status describes the first unit that could not be served when nothing is returned.
     let status: GetMessageStatus = 'NO_MATCHED_MESSAGE';
     const memory = store.memoryThreshold();
     const minPhy = log.minOffset();
@@ -146,12 +152,14 @@ export async function getMessageImpl(
       }
       maxPhyPulling = u.physicalOffset;
       if (u.physicalOffset < nextPhyFileStart) continue;
+      // Older than accessMessageInMemoryMaxRatio of RAM behind the log end: probably on disk, smaller limits.
       const inDisk = maxOffsetPy - u.physicalOffset > memory;
       if (batchFull(store, u.size, maxMsgNums, maxBytes, bufferTotal, chosen.length, inDisk)) break;
       if (filter && !filter(u.tagsCode)) {
         if (chosen.length === 0) status = 'NO_MATCHED_MESSAGE';
         continue;
       }
+      // Removed by retention (or not readable yet): skip to the next segment's units.
       if (u.physicalOffset < minPhy || u.physicalOffset + u.size > maxOffsetPy) {
         if (chosen.length === 0) status = 'MESSAGE_WAS_REMOVING';
         nextPhyFileStart = u.physicalOffset - (u.physicalOffset % log.fileSize) + log.fileSize;
