@@ -5,6 +5,7 @@
  */
 import * as fs from 'fs';
 import * as path from 'path';
+import { MqError } from '../common';
 
 /** A segment's file name: its start offset, zero-padded to 20 digits (ref §5.1). */
 export function offsetToFileName(offset: number): string {
@@ -42,12 +43,27 @@ export class SegmentFile {
     this.fd = fd;
   }
 
-  /** Opens an existing segment or creates it at its full (sparse) size. */
+  /**
+   * Opens an existing segment or creates it at its full (sparse) size. An existing file of another size is refused
+   * (ref §5.1: every segment must have the configured size), except an empty one left by a crash at creation.
+   */
   static open(dir: string, fileFromOffset: number, size: number): SegmentFile {
     fs.mkdirSync(dir, { recursive: true });
     const p = path.join(dir, offsetToFileName(fileFromOffset));
     const fd = fs.openSync(p, fs.existsSync(p) ? 'r+' : 'w+');
-    if (fs.fstatSync(fd).size !== size) fs.ftruncateSync(fd, size);
+    const actual = fs.fstatSync(fd).size;
+    if (actual !== size) {
+      if (actual !== 0) {
+        fs.closeSync(fd);
+        throw new MqError(
+          'CORRUPT',
+          `segment ${p} is ${actual} bytes but the configured size is ${size}; ` +
+            'keep mappedFileSizeCommitLog / mappedFileSizeConsumeQueue as they were when the store was created',
+          { details: { file: p, size: actual, expected: size } },
+        );
+      }
+      fs.ftruncateSync(fd, size);
+    }
     return new SegmentFile(dir, fileFromOffset, size, fd);
   }
 

@@ -4,7 +4,8 @@ import { expect } from 'chai';
 import { MessageStore } from '../../src/store';
 import { offsetToFileName } from '../../src/store/segment-file';
 import { tempDir, uniqueName } from '../helpers/proc';
-import { bodyFor, checkedRecord, msg, openStore } from './store-fixtures';
+import { Registry } from 'prom-client';
+import { bodyFor, checkedRecord, msg, openStore, silent } from './store-fixtures';
 
 /** Writes `bytes` at absolute commit-log offset `phys` (segments are 64 KiB in these tests). */
 function patchCommitLog(dir: string, phys: number, bytes: Buffer): void {
@@ -122,5 +123,26 @@ describe('store/recovery', () => {
     const s = await reopen(false);
     await expectIntact(s, topic, 150);
     expect(s.queryMessage(topic, 'k7', 5, 0, Date.now() + 1000).records).to.have.length(1);
+  });
+});
+
+describe('store/recovery refuses mismatched segment sizes', () => {
+  it('does not load (and does not touch the files) when mappedFileSizeCommitLog changed', async () => {
+    const { dir, cleanup } = tempDir('mq-store-size-');
+    try {
+      const s = await openStore(dir);
+      await s.putMessage(msg(uniqueName(), 0, bodyFor(1, 100)));
+      await s.shutdown();
+      const seg = path.join(dir, 'commitlog', offsetToFileName(0));
+      const before = fs.readFileSync(seg);
+      const other = new MessageStore(
+        { storePathRootDir: dir, mappedFileSizeCommitLog: 128 * 1024 },
+        { logger: silent, registry: new Registry() },
+      );
+      expect(await other.load()).to.equal(false);
+      expect(fs.readFileSync(seg).equals(before)).to.equal(true);
+    } finally {
+      cleanup();
+    }
   });
 });
