@@ -53,12 +53,21 @@ const PULL_BATCH = 32;
 const FILTERED_CLAIM = 64;
 /** Visibility given to leases re-claimed for an auto-ack reader (they are acked as soon as they are read). */
 const AUTO_RECLAIM_INVISIBLE_MS = 30000;
+/**
+ * Longest hold of one shared long-poll pull, ms. A longer wait re-issues it: a wake-up the broker missed then costs
+ * at most this long (seen once in testing), at the price of one pull per queue per this period while idle.
+ */
+const MAX_HOLD_MS = 5000;
 /** Bound on claim/long-poll rounds in one call (each round either delivers, waits, or finds nothing new). */
 const MAX_ROUNDS = 1000;
 
 interface Budget {
+  /** Messages that may still be added. */
   count: number;
+  /** Body bytes that may still be added (the first message of a call is always added). */
   bytes: number;
+  /** Messages added so far in this call. */
+  added: number;
 }
 
 export class GroupReader {
@@ -72,7 +81,7 @@ export class GroupReader {
     private readonly opts: GroupReaderOptions,
     private readonly deps: { client: MQClient; coord: Coordinator; logger: Logger },
   ) {
-    this.watcher = new QueueWatcher({ pullTimeoutMs: opts.pullTimeoutMs, maxHoldMs: 30000 }, { client: deps.client, cursors: this.cursors, logger: deps.logger });
+    this.watcher = new QueueWatcher({ pullTimeoutMs: opts.pullTimeoutMs, maxHoldMs: MAX_HOLD_MS }, { client: deps.client, cursors: this.cursors, logger: deps.logger });
   }
 
   /** Held pulls outstanding on the brokers for waiting gets. */
@@ -87,7 +96,7 @@ export class GroupReader {
     const queues = await this.deps.client.subscribeQueues(req.topic);
     this.announce(req);
     const out: Delivery[] = [];
-    const budget: Budget = { count: req.maxMessages, bytes: req.maxBytes };
+    const budget: Budget = { count: req.maxMessages, bytes: req.maxBytes, added: 0 };
     if (queues.length === 0 || req.maxMessages <= 0) return out;
     for (let round = 0; round < MAX_ROUNDS; round++) {
       await this.claimPass(req, queues, out, budget);
@@ -261,9 +270,11 @@ export class GroupReader {
         for (const m of r.messages) {
           if (m.queueOffset < offset) continue;
           if (m.queueOffset >= to) break;
-          if (budget.count <= 0 || (budget.bytes <= 0 && got.length > 0)) return m.queueOffset;
+          // Keep the reply within maxBytes: a message that does not fit waits for the next call (unless it is the first).
+          if (budget.count <= 0 || (budget.added > 0 && m.body.length > budget.bytes)) return m.queueOffset;
           got.push({ message: m, queueKey: queueKeyOf(q), lease: lease.lease, attempt: lease.attempt, deadline: lease.deadline });
           budget.count--;
+          budget.added++;
           budget.bytes -= m.body.length;
           if (budget.count <= 0 || budget.bytes <= 0) return Math.min(m.queueOffset + 1, to);
         }
@@ -283,7 +294,7 @@ export class GroupReader {
   /** Moves a lease's messages to %DLQ%<group> through the broker that stores them, then marks them done. */
   private async moveToDlq(req: ReadRequest, q: MessageQueue, ref: QueueRef, lease: Lease): Promise<void> {
     const got: Delivery[] = [];
-    const budget: Budget = { count: Number.MAX_SAFE_INTEGER, bytes: Number.MAX_SAFE_INTEGER };
+    const budget: Budget = { count: Number.MAX_SAFE_INTEGER, bytes: Number.MAX_SAFE_INTEGER, added: 0 };
     for (const [from, to] of lease.offsets) await this.readRange(req, q, from, to, '*', got, lease, budget);
     for (const d of got) {
       await this.deps.client.consumerSendMsgBack({

@@ -2,7 +2,7 @@
  * get's reading semantics against a real broker: a long poll returns with the message that arrives while it waits,
  * without polling the broker in a loop (the broker's pull counter grows by a handful during a 3 s idle wait); tag
  * expressions are exact although the broker filters by hash ("Aa" and "BB" share Java's hashCode); a new group starts
- * at the oldest retained message; maxMessages=0 returns nothing.
+ * at the oldest retained message; maxMessages=0 returns nothing; a reply stays within getMaxResponseBytes.
  */
 import { expect } from 'chai';
 import { sleep } from '../../src/common';
@@ -29,7 +29,7 @@ describe('gateway: long polling and tag filtering (integration)', function () {
 
   before(async () => {
     cluster = await startCluster(['lp-a'], ['--httpPort=0']);
-    gw = await startGateway(cluster.namesrvAddr);
+    gw = await startGateway(cluster.namesrvAddr, ['--getMaxResponseBytes=3000000']);
     c = connect(Number(gw.fields.listenPort));
   });
 
@@ -88,5 +88,15 @@ describe('gateway: long polling and tag filtering (integration)', function () {
     const b = await c.get({ topic, consumerGroup: 'late', maxMessages: 10, waitMs: 1000 });
     expect(b.messages.map((m) => m.body.toString())).to.deep.equal(['m1', 'm2', 'm3']);
     expect(b.messages.map((m) => m.deliveryAttempt)).to.deep.equal([1, 1, 1]);
+  });
+
+  it('keeps a reply within getMaxResponseBytes; the rest comes with the next get', async () => {
+    const topic = await cluster.createTopic('GwBytes', 1);
+    const mib = (i: number): Buffer => Buffer.alloc(1024 * 1024, i);
+    await c.send([1, 2, 3].map((i) => new T.Message({ topic, body: mib(i) })));
+    const first = await c.get({ topic, consumerGroup: 'bytes', maxMessages: 10, waitMs: 1000 });
+    expect(first.messages.map((m) => m.body[0])).to.deep.equal([1, 2]);
+    const second = await c.get({ topic, consumerGroup: 'bytes', maxMessages: 10, waitMs: 1000 });
+    expect(second.messages.map((m) => m.body[0])).to.deep.equal([3]);
   });
 });
