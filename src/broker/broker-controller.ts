@@ -307,12 +307,11 @@ export class BrokerController {
       this.sendQueue?.stop();
       await this.server?.close();
       this.sendQueue?.drain('broker is shutting down');
-      this.schedule?.shutdown();
+      await this.schedule?.shutdown();
       await this.ha?.shutdown();
       if (this.ctx) {
-        this.ctx.offsets.stop();
-        this.ctx.offsets.flushSync();
-        this.ctx.topics.flushSync();
+        await this.ctx.offsets.close();
+        await this.ctx.topics.flush();
       }
       await this.client?.close();
       if (this.ownedStore) await this.ownedStore.shutdown();

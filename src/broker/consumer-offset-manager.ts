@@ -4,7 +4,7 @@
  * `flushConsumerOffsetInterval` when something changed, and at shutdown.
  */
 import path from 'path';
-import { readJsonFile, writeFileAtomic, writeFileAtomicSync } from './json-file';
+import { SerialFileWriter, readJsonFile } from './json-file';
 
 /** Committed consumer offsets, in memory with periodic persistence. */
 export class ConsumerOffsetManager {
@@ -12,9 +12,11 @@ export class ConsumerOffsetManager {
   private readonly file: string;
   private dirty = false;
   private timer?: NodeJS.Timeout;
+  private readonly writer: SerialFileWriter;
 
   constructor(storePathRootDir: string) {
     this.file = path.join(storePathRootDir, 'config', 'consumerOffset.json');
+    this.writer = new SerialFileWriter(this.file);
   }
 
   load(): void {
@@ -70,12 +72,14 @@ export class ConsumerOffsetManager {
   async flush(): Promise<void> {
     if (!this.dirty) return;
     this.dirty = false;
-    await writeFileAtomic(this.file, this.encode());
+    await this.writer.write(() => this.encode());
   }
 
-  flushSync(): void {
-    this.dirty = false;
-    writeFileAtomicSync(this.file, this.encode());
+  /** Final write (shutdown): waits for any write under way, then writes everything. */
+  async close(): Promise<void> {
+    this.stop();
+    this.dirty = true;
+    await this.flush();
   }
 
   /** Writes changes every `intervalMs` (first write after one interval). */

@@ -26,25 +26,6 @@ export async function writeFileAtomic(file: string, text: string): Promise<void>
   await fs.promises.rename(tmp, file);
 }
 
-/** Same as {@link writeFileAtomic}, synchronously; only for shutdown, when the event loop is about to stop. */
-export function writeFileAtomicSync(file: string, text: string): void {
-  fs.mkdirSync(path.dirname(file), { recursive: true });
-  const tmp = `${file}.tmp`;
-  const fd = fs.openSync(tmp, 'w');
-  try {
-    fs.writeFileSync(fd, text, 'utf8');
-    fs.fsyncSync(fd);
-  } finally {
-    fs.closeSync(fd);
-  }
-  try {
-    fs.copyFileSync(file, `${file}.bak`);
-  } catch {
-    // first write: nothing to back up
-  }
-  fs.renameSync(tmp, file);
-}
-
 /** Reads and parses a config file (fastjson bare integer keys accepted), or its `.bak`; undefined if neither. */
 export function readJsonFile(file: string): unknown {
   for (const candidate of [file, `${file}.bak`]) {
@@ -57,4 +38,26 @@ export function readJsonFile(file: string): unknown {
     }
   }
   return undefined;
+}
+
+/**
+ * Serializes the writes of one file: each write starts after the previous one finished, so two writers never
+ * share the `.tmp` file. `write` resolves when that write is done (and rejects if it failed).
+ */
+export class SerialFileWriter {
+  private chain: Promise<void> = Promise.resolve();
+
+  constructor(private readonly file: string) {}
+
+  write(text: () => string): Promise<void> {
+    const next = this.chain.then(() => writeFileAtomic(this.file, text()));
+    // Keep the chain alive after a failure; the caller still sees the rejection.
+    this.chain = next.catch(() => undefined);
+    return next;
+  }
+
+  /** Resolves once every write issued so far has finished. */
+  idle(): Promise<void> {
+    return this.chain;
+  }
 }

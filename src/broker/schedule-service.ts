@@ -10,7 +10,7 @@ import type pino from 'pino';
 import { PROP, decodeRecord } from '../common/message';
 import { ResponseCode } from '../remoting/codes';
 import type { RemotingCommand } from '../remoting/command';
-import { readJsonFile, writeFileAtomic, writeFileAtomicSync } from './json-file';
+import { SerialFileWriter, readJsonFile } from './json-file';
 import type { BrokerStore, MessageInner } from './store-api';
 import { SCHEDULE_TOPIC } from './topic-validator';
 
@@ -26,6 +26,7 @@ export class ScheduleService {
   private busy = false;
   private dirty = false;
   private stopped = false;
+  private readonly writer: SerialFileWriter;
 
   constructor(
     private readonly store: BrokerStore,
@@ -35,6 +36,7 @@ export class ScheduleService {
     private readonly logger: pino.Logger,
   ) {
     this.file = path.join(storePathRootDir, 'config', 'delayOffset.json');
+    this.writer = new SerialFileWriter(this.file);
   }
 
   load(): void {
@@ -132,14 +134,15 @@ export class ScheduleService {
   async flush(): Promise<void> {
     if (!this.dirty) return;
     this.dirty = false;
-    await writeFileAtomic(this.file, this.encode());
+    await this.writer.write(() => this.encode());
   }
 
-  /** Stops delivery and writes progress. */
-  shutdown(): void {
+  /** Stops delivery, waits for a pass under way, and writes progress. */
+  async shutdown(): Promise<void> {
     this.stopped = true;
     if (this.timer) clearInterval(this.timer);
     if (this.flushTimer) clearInterval(this.flushTimer);
-    writeFileAtomicSync(this.file, this.encode());
+    for (let i = 0; i < 100 && this.busy; i++) await new Promise((r) => setTimeout(r, 10));
+    await this.writer.write(() => this.encode());
   }
 }

@@ -4,7 +4,7 @@
  * In-memory operations are synchronous; persistence is scheduled (coalesced) and awaited by `flush()`.
  */
 import path from 'path';
-import { readJsonFile, writeFileAtomic, writeFileAtomicSync } from './json-file';
+import { SerialFileWriter, readJsonFile } from './json-file';
 import { DEFAULT_TOPIC, SCHEDULE_TOPIC } from './topic-validator';
 
 /** Permission bits (ref §3.2 PermName): inherit (template topics), write, read, priority. */
@@ -59,12 +59,14 @@ export class TopicConfigManager {
   private readonly table = new Map<string, TopicConfig>();
   private readonly file: string;
   private version: DataVersion = { timestamp: Date.now(), counter: 0 };
-  private persistPending: Promise<void> | null = null;
+  private readonly writer: SerialFileWriter;
+  private persistScheduled = false;
   /** Topics that are always defined and never persisted (ref §5.10 table). */
   private readonly systemTopics = new Set<string>();
 
   constructor(private readonly opts: TopicManagerOptions) {
     this.file = path.join(opts.storePathRootDir, 'config', 'topics.json');
+    this.writer = new SerialFileWriter(this.file);
     this.addSystemTopics();
   }
 
@@ -181,27 +183,19 @@ export class TopicConfigManager {
     return JSON.stringify({ dataVersion: this.version, topicConfigTable }, null, 2);
   }
 
+  /** Coalesces the changes of one tick into one write; writes never overlap (SerialFileWriter). */
   private schedulePersist(): void {
-    if (this.persistPending) return;
-    this.persistPending = (async () => {
-      await Promise.resolve();
-      try {
-        await writeFileAtomic(this.file, this.encode());
-      } finally {
-        this.persistPending = null;
-      }
-    })();
-    // Errors surface through flush(); never as an unhandled rejection.
-    this.persistPending.catch(() => undefined);
+    if (this.persistScheduled) return;
+    this.persistScheduled = true;
+    queueMicrotask(() => {
+      this.persistScheduled = false;
+      // Errors surface through flush(); never as an unhandled rejection.
+      this.writer.write(() => this.encode()).catch(() => undefined);
+    });
   }
 
-  /** Waits for any scheduled write, then writes the current table. */
+  /** Writes the current table after any write already under way. */
   async flush(): Promise<void> {
-    if (this.persistPending) await this.persistPending.catch(() => undefined);
-    await writeFileAtomic(this.file, this.encode());
-  }
-
-  flushSync(): void {
-    writeFileAtomicSync(this.file, this.encode());
+    await this.writer.write(() => this.encode());
   }
 }
