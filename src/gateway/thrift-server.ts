@@ -20,7 +20,10 @@ import thrift from 'thrift';
 import { FrameWriter } from './frame-writer';
 import { MESSAGE_HEAD_BYTES, couldBeMessageHead, parseMessageHead } from './message-head';
 import type { MessageHead } from './message-head';
-import { MessageGatewayService, T } from './thrift-api';
+import { MqError } from '../common';
+import { toGatewayError } from './errors';
+import { MessageGatewayService } from './thrift-api';
+import type { T } from './thrift-api';
 
 /** What the processor calls: the two methods of the service, each with exactly one argument. */
 export interface GatewayHandler {
@@ -316,19 +319,18 @@ export class ThriftServer {
   answerRefused(conn: Connection, head: MessageHead, reason: 'too_large' | 'busy', size: number): void {
     this.refused(reason, size, conn);
     if (head.type === 4) return; // oneway: no reply
-    const err =
+    const err = toGatewayError(
       reason === 'too_large'
-        ? new T.GatewayError({
-            code: T.ErrorCode.PAYLOAD_TOO_LARGE,
-            message: `request frame of ${size} bytes exceeds the gateway's frame limit of ${this.opts.maxFrameBytes} bytes (maxMessageSize + frameHeadroomBytes); send fewer or smaller messages per call`,
-            retryable: false,
-          })
-        : new T.GatewayError({
-            code: T.ErrorCode.BUSY,
-            message: `gateway busy: a request of ${size} bytes would exceed the in-flight cap (maxInflightBytes ${this.opts.maxInflightBytes}, per connection maxInflightBytesPerConnection ${this.opts.maxInflightBytesPerConnection})`,
-            retryable: true,
-            retryAfterMs: this.opts.busyRetryAfterMs,
-          });
+        ? new MqError(
+            'PAYLOAD_TOO_LARGE',
+            `request frame of ${size} bytes exceeds the gateway's frame limit of ${this.opts.maxFrameBytes} bytes (maxMessageSize + frameHeadroomBytes); send fewer or smaller messages per call`,
+          )
+        : new MqError(
+            'BUSY',
+            `gateway busy: a request of ${size} bytes would exceed the in-flight cap (maxInflightBytes ${this.opts.maxInflightBytes}, per connection maxInflightBytesPerConnection ${this.opts.maxInflightBytesPerConnection})`,
+          ),
+      this.opts.busyRetryAfterMs,
+    );
     const out = new thrift.TBinaryProtocol(
       new FrameWriter((parts, total) => {
         this.reserve(conn, total);
