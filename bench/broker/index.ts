@@ -1,8 +1,9 @@
 /**
  * Broker benchmark (`node dist/bench/broker`): over-the-wire send throughput (pipelined; 500 B, 2 KiB, 1 MiB,
  * 5 MiB) and pull throughput against a real `mq broker` process, next to the in-process MessageStore figures of the
- * same run (same sizes, same disk) and their ratio; then the long-polling wake-up latency: the time from issuing a
+ * same run (same sizes, same disk) and their ratio; first, the long-polling wake-up latency: the time from issuing a
  * send to an idle queue until a pull held on that queue answers (p50/p99/max). Prints figures; asserts nothing.
+ * `node dist/bench/broker latency` runs only the wake-up part.
  */
 import { spawn } from 'child_process';
 import type { ChildProcess } from 'child_process';
@@ -253,6 +254,8 @@ async function main(): Promise<void> {
     );
     console.log(`  for reference, the send's own round trip: p50 ${pct(rtt, 50).toFixed(2)} ms  p99 ${pct(rtt, 99).toFixed(2)} ms`);
     console.log(`  held pull answered after the send's ack by: p50 ${pct(gap, 50).toFixed(2)} ms  p99 ${pct(gap, 99).toFixed(2)} ms`);
+    // `node dist/bench/broker latency` measures only the long-polling wake-up.
+    if (process.argv.includes('latency')) return;
     const local = await storeFigures(path.join(base, 'store-only'));
     console.log('\nsend (pipelined, one connection; broker in its own process) vs in-process MessageStore.putMessage');
     const wire = new Map<string, { send: Figures; pull: Figures }>();
