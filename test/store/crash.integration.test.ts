@@ -92,9 +92,14 @@ describe('store/crash recovery (kill -9)', function () {
         const all = new Map<number, number>();
         let from = [0, 0];
         let acked = 0;
+        let pending = new Map<number, number>();
         for (let cycle = 0; cycle < KILLS; cycle++) {
           const c = await runChild(dir, mode, cycle * 1000000);
           acked += c.acks.size;
+          for (const [seq, phys] of c.acks) pending.set(seq, phys);
+          // Every other kill the next child itself recovers from the crash (and appends more before its own kill);
+          // after the other kills this process recovers the store and checks it, then leaves it cleanly.
+          if (cycle % 2 === 0) continue;
           const store = await openStore(dir, {
             mappedFileSizeCommitLog: 256 * 1024,
             mappedFileSizeConsumeQueue: 20 * 1000,
@@ -102,10 +107,11 @@ describe('store/crash recovery (kill -9)', function () {
             maxIndexNum: 4000,
           });
           try {
-            for (const [seq, phys] of c.acks) {
+            for (const [seq, phys] of pending) {
               expectAcked(store, seq, phys);
               all.set(seq, phys);
             }
+            pending = new Map();
             from = await expectNoGarbage(store, from);
             // The consume queues hold at least every acknowledged message.
             expect(from[0] + from[1]).to.be.at.least(all.size);
