@@ -5,7 +5,7 @@
  *   8  logicsMsgTimestamp   store time of the last record whose consume-queue unit was fsynced
  *   16 indexMsgTimestamp    store time of the last durable index entry
  *   24 logicsPhyOffset      commit-log offset up to which consume queues were fsynced (re-dispatch start)
- *   32 indexPhyOffset       start offset of the last durable index entry (-1 = none)
+ *   32 indexPhyOffset       commit-log offset up to which the index was complete and durable (-1 = unknown)
  */
 import * as fs from 'fs';
 import { readLong, writeLong } from '../common/message';

@@ -138,9 +138,10 @@ export class FlushService {
         cp.logicsMsgTimestamp = Math.max(cp.logicsMsgTimestamp, ts);
         changed = true;
       }
-      if (idx) {
-        cp.indexPhyOffset = idx.phy;
-        cp.indexMsgTimestamp = idx.timestamp;
+      // Every index file is durable now and holds every record dispatched before the capture.
+      if (s.options.messageIndexEnable && dispatched !== cp.indexPhyOffset) {
+        cp.indexPhyOffset = dispatched;
+        if (idx) cp.indexMsgTimestamp = idx.timestamp;
         changed = true;
       }
       if (changed) await cp.flush();

@@ -33,6 +33,10 @@ export class IndexService {
   readonly files: IndexFile[] = [];
   /** Start offset of the last message indexed; records at or before it are skipped on re-dispatch. */
   lastIndexedPhy = -1;
+  /** Set at load when files had to be destroyed: the first commit-log offset they covered. */
+  private rebuildFrom: number | undefined;
+  /** The checkpoint's index offset seen at load. */
+  private confirmedPhy = -1;
 
   constructor(
     rootDir: string,
@@ -44,15 +48,22 @@ export class IndexService {
   }
 
   /**
-   * Opens the index files. After an unclean exit (`abnormal`), files whose header claims more than the checkpoint
-   * confirmed (`confirmedPhy`) are destroyed.
+   * Opens the index files. `confirmedPhy` is the commit-log offset up to which the checkpoint says the index was
+   * complete and durable. After an unclean exit (`abnormal`), files whose header holds entries at or past it may
+   * have torn slots and are destroyed; their records are re-indexed from the first one they held.
    */
   load(abnormal: boolean, confirmedPhy: number): void {
     let names: string[] = [];
+    let rebuildFrom = Number.MAX_SAFE_INTEGER;
     try {
-      names = fs.readdirSync(this.dir).filter((n) => /^\d{17}$/.test(n)).sort();
+      names = fs
+        .readdirSync(this.dir)
+        .filter((n) => /^\d{17}$/.test(n))
+        .sort();
     } catch {
+      // No index directory although the checkpoint says something was indexed: it was removed, rebuild it all.
       fs.mkdirSync(this.dir, { recursive: true });
+      if (confirmedPhy > 0) rebuildFrom = 0;
     }
     const expectedSize = IndexFile.fileSize(this.slotNum, this.indexNum);
     for (const n of names) {
@@ -61,24 +72,38 @@ export class IndexService {
         // Written with other maxHashSlotNum / maxIndexNum: unreadable with these options, so rebuild it.
         this.logger.warn({ file: p }, 'index file size does not match maxHashSlotNum/maxIndexNum; rebuilding it');
         fs.unlinkSync(p);
+        rebuildFrom = 0;
         continue;
       }
       const f = IndexFile.open(p, this.slotNum, this.indexNum);
-      if (abnormal && f.entryCount() > 0 && f.header.endPhyOffset > confirmedPhy) {
-        this.logger.warn({ file: f.path, endPhyOffset: f.header.endPhyOffset, confirmedPhy }, 'destroying index file newer than the checkpoint');
+      if (abnormal && f.entryCount() > 0 && f.header.endPhyOffset >= confirmedPhy) {
+        this.logger.warn(
+          { file: f.path, endPhyOffset: f.header.endPhyOffset, confirmedPhy },
+          'destroying index file newer than the checkpoint',
+        );
+        rebuildFrom = Math.min(rebuildFrom, f.header.beginPhyOffset);
         f.destroy();
         continue;
       }
       this.files.push(f);
     }
-    for (const f of this.files) if (f.entryCount() > 0) this.lastIndexedPhy = Math.max(this.lastIndexedPhy, f.header.endPhyOffset);
+    for (const f of this.files) {
+      if (f.entryCount() > 0) this.lastIndexedPhy = Math.max(this.lastIndexedPhy, f.header.endPhyOffset);
+    }
+    this.rebuildFrom = rebuildFrom === Number.MAX_SAFE_INTEGER ? undefined : rebuildFrom;
+    if (this.rebuildFrom !== undefined) this.lastIndexedPhy = Math.min(this.lastIndexedPhy, this.rebuildFrom - 1);
+    this.confirmedPhy = confirmedPhy;
     const last = this.files[this.files.length - 1];
     if (last && !last.isFull()) last.activate();
   }
 
-  /** Where re-dispatch must start for the index to be complete: just after the last indexed message. */
+  /**
+   * Where re-dispatch must start for the index to be complete (a record boundary): the first record of a destroyed
+   * file, else the later of the checkpoint's confirmed offset and the last indexed message.
+   */
   replayFrom(): number {
-    return this.lastIndexedPhy < 0 ? 0 : this.lastIndexedPhy + 1;
+    if (this.rebuildFrom !== undefined) return this.rebuildFrom;
+    return Math.max(this.confirmedPhy, this.lastIndexedPhy, 0);
   }
 
   private active(): IndexFile {

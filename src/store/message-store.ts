@@ -24,6 +24,7 @@ import { CommitLog, WriteBatch } from './commit-log';
 import { ConsumeQueue } from './consume-queue';
 import { DispatchRequest, computeTagsCode } from './dispatch';
 import { Dispatcher } from './dispatcher';
+import { QueueRegistry } from './queue-registry';
 import { IndexService } from './index-service';
 import { StoreOptions, parseDelayLevels, resolveStoreOptions } from './options';
 import { StoreMetrics } from './store-metrics';
@@ -71,6 +72,7 @@ export class MessageStore implements StoreContext {
   /** @internal */ readonly commitLog: CommitLog<LogItem>;
   /** @internal */ readonly cqs = new Map<string, ConsumeQueue>();
   /** @internal */ index: IndexService;
+  /** @internal */ readonly queueRegistry: QueueRegistry;
   /** @internal next queue offset per topic and queue id (RocketMQ's topicQueueTable). */
   readonly topicQueueTable = new Map<string, number[]>();
   /** @internal consume queues per topic, indexed by queue id (the hot-path lookup). */
@@ -101,6 +103,7 @@ export class MessageStore implements StoreContext {
       this.logger,
     );
     this.index = new IndexService(root, this.options.maxHashSlotNum, this.options.maxIndexNum, this.logger);
+    this.queueRegistry = new QueueRegistry(path.join(root, 'consumequeue'));
     this.metrics = new StoreMetrics(deps.registry, {
       commitLogBytes: () => this.commitLog.writtenPos - this.commitLog.minOffset(),
       storePath: () => root,
@@ -332,10 +335,34 @@ export class MessageStore implements StoreContext {
         this.options.mappedFileSizeConsumeQueue,
       );
       this.cqs.set(key, cq);
+      this.queueRegistry.register(topic, queueId);
     }
     if (!arr) this.cqByTopic.set(topic, (arr = []));
     arr[queueId] = cq;
     return cq;
+  }
+
+  /**
+   * Deletes the consume queues of a topic (its messages stay in the commit log until retention removes them).
+   * Returns the number of queues removed.
+   */
+  deleteTopic(topic: string): number {
+    let n = 0;
+    for (const [key, cq] of [...this.cqs]) {
+      if (cq.topic !== topic) continue;
+      cq.destroy();
+      this.cqs.delete(key);
+      n++;
+    }
+    this.cqByTopic.delete(topic);
+    this.topicQueueTable.delete(topic);
+    this.queueRegistry.forgetTopic(topic);
+    try {
+      fs.rmSync(path.join(this.options.storePathRootDir, 'consumequeue', topic), { recursive: true, force: true });
+    } catch {
+      // best effort
+    }
+    return n;
   }
 
   /** @internal */

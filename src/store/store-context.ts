@@ -9,6 +9,7 @@ import type { ConsumeQueue } from './consume-queue';
 import type { DispatchRequest } from './dispatch';
 import type { IndexService } from './index-service';
 import type { StoreOptions } from './options';
+import type { QueueRegistry } from './queue-registry';
 
 export interface StoreContext {
   readonly options: StoreOptions;
@@ -16,6 +17,7 @@ export interface StoreContext {
   readonly commitLog: CommitLog<unknown>;
   readonly cqs: Map<string, ConsumeQueue>;
   readonly index: IndexService;
+  readonly queueRegistry: QueueRegistry;
   readonly delayLevels: number[];
   /** Commit-log offset up to which records are dispatched. */
   dispatchedPos: number;

@@ -8,8 +8,8 @@
  *     offset, everything after it is re-dispatched).
  *  3. Index: after a crash, files newer than the checkpoint are destroyed.
  *  4. Re-dispatch from the earliest point some derived structure is missing (checkpoint offset for consume queues,
- *     last indexed message for the index; the whole log when a queue's files are gone), so consume queues and the
- *     index are always rebuilt from the commit log.
+ *     last indexed message for the index; the whole log when a queue listed in `consumequeue/.queues` has lost its
+ *     files), so consume queues and the index are always rebuilt from the commit log.
  *  5. The topic-queue offset table is rebuilt from the consume queues and their min offsets are corrected.
  */
 import * as fs from 'fs';
@@ -67,6 +67,7 @@ export async function recoverStore(store: StoreContext): Promise<void> {
   // kill would otherwise stay), so each queue is cut back to what the checkpoint confirmed.
   const cqEnd = abnormal && cp.existed ? Math.min(end, cp.logicsPhyOffset) : end;
   const cqRoot = path.join(root, 'consumequeue');
+  const listed = store.queueRegistry.load();
   let missingQueueFiles = false;
   let topics: string[] = [];
   try {
@@ -89,6 +90,14 @@ export async function recoverStore(store: StoreContext): Promise<void> {
       cq.truncateDirty(cqEnd);
     }
   }
+  // A queue the store once created whose files are gone is rebuilt by a full re-dispatch.
+  for (const q of listed ?? []) {
+    const cq = store.findCq(q.topic, q.queueId);
+    if (!cq || cq.segments.length === 0) {
+      store.logger.warn({ topic: q.topic, queueId: q.queueId }, 'consume queue files missing; rebuilding from the commit log');
+      missingQueueFiles = true;
+    }
+  }
   if (log.segments.length === 0) {
     for (const cq of store.cqs.values()) cq.destroy();
     store.cqs.clear();
@@ -98,12 +107,10 @@ export async function recoverStore(store: StoreContext): Promise<void> {
   if (o.messageIndexEnable) store.index.load(abnormal, cp.existed ? cp.indexPhyOffset : -1);
 
   // 4. Re-dispatch.
-  const fullReplay = missingQueueFiles || !cp.existed || (store.cqs.size === 0 && end > minPhy);
+  // No queue list (a store made before it existed, or consumequeue/ removed): rebuild every queue.
+  const fullReplay = missingQueueFiles || !cp.existed || (listed === null && end > minPhy);
   let from = fullReplay ? minPhy : cp.logicsPhyOffset;
-  if (o.messageIndexEnable) {
-    const li = store.index.lastIndexedPhy;
-    from = Math.min(from, li < 0 ? minPhy : li);
-  }
+  if (o.messageIndexEnable) from = Math.min(from, store.index.replayFrom());
   from = Math.max(minPhy, Math.min(from, end));
   store.dispatchedPos = from;
   if (from < end) {

@@ -283,8 +283,10 @@ describe('store/MessageStore', () => {
     for (let i = 0; i < 150; i++) await s.putMessage(msg(topic, i % 2, bodyFor(i, 600)));
     await s.shutdown();
     stores.pop();
+    // Queue 1 loses its files, queue 0 its whole directory: both come back from the commit log.
     const qdir = path.join(dir, 'consumequeue', topic, '1');
     for (const f of fs.readdirSync(qdir)) fs.unlinkSync(path.join(qdir, f));
+    fs.rmSync(path.join(dir, 'consumequeue', topic, '0'), { recursive: true });
     const s2 = await open();
     expect(s2.getMaxOffsetInQueue(topic, 0)).to.equal(75);
     expect(s2.getMaxOffsetInQueue(topic, 1)).to.equal(75);
@@ -294,5 +296,14 @@ describe('store/MessageStore', () => {
     );
     const r = await s2.putMessage(msg(topic, 1, bodyFor(1000, 10)));
     expect(r.appendResult!.queueOffset).to.equal(75);
+    const g0 = await s2.getMessage('g', topic, 0, 0, 1, 1 << 20);
+    expect(checkedRecord(g0.records[0]).body.equals(bodyFor(0, 600))).to.equal(true);
+    // A deleted topic's queues are gone and stay gone after a restart.
+    expect(s2.deleteTopic(topic)).to.equal(2);
+    expect(s2.getMaxOffsetInQueue(topic, 0)).to.equal(0);
+    await s2.shutdown();
+    stores.pop();
+    const s3 = await open();
+    expect(s3.getMaxOffsetInQueue(topic, 1)).to.equal(0);
   });
 });

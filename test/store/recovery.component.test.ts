@@ -115,6 +115,15 @@ describe('store/recovery', () => {
     });
   }
 
+  it('rebuilds the index alone when only its directory is gone', async () => {
+    const topic = uniqueName();
+    await fill(topic);
+    fs.rmSync(path.join(dir, 'index'), { recursive: true });
+    const s = await reopen(false);
+    expect(s.queryMessage(topic, 'k9', 5, 0, Date.now() + 1000).records).to.have.length(1);
+    await expectIntact(s, topic, 150);
+  });
+
   it('rebuilds all consume queues and the index when their directories are gone', async () => {
     const topic = uniqueName();
     await fill(topic);
