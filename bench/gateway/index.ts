@@ -68,7 +68,11 @@ async function rate(concurrency: number, worker: (i: number) => Promise<number>)
   let n = 0;
   await Promise.all(
     Array.from({ length: concurrency }, async (_, i) => {
-      while (Date.now() < until) n += await worker(i);
+      while (Date.now() < until) {
+        // Not `n += await ...`: that reads n before the await and loses the other loops' counts.
+        const k = await worker(i);
+        n += k;
+      }
     }),
   );
   const secs = (Date.now() - started) / 1000;
@@ -103,7 +107,7 @@ async function main(): Promise<void> {
     procs.push(ns);
     const namesrvAddr = `127.0.0.1:${ns.fields.listenPort}`;
     procs.push(
-      await spawnMq(['broker', '--brokerName=bench-a', `--storePathRootDir=${store.dir}`, `--namesrvAddr=${namesrvAddr}`, '--listenPort=0', '--httpPort=-1', '--registerNameServerPeriod=1000', `--mappedFileSizeCommitLog=${256 * MiB}`], {
+      await spawnMq(['broker', '--brokerName=bench-a', `--storePathRootDir=${store.dir}`, `--namesrvAddr=${namesrvAddr}`, '--listenPort=0', '--httpPort=-1', `--mappedFileSizeCommitLog=${256 * MiB}`], {
         readyTimeoutMs: 30000,
       }),
     );
@@ -155,14 +159,14 @@ async function main(): Promise<void> {
     for (const sc of sendCases) {
       const t = await topic();
       const body = Buffer.alloc(sc.size, 7);
-      const gwRate = await rate(sc.concurrency, async (i) => {
-        const r = await pick(i).send(new T.SendRequest({ messages: Array.from({ length: sc.batch }, () => new T.Message({ topic: t, body })) }));
-        if (r.some((x) => x.error)) throw new Error(`send failed: ${r.find((x) => x.error)?.error?.message}`);
-        return sc.batch;
-      });
       const dRate = await rate(sc.concurrency, async () => {
         const r = await direct!.send(t, Array.from({ length: sc.batch }, () => ({ body })));
         if (r.some((x) => !x.ok)) throw new Error('direct send failed');
+        return sc.batch;
+      });
+      const gwRate = await rate(sc.concurrency, async (i) => {
+        const r = await pick(i).send(new T.SendRequest({ messages: Array.from({ length: sc.batch }, () => new T.Message({ topic: t, body })) }));
+        if (r.some((x) => x.error)) throw new Error(`send failed: ${r.find((x) => x.error)?.error?.message}`);
         return sc.batch;
       });
       row(sc.name, gwRate.perSec, dRate.perSec, 'msg/s');
