@@ -22,10 +22,10 @@ export const GATEWAY_OPTION_SPEC = {
   frameHeadroomBytes: opt(1024 * 1024, 'Thrift frame limit = maxMessageSize + this, in bytes (room for fields and batching)', {
     min: 1024,
   }),
-  maxInflightBytes: opt(512 * 1024 * 1024, 'cap on request bytes being received or processed, all connections together; a request over it gets BUSY', {
+  maxInflightBytes: opt(256 * 1024 * 1024, 'cap on request bytes being received or processed, all connections together; a request over it gets BUSY', {
     min: 1024,
   }),
-  maxInflightBytesPerConnection: opt(64 * 1024 * 1024, 'cap on request bytes being received or processed on one connection; over it: BUSY', {
+  maxInflightBytesPerConnection: opt(32 * 1024 * 1024, 'cap on request bytes being received or processed on one connection; over it: BUSY', {
     min: 1024,
   }),
   busyRetryAfterMs: opt(1000, 'retryAfterMs suggested with BUSY answers, in ms', { min: 0, max: 3600000 }),
@@ -67,6 +67,13 @@ export function resolveGatewayOptions(input: Record<string, unknown> = {}): Gate
     throw new MqError('INVALID_OPTION', 'gateway: TLS needs both tlsCertFile and tlsKeyFile (or neither)', {
       details: { option: o.tlsCertFile === '' ? 'tlsCertFile' : 'tlsKeyFile' },
     });
+  }
+  if (o.maxInflightBytesPerConnection < o.maxMessageSize + o.frameHeadroomBytes) {
+    throw new MqError(
+      'INVALID_OPTION',
+      `gateway: maxInflightBytesPerConnection (${o.maxInflightBytesPerConnection}) must hold one largest frame, maxMessageSize + frameHeadroomBytes (${o.maxMessageSize + o.frameHeadroomBytes})`,
+      { details: { option: 'maxInflightBytesPerConnection' } },
+    );
   }
   if (o.maxInflightBytesPerConnection > o.maxInflightBytes) {
     throw new MqError('INVALID_OPTION', 'gateway: maxInflightBytesPerConnection must not exceed maxInflightBytes', {
