@@ -36,6 +36,9 @@ import type { LogItem, PutItem } from './log-items';
 /** Bodies up to this size are copied into the write batch; larger ones are written from the caller's buffer. */
 const INLINE_BODY_MAX = 4096;
 
+/** Physical RAM, read once (os.totalmem() reads /proc/meminfo on every call). */
+const TOTAL_MEMORY = os.totalmem();
+
 function noop(): void {
   // replaced by the promise's resolve
 }
@@ -510,6 +513,6 @@ export class MessageStore implements StoreContext {
 
   /** @internal Share of RAM used for the "in memory" decision (ref §8.4). */
   memoryThreshold(): number {
-    return (os.totalmem() * this.options.accessMessageInMemoryMaxRatio) / 100;
+    return (TOTAL_MEMORY * this.options.accessMessageInMemoryMaxRatio) / 100;
   }
 }
