@@ -11,7 +11,9 @@
  *  - a 20 MiB frame and random garbage on a replica's port leave it serving.
  */
 import { expect } from 'chai';
+import { spawn } from 'child_process';
 import crypto from 'crypto';
+import path from 'path';
 import { sleep } from '../../src/common';
 import { T } from '../../src/gateway';
 import type { MqProcess } from '../helpers/proc';
@@ -23,6 +25,32 @@ import { connect, failure, rawExchange } from './thrift-client';
 import type { TestClient } from './thrift-client';
 
 const SECRET = 'it-secret';
+
+/** Runs consumer-child.js: it gets up to `max` messages at-least-once, prints them, and is SIGKILLed unacked. */
+async function takeAndDie(port: number, topic: string, group: string, max: number, invisibleMs: number): Promise<string[]> {
+  const child = spawn(process.execPath, [path.join(__dirname, 'consumer-child.js'), String(port), topic, group, String(max), String(invisibleMs)], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  let out = '';
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  await new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`consumer child not ready: ${out}`)), 20000);
+    child.stdout.on('data', (d: Buffer) => {
+      out += d.toString();
+      if (out.includes('READY\n') || out.includes('FAILED')) {
+        clearTimeout(timer);
+        resolve();
+      }
+    });
+  });
+  child.kill('SIGKILL');
+  await exited;
+  expect(out).to.not.include('FAILED');
+  return out
+    .split('\n')
+    .filter((l) => l.startsWith('GOT '))
+    .map((l) => l.slice(4));
+}
 
 function bodies(prefix: string, n: number): Buffer[] {
   return Array.from({ length: n }, (_, i) => Buffer.from(`${prefix}-${i}`));
@@ -113,10 +141,8 @@ describe('gateway: two replicas sharing Redis (integration)', function () {
     const sent = bodies('alo', 120);
     await sendAll(client(gwB), topic, sent);
     const group = 'alo_' + crypto.randomBytes(3).toString('hex');
-    // The doomed consumer takes a batch, then its connection dies without an ack.
-    const doomed = connect(Number(gwA.fields.listenPort));
-    const taken = (await doomed.get({ topic, consumerGroup: group, maxMessages: 10, waitMs: 2000, invisibleMs: 1500 })).messages;
-    doomed.close();
+    // The doomed consumer is a process that takes a batch and is killed (SIGKILL) before acking.
+    const taken = await takeAndDie(Number(gwA.fields.listenPort), topic, group, 10, 1500);
     expect(taken.length).to.be.greaterThan(0);
     const processed = new Map<string, number>();
     const attempts = new Map<string, number>();
@@ -141,7 +167,7 @@ describe('gateway: two replicas sharing Redis (integration)', function () {
     expect(processed.size).to.equal(sent.length);
     expect([...processed.values()].every((n) => n === 1)).to.equal(true);
     // The messages delivered twice overall are exactly the doomed consumer's, redelivered with attempt 2.
-    const doomedBodies = new Set(taken.map((m) => m.body.toString()));
+    const doomedBodies = new Set(taken);
     for (const k of doomedBodies) expect(attempts.get(k), k).to.equal(2);
     for (const [k, a] of attempts) if (!doomedBodies.has(k)) expect(a, k).to.equal(1);
   });
