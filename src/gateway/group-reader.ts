@@ -98,13 +98,15 @@ export class GroupReader {
     const out: Delivery[] = [];
     const budget: Budget = { count: req.maxMessages, bytes: req.maxBytes, added: 0 };
     if (queues.length === 0 || req.maxMessages <= 0) return out;
+    let first: MessageQueue | undefined;
     for (let round = 0; round < MAX_ROUNDS; round++) {
-      await this.claimPass(req, queues, out, budget);
+      await this.claimPass(req, queues, out, budget, first);
       if (out.length > 0) return out;
       const left = until - Date.now();
       // Nothing claimable below what we know: learn the queues' max offsets (waiting when the caller allows it).
-      const grew = await this.waitForNews(req, queues, Math.max(0, left));
-      if (!grew && Date.now() >= until) return out;
+      // The queue that had news is visited first in the next pass.
+      first = await this.waitForNews(req, queues, Math.max(0, left));
+      if (!first && Date.now() >= until) return out;
     }
     return out;
   }
@@ -154,10 +156,18 @@ export class GroupReader {
   }
 
   /** Visits the queues once, delivering redeliveries and new claims until the budget is used. */
-  private async claimPass(req: ReadRequest, queues: readonly MessageQueue[], out: Delivery[], budget: Budget): Promise<void> {
+  private async claimPass(
+    req: ReadRequest,
+    queues: readonly MessageQueue[],
+    out: Delivery[],
+    budget: Budget,
+    first?: MessageQueue,
+  ): Promise<void> {
     let failures = 0;
     let firstError: unknown;
-    for (const q of this.cursors.rotate(req.group, req.topic, queues)) {
+    const order = this.cursors.rotate(req.group, req.topic, queues);
+    if (first && order.includes(first)) order.splice(0, order.length, first, ...order.filter((q) => q !== first));
+    for (const q of order) {
       if (budget.count <= 0 || budget.bytes <= 0) return;
       const ref: QueueRef = { group: req.group, topic: req.topic, queueKey: queueKeyOf(q) };
       try {
@@ -313,23 +323,23 @@ export class GroupReader {
   }
 
   /**
-   * Waits up to `waitMs` for news on any of the queues (shared held pulls, see QueueWatcher); resolves true as soon
-   * as one queue has more than we knew, false when the wait ended without news. Rejects only when every queue's
-   * broker failed.
+   * Waits up to `waitMs` for news on any of the queues (shared held pulls, see QueueWatcher); resolves with the first
+   * queue that has more than we knew, or undefined when the wait ended without news. Rejects only when every
+   * queue's broker failed.
    */
-  private waitForNews(req: ReadRequest, queues: readonly MessageQueue[], waitMs: number): Promise<boolean> {
-    const done = deferred<boolean>();
+  private waitForNews(req: ReadRequest, queues: readonly MessageQueue[], waitMs: number): Promise<MessageQueue | undefined> {
+    const done = deferred<MessageQueue | undefined>();
     let pending = queues.length;
     let failures = 0;
     let firstError: unknown;
     // waitMs = 0: ask every queue once without holding (never join someone else's held pull); else wait for news.
-    const timer = waitMs > 0 ? setTimeout(() => done.resolve(false), waitMs) : undefined;
+    const timer = waitMs > 0 ? setTimeout(() => done.resolve(undefined), waitMs) : undefined;
     timer?.unref();
     for (const q of queues) {
       (waitMs > 0 ? this.watcher.watch(req.group, q, waitMs) : this.peek(req.group, q))
         .then(
           (grew) => {
-            if (grew) done.resolve(true);
+            if (grew) done.resolve(q);
           },
           (err: unknown) => {
             failures++;
@@ -340,7 +350,7 @@ export class GroupReader {
           pending--;
           if (pending === 0) {
             if (failures === queues.length) done.reject(firstError);
-            else done.resolve(false);
+            else done.resolve(undefined);
           }
         });
     }
