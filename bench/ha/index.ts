@@ -7,12 +7,15 @@
  *     raw loopback TCP and sequential file writes, since the slave writes everything it receives);
  *   - replication lag (put acknowledged -> slave appended) p50/p99/max at a steady send rate;
  *   - send throughput of SYNC_MASTER against ASYNC_MASTER (same concurrency), and their ratio.
- * Master and slave share one event loop here, so the figures are a lower bound for two processes.
- * Environment: BENCH_HA_MB (data per throughput run, default 256), BENCH_HA_SECONDS (steady-rate run, default 3).
+ * Every section runs twice: with the slave in a child process (as in production; bench/ha/slave-process.ts), and in
+ * this process (sharing one event loop, a lower bound). Lag across processes compares epoch clocks of one host.
+ * Environment: BENCH_HA_MB (data per throughput run, default 256), BENCH_HA_SECONDS (steady-rate run, default 3),
+ * BENCH_HA_MODES=in-process (skip the two-process runs).
  */
 import crypto from 'crypto';
 import fs from 'fs';
 import net from 'net';
+import { fork } from 'child_process';
 import os from 'os';
 import path from 'path';
 import pino from 'pino';
@@ -24,6 +27,7 @@ const logger = pino({ level: 'warn' });
 const MB = 1024 * 1024;
 const TOTAL_MB = Number(process.env.BENCH_HA_MB ?? 256);
 const STEADY_SECONDS = Number(process.env.BENCH_HA_SECONDS ?? 3);
+const FILE_SIZE = 128 * MB;
 const dirs: string[] = [];
 
 function msg(topic: string, body: Buffer): MessageInner {
@@ -46,7 +50,7 @@ async function openStore(role: string): Promise<MessageStore> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mq-bench-ha-'));
   dirs.push(dir);
   const store = new MessageStore(
-    { storePathRootDir: dir, brokerRole: role, mappedFileSizeCommitLog: 128 * MB, messageIndexEnable: false },
+    { storePathRootDir: dir, brokerRole: role, mappedFileSizeCommitLog: FILE_SIZE, messageIndexEnable: false },
     { logger },
   );
   await store.load();
@@ -54,46 +58,86 @@ async function openStore(role: string): Promise<MessageStore> {
   return store;
 }
 
-/** A master + slave pair; `appended` records (end offset, time) of every slave append for lag measurement. */
+/** Epoch milliseconds with sub-ms precision, comparable across processes on one host. */
+const now = (): number => performance.timeOrigin + performance.now();
+
+/** Where the slave runs: in this process (shares the event loop) or in a child process (its own CPU). */
+type Mode = 'in-process' | 'two processes';
+
+/** A master + slave pair; `appended` holds (end offset, epoch ms) of every slave append, for lag measurement. */
 interface Pair {
   master: MessageStore;
-  slave: MessageStore;
   svc: HAService;
-  client: HAClient;
   appended: Array<[number, number]>;
+  /** The slave's commit-log end as last reported. */
+  slaveMax(): number;
   close(): Promise<void>;
 }
 
-async function pair(role: 'ASYNC_MASTER' | 'SYNC_MASTER'): Promise<Pair> {
+async function pair(role: 'ASYNC_MASTER' | 'SYNC_MASTER', mode: Mode): Promise<Pair> {
   const master = await openStore(role);
-  const slave = await openStore('SLAVE');
-  const appended: Array<[number, number]> = [];
-  const raw = slave.appendCommitLogRaw.bind(slave);
-  slave.appendCommitLogRaw = async (start: number, data: Buffer): Promise<boolean> => {
-    const ok = await raw(start, data);
-    if (ok) appended.push([start + data.length, performance.now()]);
-    return ok;
-  };
   const svc = new HAService(master, { haListenPort: 0, haBindAddress: '127.0.0.1', haTransferPollInterval: 1 }, { logger });
   await svc.start();
-  const client = new HAClient(slave, { haConnectRetryInterval: 50 }, { logger });
-  client.start();
-  client.setMasterAddress(`127.0.0.1:${svc.port}`);
-  const deadline = Date.now() + 5000;
+  const appended: Array<[number, number]> = [];
+  let slaveMax = 0;
+  if (mode === 'in-process') {
+    const slave = await openStore('SLAVE');
+    const raw = slave.appendCommitLogRaw.bind(slave);
+    slave.appendCommitLogRaw = async (start: number, data: Buffer): Promise<boolean> => {
+      const ok = await raw(start, data);
+      if (ok) appended.push([start + data.length, now()]);
+      return ok;
+    };
+    const client = new HAClient(slave, { haConnectRetryInterval: 50 }, { logger });
+    client.start();
+    client.setMasterAddress(`127.0.0.1:${svc.port}`);
+    const closeInProcess = async (): Promise<void> => {
+      await client.shutdown();
+      await slave.shutdown();
+    };
+    return finish(master, svc, appended, () => slave.getMaxPhyOffset(), closeInProcess);
+  }
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mq-bench-ha-'));
+  dirs.push(dir);
+  const child = fork(path.join(__dirname, 'slave-process.js'), [`127.0.0.1:${svc.port}`, dir, String(FILE_SIZE)], {
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  });
+  const exited = new Promise<void>((r) => child.once('exit', () => r()));
+  child.on('message', (m: { end?: number; at?: number }) => {
+    if (m.end !== undefined && m.at !== undefined) {
+      appended.push([m.end, m.at]);
+      slaveMax = Math.max(slaveMax, m.end);
+    }
+  });
+  const closeChild = async (): Promise<void> => {
+    child.send('stop');
+    const t = setTimeout(() => child.kill('SIGKILL'), 5000);
+    await exited;
+    clearTimeout(t);
+  };
+  return finish(master, svc, appended, () => slaveMax, closeChild);
+}
+
+async function finish(
+  master: MessageStore,
+  svc: HAService,
+  appended: Array<[number, number]>,
+  slaveMax: () => number,
+  closeSlave: () => Promise<void>,
+): Promise<Pair> {
+  const deadline = Date.now() + 10000;
   while (svc.slaves()[0]?.ackedOffset !== master.getMaxPhyOffset()) {
     if (Date.now() > deadline) throw new Error('slave did not connect');
     await new Promise((r) => setTimeout(r, 5));
   }
   return {
     master,
-    slave,
     svc,
-    client,
     appended,
+    slaveMax,
     close: async () => {
-      await client.shutdown();
+      await closeSlave();
       await svc.shutdown();
-      await slave.shutdown();
       await master.shutdown();
     },
   };
@@ -160,18 +204,18 @@ function diskWriteMBs(bytes: number): number {
 /** The physical limit of replication in this run: the slower of the loopback link and the disk writes. */
 let limitMBs = 0;
 
-async function replicationThroughput(bodySize: number): Promise<void> {
+async function replicationThroughput(bodySize: number, mode: Mode): Promise<void> {
   const count = Math.max(8, Math.floor((TOTAL_MB * MB) / bodySize));
   const body = crypto.randomBytes(bodySize);
   const alone = await openStore('ASYNC_MASTER');
   const solo = await putMany(alone, body, count, 64);
   await alone.shutdown();
-  const p = await pair('ASYNC_MASTER');
+  const p = await pair('ASYNC_MASTER', mode);
   const start = p.master.getMaxPhyOffset();
   const t0 = performance.now();
   const put = await putMany(p.master, body, count, 64);
   const end = p.master.getMaxPhyOffset();
-  while (p.slave.getMaxPhyOffset() < end) await new Promise((r) => setImmediate(r));
+  while (p.slaveMax() < end) await new Promise((r) => setImmediate(r));
   const ms = performance.now() - t0;
   const mb = (end - start) / MB;
   console.log(
@@ -183,12 +227,14 @@ async function replicationThroughput(bodySize: number): Promise<void> {
   await p.close();
 }
 
-async function steadyLag(bodySize: number, ratePerSec: number): Promise<void> {
-  const p = await pair('ASYNC_MASTER');
+async function steadyLag(bodySize: number, ratePerSec: number, mode: Mode): Promise<void> {
+  const p = await pair('ASYNC_MASTER', mode);
   const body = crypto.randomBytes(bodySize);
   const topic = `BenchHALag_${crypto.randomBytes(4).toString('hex')}`;
   const sent: Array<[number, number]> = [];
-  const total = Math.floor(ratePerSec * STEADY_SECONDS);
+  // One warm-up second (not measured): a fresh slave process would otherwise show its JIT warm-up in the p99.
+  const warm = Math.ceil(ratePerSec);
+  const total = Math.floor(ratePerSec * STEADY_SECONDS) + warm;
   const t0 = performance.now();
   for (let i = 0; i < total; i++) {
     // Steady rate: message i is due at t0 + i/rate.
@@ -196,10 +242,10 @@ async function steadyLag(bodySize: number, ratePerSec: number): Promise<void> {
     const wait = due - performance.now();
     if (wait > 1) await new Promise((r) => setTimeout(r, wait));
     const r = await p.master.putMessage(msg(topic, body));
-    if (r.appendResult) sent.push([r.appendResult.physicalOffset + r.appendResult.wroteBytes, performance.now()]);
+    if (r.appendResult && i >= warm) sent.push([r.appendResult.physicalOffset + r.appendResult.wroteBytes, now()]);
   }
   const end = p.master.getMaxPhyOffset();
-  while (p.slave.getMaxPhyOffset() < end) await new Promise((r) => setTimeout(r, 1));
+  while (p.slaveMax() < end) await new Promise((r) => setTimeout(r, 1));
   // Match each message end with the first slave append reaching it.
   const lags: number[] = [];
   let j = 0;
@@ -209,7 +255,7 @@ async function steadyLag(bodySize: number, ratePerSec: number): Promise<void> {
   }
   lags.sort((a, b) => a - b);
   const q = (x: number): string => lags[Math.min(lags.length - 1, Math.floor(x * lags.length))].toFixed(2);
-  const mbs = (total * bodySize) / MB / STEADY_SECONDS;
+  const mbs = (ratePerSec * bodySize) / MB;
   console.log(
     `  ${label(bodySize)} bodies at ${ratePerSec}/s (${mbs.toFixed(1)} MB/s) for ${STEADY_SECONDS} s: ` +
       `lag p50 ${q(0.5)} ms, p99 ${q(0.99)} ms, max ${q(1 - 1e-9)} ms over ${lags.length} messages`,
@@ -217,11 +263,11 @@ async function steadyLag(bodySize: number, ratePerSec: number): Promise<void> {
   await p.close();
 }
 
-async function syncVsAsync(bodySize: number, count: number, concurrency: number): Promise<void> {
+async function syncVsAsync(bodySize: number, count: number, concurrency: number, mode: Mode): Promise<void> {
   const body = crypto.randomBytes(bodySize);
   const rates: Record<string, number> = {};
   for (const role of ['ASYNC_MASTER', 'SYNC_MASTER'] as const) {
-    const p = await pair(role);
+    const p = await pair(role, mode);
     const r = await putMany(p.master, body, count, concurrency);
     rates[role] = count / (r.ms / 1000);
     const st = [...r.statuses].map(([k, v]) => `${k}=${v}`).join(' ');
@@ -236,20 +282,24 @@ function label(size: number): string {
 }
 
 async function main(): Promise<void> {
-  console.log(`bench/ha: ${os.cpus().length} CPUs, node ${process.version}; master and slave in one process`);
+  const modes: Mode[] = process.env.BENCH_HA_MODES === 'in-process' ? ['in-process'] : ['two processes', 'in-process'];
+  console.log(`bench/ha: ${os.cpus().length} CPUs, node ${process.version}; slave ${modes.join(', then ')}`);
   const tcp = await loopbackMBs(TOTAL_MB * MB);
   const disk = diskWriteMBs(TOTAL_MB * MB);
   limitMBs = Math.min(tcp, disk);
   console.log(`physical limits: loopback TCP ${tcp.toFixed(0)} MB/s, sequential file writes ${disk.toFixed(0)} MB/s`);
-  console.log('replication throughput:');
-  await replicationThroughput(2 * 1024);
-  await replicationThroughput(MB);
-  console.log('replication lag at a steady send rate (put acknowledged -> slave appended):');
-  await steadyLag(2 * 1024, 2000);
-  await steadyLag(MB, 20);
-  console.log('send throughput, SYNC_MASTER vs ASYNC_MASTER:');
-  await syncVsAsync(2 * 1024, 20000, 32);
-  await syncVsAsync(MB, 200, 8);
+  for (const mode of modes) {
+    console.log(`\n[slave ${mode}]`);
+    console.log('replication throughput:');
+    await replicationThroughput(2 * 1024, mode);
+    await replicationThroughput(MB, mode);
+    console.log('replication lag at a steady send rate (put acknowledged -> slave appended):');
+    await steadyLag(2 * 1024, 2000, mode);
+    await steadyLag(MB, 20, mode);
+    console.log('send throughput, SYNC_MASTER vs ASYNC_MASTER:');
+    await syncVsAsync(2 * 1024, 20000, 32, mode);
+    await syncVsAsync(MB, 200, 8, mode);
+  }
 }
 
 main()
