@@ -300,8 +300,13 @@ export class CommitLog<T> {
   async read(offset: number, len: number): Promise<Buffer | null> {
     const seg = this.segmentFor(offset);
     if (!seg || offset + len > this.writtenPos || offset + len > seg.endOffset) return null;
-    const b = await seg.read(offset - seg.fileFromOffset, len);
-    return b.length === len ? b : null;
+    try {
+      const b = await seg.read(offset - seg.fileFromOffset, len);
+      return b.length === len ? b : null;
+    } catch (err) {
+      this.logger.warn({ err, offset }, 'commit-log read failed');
+      return null;
+    }
   }
 
   /** Up to `maxBytes` written bytes from `from`, never crossing a segment (HA transfer, ref §8.2). */

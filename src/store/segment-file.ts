@@ -30,6 +30,9 @@ export class SegmentFile {
   readonly path: string;
   readonly fd: number;
   private closed = false;
+  /** Asynchronous operations in flight on the fd; a destroyed segment closes its fd when the last one ends. */
+  private inFlight = 0;
+  private destroyed = false;
 
   private constructor(
     readonly dir: string,
@@ -86,6 +89,10 @@ export class SegmentFile {
 
   /** Reads `len` bytes at segment-relative `pos` on the thread pool. */
   read(pos: number, len: number): Promise<Buffer> {
+    return this.track(this.readRaw(pos, len));
+  }
+
+  private readRaw(pos: number, len: number): Promise<Buffer> {
     const buf = Buffer.allocUnsafe(len);
     return new Promise((resolve, reject) => {
       const step = (done: number): void => {
@@ -102,6 +109,10 @@ export class SegmentFile {
 
   /** Writes `bufs` at segment-relative `pos` with writev, finishing partial writes. */
   writev(bufs: Buffer[], pos: number): Promise<void> {
+    return this.track(this.writevRaw(bufs, pos));
+  }
+
+  private writevRaw(bufs: Buffer[], pos: number): Promise<void> {
     return new Promise((resolve, reject) => {
       const step = (list: Buffer[], at: number): void => {
         fs.writev(this.fd, list, at, (err, written) => {
@@ -135,7 +146,16 @@ export class SegmentFile {
 
   /** fdatasync on the thread pool. */
   datasync(): Promise<void> {
-    return new Promise((resolve, reject) => fs.fdatasync(this.fd, (err) => (err ? reject(err) : resolve())));
+    if (this.destroyed) return Promise.resolve();
+    return this.track(new Promise((resolve, reject) => fs.fdatasync(this.fd, (err) => (err ? reject(err) : resolve()))));
+  }
+
+  /** Counts an operation on the fd, so that destroy() never closes (and frees for reuse) an fd still in use. */
+  private track<R>(p: Promise<R>): Promise<R> {
+    this.inFlight++;
+    return p.finally(() => {
+      if (--this.inFlight === 0 && this.destroyed) this.close();
+    });
   }
 
   /** Zeroes everything from segment-relative `pos` to the end (truncate, then restore the full sparse size). */
@@ -155,13 +175,14 @@ export class SegmentFile {
     fs.closeSync(this.fd);
   }
 
-  /** Closes and unlinks the file. */
+  /** Unlinks the file and closes it once no operation is in flight on it. */
   destroy(): void {
-    this.close();
+    this.destroyed = true;
     try {
       fs.unlinkSync(this.path);
     } catch {
       // already gone
     }
+    if (this.inFlight === 0) this.close();
   }
 }
