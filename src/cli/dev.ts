@@ -22,6 +22,7 @@ import { printReady, startRuntime } from './runtime';
 
 const SUMMARY = 'run a name server, a master/slave broker set and a gateway in one process (data under ./data)';
 
+/** Options of `mq dev` (ports, data directory, broker set shape); everything else uses the components' defaults. */
 export const DEV_OPTIONS = {
   dataDir: opt('./data', 'directory for the brokers data (master/ and slave/ below it)'),
   basePort: opt<number>(-1, '-1 = the default ports; 0 = free ports for everything; N = N..N+6 (see mq dev --help)', {
@@ -48,6 +49,7 @@ function haAvailable(): boolean {
   return Object.prototype.hasOwnProperty.call(BROKER_FULL_SPEC, 'haMasterAddress');
 }
 
+/** Runs `mq dev` until SIGTERM/SIGINT; resolves with the exit code. */
 export async function runDev(argv: string[]): Promise<number> {
   let loaded;
   try {
@@ -64,6 +66,7 @@ export async function runDev(argv: string[]): Promise<number> {
     console.log(`usage: mq dev [--key=value ...]\n\n${SUMMARY}\n\noptions:\n${describeOptions(DEV_OPTIONS)}`);
     return 0;
   }
+  // basePort: -1 keeps each default, 0 asks the OS for free ports, N lays the ports out from N.
   const port = (def: number, offset: number): number => (o.basePort < 0 ? def : o.basePort === 0 ? 0 : o.basePort + offset);
   const ports = {
     namesrv: port(o.namesrvPort, 0),
@@ -72,6 +75,7 @@ export async function runDev(argv: string[]): Promise<number> {
     gateway: port(o.gatewayPort, 5),
     http: o.httpPort < 0 ? -1 : port(o.httpPort, 6),
   };
+  // The slave needs the broker's HA (replication); without it a slave would serve an empty store.
   const withSlave = o.slave && haAvailable();
   const dataDir = path.resolve(o.dataDir);
   fs.mkdirSync(dataDir, { recursive: true });
@@ -102,6 +106,8 @@ export async function runDev(argv: string[]): Promise<number> {
       maxReconsumeTimes: o.maxReconsumeTimes,
       logLevel: o.logLevel,
     };
+    // Each component gets its own Registry: master and slave export the same metric names. Only the gateway's is
+    // served on httpPort.
     const master = new BrokerController(
       resolveBrokerConfig({ ...brokerBase, brokerRole: o.brokerRole, brokerId: 0, listenPort: ports.master, storePathRootDir: path.join(dataDir, 'master') }),
       { logger: log, registry: new Registry() },

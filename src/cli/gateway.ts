@@ -14,6 +14,7 @@ import { printReady, startRuntime } from './runtime';
 
 const SUMMARY = 'run the Thrift gateway (send/get for Python, PHP, Go pipelines)';
 
+/** Reads a file an option names; a failure names the option and the file. */
 function readFile(option: string, file: string): Buffer {
   try {
     return fs.readFileSync(file);
@@ -30,6 +31,7 @@ export function gatewayFiles(o: GatewayOptions): Pick<GatewayDeps, 'authTokensTe
   return out;
 }
 
+/** Runs `mq gateway` until SIGTERM/SIGINT; resolves with the exit code (2 for bad options, 1 for a failed start). */
 export async function runGateway(argv: string[]): Promise<number> {
   let options: GatewayOptions;
   let files: Pick<GatewayDeps, 'authTokensText' | 'tls'>;
@@ -48,6 +50,7 @@ export async function runGateway(argv: string[]): Promise<number> {
     }
     throw err;
   }
+  // /healthz is served before the gateway exists; it reads it through this holder.
   const holder: { gateway?: GatewayController } = {};
   const rt = await startRuntime({
     component: 'gateway',

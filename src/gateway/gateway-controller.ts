@@ -24,6 +24,7 @@ import { ThriftServer } from './thrift-server';
 import type { GatewayHandler } from './thrift-server';
 import { T } from './thrift-api';
 
+/** What the embedding code (the CLI, `mq dev`, tests) hands to the gateway; only the CLI reads files. */
 export interface GatewayDeps {
   logger?: Logger;
   registry?: Registry;
@@ -37,14 +38,19 @@ export interface GatewayDeps {
   addressProvider?: NameServerAddressProvider;
 }
 
+/** Lifecycle; start() and shutdown() move it forward only. */
 type State = 'new' | 'starting' | 'running' | 'stopping' | 'stopped';
 
+/** Topic names used as metric labels; anything else is labelled TOPIC_INVALID (bounded label values). */
 const TOPIC_LABEL_RE = /^[%|a-zA-Z0-9_-]{1,127}$/;
 
 export class GatewayController {
+  /** The resolved options (gateway, client and Redis keys). */
   readonly options: GatewayOptions;
+  /** Our RocketMQ client: routes, producer, puller, offsets. Started by start(). */
   readonly client: MQClient;
   readonly metrics: GatewayMetrics;
+  /** Tokens and grants; disabled when no tokens file was given. */
   readonly auth: Authorizer;
   private readonly log: Logger;
   private coord: Coordinator | undefined;
@@ -70,6 +76,7 @@ export class GatewayController {
     });
   }
 
+  /** True between a successful start() and shutdown(). */
   get running(): boolean {
     return this.state === 'running';
   }
@@ -85,10 +92,12 @@ export class GatewayController {
     this.state = 'starting';
     const o = this.options;
     try {
+      // Coord first: a Redis that cannot be reached fails the start (the operator sees it at once).
       this.coord =
         this.deps.coord ??
         (o.coord === 'redis' ? await RedisCoordinator.connect(redisOptionsOf(o), { logger: this.log }) : new MemoryCoordinator());
       await this.client.start();
+      // Replicas verify each other's receipts with the shared receiptSecret.
       const signer = new ReceiptSigner(o.receiptSecret);
       this.reader = new GroupReader(
         { maxReconsumeTimes: o.maxReconsumeTimes, reclaimCheckIntervalMs: o.reclaimCheckIntervalMs, pullTimeoutMs: o.pullTimeoutMs },
@@ -102,6 +111,7 @@ export class GatewayController {
         { maxWaitMs: o.maxWaitMs, getMaxResponseBytes: o.getMaxResponseBytes },
         { reader: this.reader, coord: this.coord, auth: this.auth, signer, metrics: this.metrics, logger: this.log },
       );
+      // The generated processor calls these with one argument; every failure leaves through serve() as GatewayError.
       const handler: GatewayHandler = {
         send: (req: T.SendRequest) => this.serve('send', SendHandler.topicLabel(req), () => sender.send(req)),
         get: (req: T.GetRequest) => this.serve('get', req?.topic ?? undefined, () => getter.get(req)),
@@ -135,6 +145,7 @@ export class GatewayController {
       });
       this.committer.start();
     } catch (err) {
+      // Undo whatever did start (listener, client, coord) before reporting the failure.
       this.state = 'running';
       await this.shutdown();
       throw err;

@@ -14,8 +14,11 @@ import type { ReceiptSigner } from './signed-receipt';
 import { T, i64 } from './thrift-api';
 import { MAX_ACKS, MAX_GET_MESSAGES, MAX_INVISIBLE_MS, checkGroup, checkInt, checkTopic, userProperties } from './validate';
 
+/** The gateway options get uses. */
 export interface GetHandlerOptions {
+  /** Longest waitMs accepted, ms. */
   maxWaitMs: number;
+  /** Body bytes after which a reply stops growing. */
   getMaxResponseBytes: number;
 }
 
@@ -35,6 +38,7 @@ export class GetHandler {
   /** Serves one get call. Throws MqError for failures (mapped by the caller). */
   async get(req: T.GetRequest): Promise<T.GetResult> {
     const { auth } = this.deps;
+    // Token first, then the request's shape, then the grants for what it names.
     auth.authenticate(req?.auth);
     const topic = checkTopic(req?.topic);
     const group = checkGroup(req.consumerGroup);
@@ -43,6 +47,7 @@ export class GetHandler {
     const waitMs = checkInt('waitMs', req.waitMs, 0, 0, this.opts.maxWaitMs, 'maxWaitMs');
     const invisibleMs = checkInt('invisibleMs', req.invisibleMs, 0, 0, MAX_INVISIBLE_MS);
     auth.checkGet(req.auth, topic, group);
+    // Acks come before the read, so that a consumer's ack-and-fetch loop never sees its own acked messages again.
     const acked = await this.ack(req, group);
     if (maxMessages === 0) return new T.GetResult({ messages: [], acked });
     const deliveries = await this.deps.reader.read({
@@ -63,6 +68,7 @@ export class GetHandler {
     return new T.GetResult({ messages, acked });
   }
 
+  /** One delivery as a ReceivedMessage: user properties only, and a signed receipt in at-least-once mode. */
   private toReceived(topic: string, group: string, d: Delivery, withReceipt: boolean): T.ReceivedMessage {
     const m = d.message;
     return new T.ReceivedMessage({
@@ -120,6 +126,7 @@ export class GetHandler {
     let stale = 0;
     for (const e of byQueue.values()) {
       const res = await this.deps.coord.ack({ group, topic: e.topic, queueKey: e.queueKey }, e.items, { allOrNothing: true });
+      // allOrNothing: one stale receipt leaves the whole queue's batch unapplied (coord reports applied=false).
       const bad = res.statuses.filter((s) => s === 'STALE').length;
       if (bad > 0 || !res.applied) stale += bad;
       else acked += res.statuses.length;

@@ -10,14 +10,22 @@ import { METRIC } from '../metrics';
 export const TOPIC_INVALID = '(invalid)';
 export const TOPIC_MIXED = '(mixed)';
 
+/** The gateway's metric objects, created once per process on its own Registry. */
 export class GatewayMetrics {
+  /** Calls by method and topic label. */
   readonly requests: Counter<'method' | 'topic'>;
+  /** Failures by method, topic label and ErrorCode name (frame refusals use method `frame`). */
   readonly errors: Counter<'method' | 'topic' | 'code'>;
+  /** Call durations in seconds. */
   readonly latency: Histogram<'method' | 'topic'>;
+  /** Message body bytes in (send) and out (get). */
   readonly bytes: Counter<'method' | 'topic' | 'direction'>;
+  /** Bytes held by the Thrift server for requests and replies in flight. */
   readonly inflightBytes: Gauge;
+  /** Messages the group has not consumed yet, per topic (set by the offset committer). */
   readonly groupLag: Gauge<'group' | 'topic'>;
 
+  /** @param registry the process's Registry; without one the metrics are kept but not exported (tests). */
   constructor(registry?: Registry) {
     const registers = registry ? [registry] : [];
     this.requests = new Counter({

@@ -20,6 +20,7 @@ export class OffsetCommitter {
     private readonly deps: { client: MQClient; coord: Coordinator; metrics: GatewayMetrics; logger: Logger },
   ) {}
 
+  /** Starts the periodic flush (the timer does not keep the process alive). */
   start(): void {
     if (this.timer) return;
     this.timer = setInterval(() => void this.flush(), this.intervalMs);
@@ -39,6 +40,7 @@ export class OffsetCommitter {
     return this.running;
   }
 
+  /** Reads every group's committed offsets from coord and writes the changed ones to the queues' brokers. */
   private async flushOnce(): Promise<void> {
     let groups: string[];
     try {
@@ -59,6 +61,7 @@ export class OffsetCommitter {
       await Promise.all(
         offsets.map(async ({ topic, queueKey, offset }) => {
           const q = parseQueueKey(queueKey);
+          // Keys not made by the gateway (another coord user) and queues without progress are skipped.
           if (!q || offset < 0) return;
           const mq = { topic, brokerName: q.brokerName, queueId: q.queueId };
           const k = `${group}\u0000${topic}\u0000${queueKey}`;
@@ -67,6 +70,7 @@ export class OffsetCommitter {
               await this.deps.client.updateConsumerOffset(group, mq, offset);
               this.written.set(k, offset);
             }
+            // Lag uses the broker's max offset now (this replica may never have read the queue).
             const max = await this.deps.client.getMaxOffset(mq);
             lag.set(topic, (lag.get(topic) ?? 0) + Math.max(0, max - offset));
           } catch (err) {

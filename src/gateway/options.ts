@@ -58,16 +58,19 @@ export const GATEWAY_OPTION_SPEC = {
 export const GATEWAY_FULL_SPEC = { ...CLIENT_OPTIONS, ...REDIS_COORD_OPTIONS, ...GATEWAY_OPTION_SPEC };
 
 export type GatewayFullSpec = typeof GATEWAY_FULL_SPEC;
+/** Resolved options of `mq gateway`. */
 export type GatewayOptions = Resolved<GatewayFullSpec>;
 
 /** Validates input (unknown keys rejected) and checks combinations the spec cannot express. */
 export function resolveGatewayOptions(input: Record<string, unknown> = {}): GatewayOptions {
   const o = resolveOptions(GATEWAY_FULL_SPEC, input, 'gateway');
+  // A half-configured TLS would silently serve plain TCP: refuse it.
   if ((o.tlsCertFile === '') !== (o.tlsKeyFile === '')) {
     throw new MqError('INVALID_OPTION', 'gateway: TLS needs both tlsCertFile and tlsKeyFile (or neither)', {
       details: { option: o.tlsCertFile === '' ? 'tlsCertFile' : 'tlsKeyFile' },
     });
   }
+  // A cap below one frame would answer every large send with BUSY forever.
   if (o.maxInflightBytesPerConnection < o.maxMessageSize + o.frameHeadroomBytes) {
     throw new MqError(
       'INVALID_OPTION',

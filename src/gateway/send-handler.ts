@@ -14,6 +14,7 @@ import { TOPIC_MIXED } from './metrics';
 import { T, i64 } from './thrift-api';
 import { checkSendBatch } from './validate';
 
+/** The gateway options send uses (sizes in bytes, times in ms). */
 export interface SendHandlerOptions {
   maxMessageSize: number;
   maxBatchMessages: number;
@@ -21,6 +22,7 @@ export interface SendHandlerOptions {
   busyRetryAfterMs: number;
 }
 
+/** The client's durability outcome → Thrift SendStatus (all mean "stored"). */
 const STATUS: Readonly<Record<string, T.SendStatus>> = {
   OK: T.SendStatus.OK,
   FLUSH_DISK_TIMEOUT: T.SendStatus.FLUSH_DISK_TIMEOUT,
@@ -54,6 +56,7 @@ export class SendHandler {
     const total = req.messages.length;
     const results = new Array<T.SendResult>(total);
     const errors: MqError[] = [];
+    // Topics are sent in parallel; the client batches each topic's messages per broker set and fails over.
     await Promise.all(
       [...byTopic].map(async ([topic, items]) => {
         let out: ClientSendResult[];

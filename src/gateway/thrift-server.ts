@@ -52,7 +52,10 @@ export interface ThriftServerEvents {
   onInflight?(bytes: number): void;
 }
 
-/** One client connection's frame reader. */
+/**
+ * One client connection's frame reader: a small state machine (length word → payload, or → discarding a refused
+ * frame). It never buffers more than one admitted frame at a time.
+ */
 class Connection {
   /** Bytes received of the current frame header or payload. */
   private chunks: Buffer[] = [];
@@ -71,6 +74,7 @@ class Connection {
     readonly id: number,
   ) {}
 
+  /** Feeds received bytes; complete frames go to the server, refused ones are skipped. */
   onData(data: Buffer): void {
     let buf = data;
     while (buf.length > 0 && !this.closed) {
@@ -144,6 +148,10 @@ class Connection {
     return buf.subarray(take);
   }
 
+  /**
+   * Writes one reply frame; `done` runs once the socket took it (or at once when the connection is gone), which is
+   * when the reply's bytes stop counting in flight. Corking sends the parts as one writev.
+   */
   write(parts: Buffer[], done: () => void): void {
     if (this.closed || this.socket.destroyed) {
       done();
@@ -230,6 +238,7 @@ export class ThriftServer {
     return this.conns.size;
   }
 
+  /** Sets up a new connection: frame reader, stall timeout, error and close handling. */
   private accept(socket: net.Socket): void {
     const conn = new Connection(this, socket, this.nextId++);
     this.conns.add(conn);
@@ -268,6 +277,7 @@ export class ThriftServer {
     return null;
   }
 
+  /** Counts bytes in flight for the connection and the whole server. */
   private reserve(conn: Connection, bytes: number): void {
     conn.inflight += bytes;
     this.inflight += bytes;

@@ -11,6 +11,7 @@ import type { T } from './thrift-api';
 
 /** RocketMQ's topic rule (ref §5.11); groups use the same characters. */
 const NAME_RE = /^[%|a-zA-Z0-9_-]+$/;
+/** Limits of the contract (idl/gateway.thrift documents each). */
 export const MAX_TOPIC_LENGTH = 127;
 export const MAX_GROUP_LENGTH = 255;
 export const MAX_TAG_LENGTH = 255;
@@ -22,10 +23,12 @@ export const MAX_ACKS = 4096;
 /** Property names the broker or client own (ref §4.4); users may not set them, and get does not return them. */
 export const SYSTEM_PROPERTIES: ReadonlySet<string> = new Set<string>(Object.values(PROP));
 
+/** An INVALID_ARGUMENT error, with the batch index when a message is at fault. */
 function invalid(message: string, index?: number): MqError {
   return new MqError('INVALID_ARGUMENT', message, { details: index === undefined ? {} : { index } });
 }
 
+/** RocketMQ separates properties with U+0001/U+0002 (ref §4.3); they cannot appear inside names or values. */
 function hasSeparators(s: string): boolean {
   return s.includes('\u0001') || s.includes('\u0002');
 }
