@@ -4,7 +4,9 @@ import { expect } from 'chai';
 import { BLANK_MAGIC, createOffsetMsgId, decodeRecord } from '../../src/common/message';
 import { MessageStore, SCHEDULE_TOPIC, parseDelayLevels } from '../../src/store';
 import { tempDir, uniqueName } from '../helpers/proc';
-import { bodyFor, checkedRecord, msg, openStore } from './store-fixtures';
+import { Registry } from 'prom-client';
+import { diskUsedRatio } from '../../src/store/store-metrics';
+import { SMALL, bodyFor, checkedRecord, msg, openStore, silent } from './store-fixtures';
 
 describe('store/MessageStore', () => {
   let dir: string;
@@ -275,6 +277,41 @@ describe('store/MessageStore', () => {
     const g = await s.getMessage('g', topic, 0, min, 1, 1 << 20);
     expect(g.status).to.equal('FOUND');
     expect(checkedRecord(g.records[0]).body.equals(bodyFor(min, 1000))).to.equal(true);
+  });
+
+  it('exports puts, bytes, write time and commit-log size on the injected registry', async () => {
+    const registry = new Registry();
+    const s = new MessageStore({ storePathRootDir: dir, ...SMALL }, { logger: silent, registry });
+    await s.load();
+    await s.start();
+    stores.push(s);
+    for (let i = 0; i < 10; i++) await s.putMessage(msg(uniqueName(), 0, bodyFor(i, 100)));
+    const text = await registry.metrics();
+    expect(text).to.match(/^mq_store_put_messages_total 10$/m);
+    expect(text).to.match(new RegExp(`^mq_store_put_bytes_total ${s.getMaxPhyOffset()}$`, 'm'));
+    expect(text).to.match(new RegExp(`^mq_store_commitlog_bytes ${s.getMaxPhyOffset()}$`, 'm'));
+    expect(text).to.match(/^mq_store_commitlog_write_ms_count [1-9]\d*$/m);
+    expect(text).to.match(/^mq_store_disk_used_ratio 0\.\d+$/m);
+  });
+
+  it('refuses puts with OS_PAGECACHE_BUSY while a commit-log write is stuck, and SERVICE_NOT_AVAILABLE on a full disk', async function () {
+    const s = await open();
+    s.commitLog.writeStartedAt = Date.now() - 1500;
+    expect(s.lockHoldMs()).to.be.at.least(1500);
+    expect(s.isOSPageCacheBusy()).to.equal(true);
+    expect((await s.putMessage(msg(uniqueName(), 0, bodyFor(1, 10)))).status).to.equal('OS_PAGECACHE_BUSY');
+    s.updateOptions({ osPageCacheBusyTimeOutMills: 60000 });
+    expect(s.isOSPageCacheBusy()).to.equal(false);
+    s.commitLog.writeStartedAt = 0;
+    expect((await s.putMessage(msg(uniqueName(), 0, bodyFor(1, 10)))).status).to.equal('PUT_OK');
+    const used = diskUsedRatio(dir) * 100;
+    if (used <= 11) this.skip();
+    s.updateOptions({ diskSpaceWarningLevelRatio: 10 });
+    s.cleanExpiredFiles(false);
+    expect((await s.putMessage(msg(uniqueName(), 0, bodyFor(1, 10)))).status).to.equal('SERVICE_NOT_AVAILABLE');
+    s.updateOptions({ diskSpaceWarningLevelRatio: 99 });
+    s.cleanExpiredFiles(false);
+    expect((await s.putMessage(msg(uniqueName(), 0, bodyFor(1, 10)))).status).to.equal('PUT_OK');
   });
 
   it('continues queue offsets after a restart and rebuilds a deleted consume queue from the commit log', async () => {
