@@ -4,6 +4,7 @@
  * listener, and wraps every call with metrics and the one error mapping (errors.ts).
  */
 import pino from 'pino';
+import { sleep } from '../common';
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
 import { MQClient } from '../client';
@@ -59,6 +60,8 @@ export class GatewayController {
   private reader: GroupReader | undefined;
   private state: State = 'new';
   private port = -1;
+  /** send calls being served: shutdown lets them finish (bounded) so that their callers learn the outcome. */
+  private pendingSends = 0;
 
   /** @throws MqError('INVALID_OPTION') for bad options or a bad tokens file. */
   constructor(
@@ -165,6 +168,9 @@ export class GatewayController {
       return;
     }
     this.state = 'stopping';
+    // Drain: no new connections; sends in progress get up to 5 s to answer (long-poll gets are not waited for).
+    this.server?.stopAccepting();
+    for (let i = 0; i < 100 && this.pendingSends > 0; i++) await sleep(50);
     await this.server?.close().catch((err: unknown) => this.log.warn({ err }, 'closing the Thrift port failed'));
     await this.committer?.stop().catch((err: unknown) => this.log.warn({ err }, 'last offset flush failed'));
     await this.coord?.close().catch((err: unknown) => this.log.warn({ err }, 'closing coord failed'));
@@ -194,6 +200,7 @@ export class GatewayController {
     const label = topic !== undefined && (TOPIC_LABEL_RE.test(topic) || topic.startsWith('(')) ? topic : TOPIC_INVALID;
     const end = this.metrics.latency.startTimer({ method, topic: label });
     this.metrics.requests.inc({ method, topic: label });
+    if (method === 'send') this.pendingSends++;
     try {
       return await fn();
     } catch (err) {
@@ -203,6 +210,7 @@ export class GatewayController {
       else this.log.debug({ method, topic: label, code: errorCodeName(ge.code), err: ge.message }, 'call failed');
       throw ge;
     } finally {
+      if (method === 'send') this.pendingSends--;
       end();
     }
   }

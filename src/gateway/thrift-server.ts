@@ -189,6 +189,7 @@ export class ThriftServer {
   private readonly conns = new Set<Connection>();
   private nextId = 1;
   private inflight = 0;
+  private closing: Promise<void> | undefined;
 
   constructor(
     private readonly opts: ThriftServerOptions,
@@ -221,12 +222,17 @@ export class ThriftServer {
     return (server.address() as net.AddressInfo).port;
   }
 
+  /** Stops accepting connections; the open ones keep being served (drain before close()). */
+  stopAccepting(): void {
+    this.closing ??= this.server ? new Promise<void>((resolve) => this.server!.close(() => resolve())) : Promise.resolve();
+  }
+
   /** Stops accepting, closes every connection and waits for the listener to close. */
   async close(): Promise<void> {
-    const server = this.server;
-    this.server = undefined;
+    this.stopAccepting();
     for (const c of this.conns) c.destroy('server closing');
-    if (server) await new Promise<void>((resolve) => server.close(() => resolve()));
+    await this.closing;
+    this.server = undefined;
   }
 
   /** Request and reply bytes in flight, all connections together. */
