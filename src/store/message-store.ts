@@ -128,6 +128,8 @@ export class MessageStore implements StoreContext {
 
   /** Creates the abort marker and starts the flush and retention services. Calls load() if not done yet. */
   async start(): Promise<void> {
+    if (this.state === 'running') return;
+    if (this.state === 'stopped') throw new MqError('CLOSED', 'store: start() after shutdown(); make a new MessageStore');
     if (this.state === 'new' && !(await this.load())) {
       throw new MqError('CORRUPT', `store at ${this.options.storePathRootDir} could not be loaded; see the log`);
     }
@@ -288,7 +290,11 @@ export class MessageStore implements StoreContext {
       if (item.end > this.dispatchedPos) this.dispatchedPos = item.end;
       this.lastWrittenTs = item.result.appendResult?.storeTimestamp ?? this.lastWrittenTs;
     }
+    // A local batch always ends at a record boundary or at a segment end after the BLANK filler (records are never
+    // split between batches), so everything up to its end is dispatched. Replicated bytes end anywhere: the slave
+    // dispatcher tracks its own position.
     if (raw) this.dispatcher.dispatchWrittenLog();
+    else if (batch.end > this.dispatchedPos) this.dispatchedPos = batch.end;
     this.finishDispatchRound();
     if (puts > 0) {
       this.metrics.puts.inc(puts);

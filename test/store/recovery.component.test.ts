@@ -115,6 +115,21 @@ describe('store/recovery', () => {
     });
   }
 
+  it('a clean shutdown right after a segment roll leaves no abort marker', async () => {
+    const s = await openStore(dir);
+    const topic = uniqueName();
+    // Fill the first segment until a record no longer fits: the filler is written, the next segment starts.
+    let last = 0;
+    for (let i = 0; last < 65536; i++) last = (await s.putMessage(msg(topic, 0, bodyFor(i, 1000)))).appendResult!.physicalOffset;
+    await s.shutdown();
+    expect(fs.existsSync(path.join(dir, 'abort'))).to.equal(false);
+    const err = await s.start().then(
+      () => undefined,
+      (e: unknown) => e as Error,
+    );
+    expect(err?.message).to.match(/after shutdown/);
+  });
+
   it('rebuilds the index alone when only its directory is gone', async () => {
     const topic = uniqueName();
     await fill(topic);
