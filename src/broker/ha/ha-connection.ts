@@ -20,6 +20,8 @@ export interface HAConnectionEvents {
 
 /** Bytes allowed in the socket's user-space buffer before the transfer waits for 'drain'. */
 const SEND_BUFFER_BYTES = 4 * 1024 * 1024;
+/** Blocks read from the commit log at once (each still at most haTransferBatchSize on the wire). */
+const READ_AHEAD_BLOCKS = 32;
 
 export class HAConnection {
   /** The slave's address, ip:port. */
@@ -135,15 +137,23 @@ export class HAConnection {
       this.logger.info({ slave: this.address, from: this.nextTransferOffset }, 'HA transfer started');
       let sinceYield = 0;
       while (!this.closed) {
-        const data = this.store.readCommitLog(this.nextTransferOffset, this.options.haTransferBatchSize);
+        // One read of up to READ_AHEAD_BLOCKS blocks, sent as blocks of at most haTransferBatchSize in one corked write:
+        // the wire format is unchanged, with fewer read and write system calls.
+        const batch = this.options.haTransferBatchSize;
+        const data = this.store.readCommitLog(this.nextTransferOffset, batch * READ_AHEAD_BLOCKS);
         if (data && data.length > 0) {
-          this.writeBlock(this.nextTransferOffset, data);
-          this.nextTransferOffset += data.length;
-          this.bytesSent += data.length;
+          this.socket.cork();
+          for (let at = 0; at < data.length; at += batch) {
+            const part = data.subarray(at, Math.min(data.length, at + batch));
+            this.writeBlock(this.nextTransferOffset, part);
+            this.nextTransferOffset += part.length;
+            this.bytesSent += part.length;
+          }
+          this.socket.uncork();
           // Keep up to SEND_BUFFER_BYTES queued in the socket (blocks are small next to it), and let other work run
           // now and then while catching up, since reading is synchronous.
           if (this.socket.writableLength >= SEND_BUFFER_BYTES) await this.drained();
-          else if (++sinceYield >= 32) {
+          else if (++sinceYield >= 4) {
             sinceYield = 0;
             await new Promise<void>((resolve) => setImmediate(resolve));
           }
