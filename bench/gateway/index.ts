@@ -21,6 +21,7 @@ import { MQClient } from '../../src/client';
 import type { MessageQueue } from '../../src/client';
 import { MessageGatewayService, T } from '../../src/gateway';
 import { spawnMq, tempDir } from '../../test/helpers/proc';
+import { freePort } from '../../test/helpers/redis';
 import type { MqProcess } from '../../test/helpers/proc';
 
 const logger = pino({ level: 'warn' });
@@ -107,7 +108,7 @@ async function main(): Promise<void> {
     procs.push(ns);
     const namesrvAddr = `127.0.0.1:${ns.fields.listenPort}`;
     procs.push(
-      await spawnMq(['broker', '--brokerName=bench-a', `--storePathRootDir=${store.dir}`, `--namesrvAddr=${namesrvAddr}`, '--listenPort=0', '--httpPort=-1', `--mappedFileSizeCommitLog=${256 * MiB}`], {
+      await spawnMq(['broker', '--brokerName=bench-a', `--storePathRootDir=${store.dir}`, `--namesrvAddr=${namesrvAddr}`, '--listenPort=0', `--haListenPort=${await freePort()}`, '--httpPort=-1', `--mappedFileSizeCommitLog=${256 * MiB}`], {
         readyTimeoutMs: 30000,
       }),
     );

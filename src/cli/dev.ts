@@ -10,6 +10,7 @@
  * N+3 (slave, HA N+4), N+5 (Thrift), N+6 (HTTP).
  */
 import fs from 'fs';
+import net from 'net';
 import path from 'path';
 import { Registry } from 'prom-client';
 import { MqError, describeOptions, opt } from '../common';
@@ -43,6 +44,24 @@ export const DEV_OPTIONS = {
   maxReconsumeTimes: opt(16, 'deliveries before an unacked message moves to %DLQ%<group>', { min: 1, max: 1000 }),
   logLevel: opt('warn', 'pino log level of every component (on stderr)'),
 };
+
+/** A TCP port that was free a moment ago (for HA ports when the broker ports are picked by the OS). */
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = net.createServer();
+    srv.once('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = srv.address() as net.AddressInfo;
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+/** The HA port of a broker: listenPort + 1 by convention, or a free port when the listen port is picked by the OS. */
+async function haPortFor(listenPort: number): Promise<number> {
+  // With listenPort=0 the broker would use the bound port + 1, which another process may hold.
+  return listenPort === 0 ? freePort() : 0;
+}
 
 /** True when this build's broker runs master/slave replication (its options know the HA keys). */
 function haAvailable(): boolean {
@@ -109,7 +128,7 @@ export async function runDev(argv: string[]): Promise<number> {
     // Each component gets its own Registry: master and slave export the same metric names. Only the gateway's is
     // served on httpPort.
     const master = new BrokerController(
-      resolveBrokerConfig({ ...brokerBase, brokerRole: o.brokerRole, brokerId: 0, listenPort: ports.master, storePathRootDir: path.join(dataDir, 'master') }),
+      resolveBrokerConfig({ ...brokerBase, brokerRole: o.brokerRole, brokerId: 0, listenPort: ports.master, haListenPort: await haPortFor(ports.master), storePathRootDir: path.join(dataDir, 'master') }),
       { logger: log, registry: new Registry() },
     );
     rt.onShutdown(() => master.shutdown());
@@ -117,7 +136,7 @@ export async function runDev(argv: string[]): Promise<number> {
     let slavePort: number | 'off' = 'off';
     if (withSlave) {
       const slave = new BrokerController(
-        resolveBrokerConfig({ ...brokerBase, brokerRole: 'SLAVE', brokerId: 1, listenPort: ports.slave, storePathRootDir: path.join(dataDir, 'slave') }),
+        resolveBrokerConfig({ ...brokerBase, brokerRole: 'SLAVE', brokerId: 1, listenPort: ports.slave, haListenPort: await haPortFor(ports.slave), storePathRootDir: path.join(dataDir, 'slave') }),
         { logger: log, registry: new Registry() },
       );
       rt.onShutdown(() => slave.shutdown());

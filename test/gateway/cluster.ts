@@ -6,6 +6,7 @@ import pino from 'pino';
 import { MqError, sleep } from '../../src/common';
 import { MQClient } from '../../src/client';
 import { spawnMq, tempDir, uniqueName } from '../helpers/proc';
+import { freePort } from '../helpers/redis';
 import type { MqProcess } from '../helpers/proc';
 
 const logger = pino({ level: process.env.MQ_TEST_LOG ?? 'silent' });
@@ -27,14 +28,8 @@ export async function startCluster(brokerSets: string[], brokerExtra: string[] =
   const dirs = brokerSets.map(() => tempDir('mq-gw-it-'));
   const ns = await spawnMq(['namesrv', '--listenPort=0', '--httpPort=-1']);
   const namesrvAddr = `127.0.0.1:${ns.fields.listenPort}`;
-  const brokers = await Promise.all(
-    brokerSets.map((name, i) =>
-      spawnMq(
-        ['broker', `--brokerName=${name}`, `--storePathRootDir=${dirs[i].dir}`, `--namesrvAddr=${namesrvAddr}`, '--listenPort=0', ...FAST_BROKER, ...brokerExtra],
-        { readyTimeoutMs: 20000 },
-      ),
-    ),
-  );
+  const brokers: MqProcess[] = [];
+  for (const [i, name] of brokerSets.entries()) brokers.push(await startBroker(name, dirs[i].dir, namesrvAddr, brokerExtra));
   const admin = new MQClient({ namesrvAddr, instanceName: uniqueName('admin') }, { logger });
   await admin.start();
   // Wait (bounded) until every broker set is registered.
@@ -75,6 +70,25 @@ export async function startCluster(brokerSets: string[], brokerExtra: string[] =
       for (const d of dirs) d.cleanup();
     },
   };
+}
+
+/**
+ * Starts one broker. With listenPort=0 the broker would put HA on the bound port + 1, which another process may
+ * hold, so the HA port is picked free too; a start that still loses a port race is tried again (3 times at most).
+ */
+async function startBroker(name: string, dir: string, namesrvAddr: string, extra: string[]): Promise<MqProcess> {
+  let last: unknown;
+  for (let attempt = 0; attempt < 3; attempt++) {
+    try {
+      return await spawnMq(
+        ['broker', `--brokerName=${name}`, `--storePathRootDir=${dir}`, `--namesrvAddr=${namesrvAddr}`, '--listenPort=0', `--haListenPort=${await freePort()}`, ...FAST_BROKER, ...extra],
+        { readyTimeoutMs: 20000 },
+      );
+    } catch (err) {
+      last = err;
+    }
+  }
+  throw last;
 }
 
 /** Starts `mq gateway` against the cluster; `extra` are more `--key=value` flags. */
