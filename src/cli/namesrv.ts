@@ -31,7 +31,8 @@ export async function runNamesrv(argv: string[]): Promise<number> {
   const rt = await startRuntime({
     component: 'namesrv',
     httpPort: options.httpPort,
-    logLevel: options.logLevel,
+    // Unset option: undefined, so that createLogger falls back to MQ_LOG_LEVEL, then info.
+    logLevel: options.logLevel || undefined,
     health: () => ({
       ok: holder.controller?.running ?? false,
       liveBrokers: holder.controller?.routes.liveBrokerCount() ?? 0,

@@ -22,7 +22,10 @@ export const NAMESRV_OPTIONS = {
     min: 0,
   }),
   orderMessageEnable: opt(false, 'fill orderTopicConf in routes from KV namespace ORDER_TOPIC_CONFIG'),
-  logLevel: opt('info', 'pino log level', { values: ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'] }),
+  // Empty by default so that MQ_LOG_LEVEL applies when the option is not given (as for the broker).
+  logLevel: opt('', 'pino log level; empty = MQ_LOG_LEVEL or info', {
+    values: ['', 'trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'],
+  }),
 };
 
 export type NamesrvOptions = Resolved<typeof NAMESRV_OPTIONS>;
