@@ -97,9 +97,9 @@ export class BrokerController {
     }
     // Metadata: topics.json and consumerOffset.json under storePathRootDir/config (ref §5.10).
     const topics = new TopicConfigManager(cfg);
-    topics.load();
+    await topics.load();
     const offsets = new ConsumerOffsetManager(cfg.storePathRootDir);
-    offsets.load();
+    await offsets.load();
     const metrics = new BrokerMetrics(this.registry);
     const ctx: BrokerContext = {
       config: cfg,
@@ -198,7 +198,7 @@ export class BrokerController {
     offsets.startAutoPersist(cfg.flushConsumerOffsetInterval, (err) => this.logger.warn({ err }, 'consumerOffset write failed'));
     if (cfg.brokerRole !== 'SLAVE') {
       this.schedule = new ScheduleService(this.store, ctx.delayLevels, cfg.storePathRootDir, (m) => sender.put(m), this.logger);
-      this.schedule.load();
+      await this.schedule.load();
       this.schedule.start(cfg.flushDelayOffsetInterval);
     }
     // Scrape-time gauges read live state; nothing is sampled on a timer.

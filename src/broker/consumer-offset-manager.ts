@@ -1,78 +1,57 @@
 /**
- * ConsumerOffsetManager: committed offsets per `topic@group` and queue (ref §5.10), persisted as
- * `<storePathRootDir>/config/consumerOffset.json` (`{"offsetTable":{"topic@group":{0:100}}}`) every
- * `flushConsumerOffsetInterval` when something changed, and at shutdown.
+ * ConsumerOffsetManager: the broker's rules for committed offsets per `topic@group` and queue (ref §5.10) over the
+ * store's {@link ConsumerOffsetTable}, which holds them and writes `<storePathRootDir>/config/consumerOffset.json`
+ * (`{"offsetTable":{"topic@group":{0:100}}}`). Written every `flushConsumerOffsetInterval` when something changed,
+ * and at shutdown.
  */
 import path from 'path';
-import { SerialFileWriter, readJsonFile } from './json-file';
+import { ConsumerOffsetTable } from '../store/consumer-offset-table';
 
 /** Committed consumer offsets, in memory with periodic persistence. */
 export class ConsumerOffsetManager {
-  private readonly table = new Map<string, Map<number, number>>();
-  private readonly file: string;
+  private readonly table: ConsumerOffsetTable;
+  /** Whether the table changed since the last write (the timer skips idle intervals). */
   private dirty = false;
   private timer?: NodeJS.Timeout;
-  private readonly writer: SerialFileWriter;
 
   constructor(storePathRootDir: string) {
-    this.file = path.join(storePathRootDir, 'config', 'consumerOffset.json');
-    this.writer = new SerialFileWriter(this.file);
+    this.table = new ConsumerOffsetTable(path.join(storePathRootDir, 'config'));
   }
 
-  load(): void {
-    const data = readJsonFile(this.file) as { offsetTable?: Record<string, Record<string, number>> } | undefined;
-    for (const [key, queues] of Object.entries(data?.offsetTable ?? {})) {
-      const m = new Map<number, number>();
-      for (const [q, off] of Object.entries(queues)) if (Number(off) >= 0) m.set(Number(q), Number(off));
-      this.table.set(key, m);
-    }
+  /** Loads consumerOffset.json or its .bak; negative offsets in the file are dropped. */
+  async load(): Promise<void> {
+    await this.table.load();
   }
 
   /** Stores an offset; negative offsets (ali-ons sends -1 for "none") are ignored. */
   commit(group: string, topic: string, queueId: number, offset: number): void {
     if (!(offset >= 0)) return;
-    const key = `${topic}@${group}`;
-    let m = this.table.get(key);
-    if (!m) this.table.set(key, (m = new Map()));
-    if (m.get(queueId) !== offset) {
-      m.set(queueId, offset);
+    if (this.table.queryOffset(group, topic, queueId) !== offset) {
+      this.table.commitOffset(group, topic, queueId, offset);
       this.dirty = true;
     }
   }
 
   /** The committed offset, or -1 when there is none. */
   query(group: string, topic: string, queueId: number): number {
-    return this.table.get(`${topic}@${group}`)?.get(queueId) ?? -1;
+    return this.table.queryOffset(group, topic, queueId);
   }
 
   /** Every (group, topic, queueId, offset), for lag metrics. */
   entries(): Array<{ group: string; topic: string; queueId: number; offset: number }> {
-    const out: Array<{ group: string; topic: string; queueId: number; offset: number }> = [];
-    for (const [key, m] of this.table) {
-      const at = key.lastIndexOf('@');
-      const topic = key.slice(0, at);
-      const group = key.slice(at + 1);
-      for (const [queueId, offset] of m) out.push({ group, topic, queueId, offset });
-    }
-    return out;
+    return this.table.entries();
   }
 
   /** Drops every offset of a topic (DELETE_TOPIC_IN_BROKER). */
   removeTopic(topic: string): void {
-    for (const key of [...this.table.keys()]) if (key.startsWith(`${topic}@`)) this.table.delete(key);
+    this.table.removeTopic(topic);
     this.dirty = true;
-  }
-
-  private encode(): string {
-    const offsetTable: Record<string, Record<string, number>> = {};
-    for (const [key, m] of this.table) offsetTable[key] = Object.fromEntries([...m].map(([q, o]) => [String(q), o]));
-    return JSON.stringify({ offsetTable }, null, 2);
   }
 
   async flush(): Promise<void> {
     if (!this.dirty) return;
     this.dirty = false;
-    await this.writer.write(() => this.encode());
+    await this.table.persist();
   }
 
   /** Final write (shutdown): waits for any write under way, then writes everything. */

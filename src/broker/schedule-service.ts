@@ -10,23 +10,27 @@ import type pino from 'pino';
 import { PROP, decodeRecord } from '../common/message';
 import { ResponseCode } from '../remoting/codes';
 import type { RemotingCommand } from '../remoting/command';
-import { SerialFileWriter, readJsonFile } from './json-file';
+import { parseFastJson } from '../common/fastjson';
+import { JsonConfigFile } from '../store/json-config-file';
 import type { BrokerStore, MessageInner } from './store-api';
 import { SCHEDULE_TOPIC } from './topic-validator';
 
 const TICK_MS = 100;
+
+/** delayOffset.json: delivery progress per delay level (bare integer keys accepted on load). */
+type DelayOffsetFile = { offsetTable?: Record<string, number> };
 const BATCH = 32;
 
 /** Delivery of delayed messages, per level, with persisted progress. */
 export class ScheduleService {
   private readonly offsets = new Map<number, number>();
-  private readonly file: string;
+  /** Atomic writes (tmp + fsync + rename, .bak fallback; ref §5.10), queued so they never overlap. */
+  private readonly file: JsonConfigFile<DelayOffsetFile>;
   private timer?: NodeJS.Timeout;
   private flushTimer?: NodeJS.Timeout;
   private busy = false;
   private dirty = false;
   private stopped = false;
-  private readonly writer: SerialFileWriter;
 
   constructor(
     private readonly store: BrokerStore,
@@ -35,12 +39,15 @@ export class ScheduleService {
     private readonly put: (msg: MessageInner) => Promise<RemotingCommand>,
     private readonly logger: pino.Logger,
   ) {
-    this.file = path.join(storePathRootDir, 'config', 'delayOffset.json');
-    this.writer = new SerialFileWriter(this.file);
+    this.file = new JsonConfigFile<DelayOffsetFile>(path.join(storePathRootDir, 'config', 'delayOffset.json'), {
+      encode: (v) => JSON.stringify(v, null, 2),
+      decode: (t) => parseFastJson(t) as DelayOffsetFile,
+    });
   }
 
-  load(): void {
-    const data = readJsonFile(this.file) as { offsetTable?: Record<string, number> } | undefined;
+  /** Loads delayOffset.json or its .bak. */
+  async load(): Promise<void> {
+    const data = await this.file.load();
     for (const [level, off] of Object.entries(data?.offsetTable ?? {})) this.offsets.set(Number(level), Number(off));
   }
 
@@ -127,14 +134,14 @@ export class ScheduleService {
     return Object.fromEntries(this.offsets);
   }
 
-  private encode(): string {
-    return JSON.stringify({ offsetTable: Object.fromEntries([...this.offsets].map(([k, v]) => [String(k), v])) }, null, 2);
+  private snapshot(): DelayOffsetFile {
+    return { offsetTable: Object.fromEntries([...this.offsets].map(([k, v]) => [String(k), v])) };
   }
 
   async flush(): Promise<void> {
     if (!this.dirty) return;
     this.dirty = false;
-    await this.writer.write(() => this.encode());
+    await this.file.save(this.snapshot());
   }
 
   /** Stops delivery, waits for a pass under way, and writes progress. */
@@ -143,6 +150,6 @@ export class ScheduleService {
     if (this.timer) clearInterval(this.timer);
     if (this.flushTimer) clearInterval(this.flushTimer);
     for (let i = 0; i < 100 && this.busy; i++) await new Promise((r) => setTimeout(r, 10));
-    await this.writer.write(() => this.encode());
+    await this.file.save(this.snapshot());
   }
 }

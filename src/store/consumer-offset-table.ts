@@ -42,7 +42,8 @@ export class ConsumerOffsetTable {
     this.table.clear();
     for (const [k, qs] of Object.entries(v.offsetTable ?? {})) {
       const m = new Map<number, number>();
-      for (const [q, o] of Object.entries(qs)) m.set(Number(q), Number(o));
+      // A negative offset means "none" (queryOffset's -1), so it is not kept.
+      for (const [q, o] of Object.entries(qs)) if (Number(o) >= 0) m.set(Number(q), Number(o));
       this.table.set(k, m);
     }
     return true;
@@ -69,6 +70,23 @@ export class ConsumerOffsetTable {
   /** Keys `topic@group` currently held. */
   keys(): string[] {
     return [...this.table.keys()];
+  }
+
+  /** Every committed offset as (group, topic, queueId, offset); the key splits at its last '@'. */
+  entries(): Array<{ group: string; topic: string; queueId: number; offset: number }> {
+    const out: Array<{ group: string; topic: string; queueId: number; offset: number }> = [];
+    for (const [key, m] of this.table) {
+      const at = key.lastIndexOf('@');
+      const topic = key.slice(0, at);
+      const group = key.slice(at + 1);
+      for (const [queueId, offset] of m) out.push({ group, topic, queueId, offset });
+    }
+    return out;
+  }
+
+  /** Drops every entry of a topic (any group). */
+  removeTopic(topic: string): void {
+    for (const k of [...this.table.keys()]) if (k.startsWith(`${topic}@`)) this.table.delete(k);
   }
 
   /** Drops every entry of a group (any topic). */

@@ -2,46 +2,28 @@
  * Topic configurations persisted as `config/topics.json` (ref §3.3, §5.10): the TopicConfigSerializeWrapper JSON
  * `{"topicConfigTable":{<topic>:TopicConfig},"dataVersion":{"timestamp":ms,"counter":n}}`, pretty-printed.
  * The broker decides when to persist; this class only holds the table and writes it atomically.
+ * Built-in topics ({@link TopicConfigTable.putBuiltIn}) are served like any other but never written: the owner defines
+ * them again at every start, and a file entry with a built-in's name is ignored on load.
  */
 import * as path from 'path';
+import { makeTopicConfig } from '../common/topic-config';
+import type { DataVersion, TopicConfig } from '../common/topic-config';
 import { JsonConfigFile, quoteBareIntegerKeys } from './json-config-file';
 
-export interface TopicConfig {
-  topicName: string;
-  readQueueNums: number;
-  writeQueueNums: number;
-  perm: number;
-  topicFilterType: 'SINGLE_TAG' | 'MULTI_TAG';
-  topicSysFlag: number;
-  order: boolean;
-}
-
-export interface DataVersion {
-  timestamp: number;
-  counter: number;
-}
+// The types and defaults are shared with remoting's RegisterBrokerBody (ref §3.3).
+export { makeTopicConfig };
+export type { DataVersion, TopicConfig };
 
 interface TopicsFile {
   topicConfigTable: Record<string, TopicConfig>;
   dataVersion: DataVersion;
 }
 
-/** Fills TopicConfig defaults (ref §3.3): 16/16 queues, perm 6, SINGLE_TAG, sysFlag 0, not ordered. */
-export function makeTopicConfig(topicName: string, partial: Partial<TopicConfig> = {}): TopicConfig {
-  return {
-    topicName,
-    readQueueNums: partial.readQueueNums ?? 16,
-    writeQueueNums: partial.writeQueueNums ?? 16,
-    perm: partial.perm ?? 6,
-    topicFilterType: partial.topicFilterType ?? 'SINGLE_TAG',
-    topicSysFlag: partial.topicSysFlag ?? 0,
-    order: partial.order ?? false,
-  };
-}
-
 /** In-memory topic table with atomic persistence and a data version bumped on every change. */
 export class TopicConfigTable {
   private readonly table = new Map<string, TopicConfig>();
+  /** Names of the built-in topics: in the table, never in topics.json. */
+  private readonly builtIn = new Set<string>();
   private version: DataVersion = { timestamp: Date.now(), counter: 0 };
   private readonly file: JsonConfigFile<TopicsFile>;
   private timer: NodeJS.Timeout | undefined;
@@ -54,13 +36,18 @@ export class TopicConfigTable {
     });
   }
 
-  /** Loads topics.json (or its .bak); returns false when neither exists. */
+  /** Loads topics.json (or its .bak); returns false when neither exists. Built-in topics stay as they are. */
   async load(): Promise<boolean> {
     const v = await this.file.load();
     if (!v) return false;
-    this.table.clear();
-    for (const [k, c] of Object.entries(v.topicConfigTable ?? {})) this.table.set(k, makeTopicConfig(k, c));
-    if (v.dataVersion) this.version = { timestamp: v.dataVersion.timestamp, counter: v.dataVersion.counter };
+    for (const k of [...this.table.keys()]) if (!this.builtIn.has(k)) this.table.delete(k);
+    for (const [k, c] of Object.entries(v.topicConfigTable ?? {})) {
+      if (!this.builtIn.has(k)) this.table.set(k, makeTopicConfig(k, c));
+    }
+    if (v.dataVersion) {
+      // Tolerate a version with a field missing (hand-edited or foreign files).
+      this.version = { timestamp: Number(v.dataVersion.timestamp ?? Date.now()), counter: Number(v.dataVersion.counter ?? 0) };
+    }
     return true;
   }
 
@@ -72,15 +59,29 @@ export class TopicConfigTable {
     return this.table.has(topic);
   }
 
-  /** Adds or replaces a topic and bumps the data version. */
+  /** Adds or replaces a topic and bumps the data version. Replacing a built-in topic keeps it built-in. */
   put(config: TopicConfig): void {
     this.table.set(config.topicName, { ...config });
     this.nextVersion();
   }
 
-  /** Removes a topic; returns whether it existed. */
+  /**
+   * Defines a built-in topic: served like any other, never persisted, and set without a data-version change (it is
+   * part of the starting state, not a change to it). Call before {@link load}.
+   */
+  putBuiltIn(config: TopicConfig): void {
+    this.table.set(config.topicName, { ...config });
+    this.builtIn.add(config.topicName);
+  }
+
+  isBuiltIn(topic: string): boolean {
+    return this.builtIn.has(topic);
+  }
+
+  /** Removes a topic (built-in or not); returns whether it existed. */
   delete(topic: string): boolean {
     const had = this.table.delete(topic);
+    this.builtIn.delete(topic);
     if (had) this.nextVersion();
     return had;
   }
@@ -96,17 +97,21 @@ export class TopicConfigTable {
   /** Replaces the whole table (a slave copying its master, ref §8.1) with the given version. */
   replaceAll(configs: Record<string, TopicConfig>, version: DataVersion): void {
     this.table.clear();
+    this.builtIn.clear();
     for (const [k, c] of Object.entries(configs)) this.table.set(k, makeTopicConfig(k, c));
     this.version = { ...version };
   }
 
-  /** The TopicConfigSerializeWrapper object (ref §3.3). */
+  /** The TopicConfigSerializeWrapper object (ref §3.3), built-in topics included. */
   toWrapper(): TopicsFile {
     return { topicConfigTable: Object.fromEntries(this.table), dataVersion: this.dataVersion() };
   }
 
+  /** Writes topics.json atomically: every topic except the built-in ones, and the data version. */
   persist(): Promise<void> {
-    return this.file.save(this.toWrapper());
+    const topicConfigTable: Record<string, TopicConfig> = {};
+    for (const [k, c] of this.table) if (!this.builtIn.has(k)) topicConfigTable[k] = c;
+    return this.file.save({ topicConfigTable, dataVersion: this.dataVersion() });
   }
 
   /** Persists every `ms` milliseconds until {@link stopAutoPersist}. */

@@ -6,6 +6,7 @@
 import { expect } from 'chai';
 import fs from 'fs';
 import path from 'path';
+import { parseFastJson } from '../../src/common/fastjson';
 import { createOffsetMsgId, decodeRecords, encodeBatchBody, encodeProperties } from '../../src/common/message';
 import { RemotingClient, RemotingCommand, RequestCode, ResponseCode } from '../../src/remoting';
 import { encodeSendMessageHeaderV2 } from '../../src/remoting/header/send-message';
@@ -123,7 +124,10 @@ for (const kind of ['memory', 'real'] as const) describe(`broker (component, ${k
     expect((await q('G2')).extFields!.offset).to.equal('3');
     const dir = b.dir;
     await b.broker.shutdown();
-    const saved = JSON.parse(fs.readFileSync(path.join(dir, 'config', 'consumerOffset.json'), 'utf8'));
+    // fastjson form (ref §5.10): bare integer queue-id keys, so not plain JSON.parse.
+    const saved = parseFastJson(fs.readFileSync(path.join(dir, 'config', 'consumerOffset.json'), 'utf8')) as {
+      offsetTable: Record<string, unknown>;
+    };
     expect(saved.offsetTable[`${topic}@G1`]).to.deep.equal({ 1: 7 });
     const again = await startTestBroker({ storePathRootDir: dir }, kind === 'real' ? 'real' : undefined);
     try {

@@ -27,6 +27,7 @@ import { HAService } from './ha-service';
 import type { HAStore } from './ha-store';
 import { SlaveSynchronize } from './slave-synchronize';
 import type { OffsetEntry, SlaveSyncTarget, SyncInvoker } from './slave-synchronize';
+import type { TopicConfig } from '../topic-config-manager';
 
 export type BrokerRole = 'ASYNC_MASTER' | 'SYNC_MASTER' | 'SLAVE';
 
@@ -141,27 +142,16 @@ export class HaController {
   }
 }
 
-/** Topic config as the broker's TopicConfigManager holds it (structural, ref §3.3). */
-interface TopicConfigLike {
-  topicName: string;
-  readQueueNums: number;
-  writeQueueNums: number;
-  perm: number;
-  topicFilterType: string;
-  topicSysFlag: number;
-  order: boolean;
-}
-
 /**
  * Adapts the broker's TopicConfigManager and ConsumerOffsetManager to a {@link SlaveSyncTarget}: the master's topics
  * replace the slave's (upserting only what changed, so the data version moves only on a real change), offsets are
  * committed locally, and local offsets are listed for hand-back detection.
  */
 export function brokerSyncTarget(
-  topics: { all(): TopicConfigLike[]; upsert(tc: TopicConfigLike): unknown; delete(topic: string): boolean },
+  topics: { all(): TopicConfig[]; upsert(tc: TopicConfig): unknown; delete(topic: string): boolean },
   offsets: { commit(group: string, topic: string, queueId: number, offset: number): void; entries(): OffsetEntry[] },
 ): SlaveSyncTarget {
-  const same = (a: TopicConfigLike, b: TopicConfigLike): boolean =>
+  const same = (a: TopicConfig, b: TopicConfig): boolean =>
     a.readQueueNums === b.readQueueNums &&
     a.writeQueueNums === b.writeQueueNums &&
     a.perm === b.perm &&

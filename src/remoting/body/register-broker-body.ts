@@ -16,22 +16,12 @@
 import zlib from 'zlib';
 import { MqError } from '../../common';
 import { parseFastJson, toJson } from '../../common/fastjson';
+import { TOPIC_CONFIG_DEFAULTS } from '../../common/topic-config';
+import type { DataVersion, TopicConfig } from '../../common/topic-config';
 
-export interface DataVersion {
-  timestamp: number;
-  counter: number;
-}
-
-export interface TopicConfig {
-  topicName: string;
-  readQueueNums: number;
-  writeQueueNums: number;
-  /** PermName bits: 2 = write, 4 = read (ref §3.2). */
-  perm: number;
-  topicFilterType: string;
-  topicSysFlag: number;
-  order: boolean;
-}
+// The types and defaults are shared with the store's topics.json (ref §3.3).
+export { TOPIC_CONFIG_DEFAULTS };
+export type { DataVersion, TopicConfig };
 
 export interface RegisterBrokerBody {
   topicConfigSerializeWrapper: {
@@ -40,16 +30,6 @@ export interface RegisterBrokerBody {
   };
   filterServerList: string[];
 }
-
-/** TopicConfig defaults (ref §3.3). */
-export const TOPIC_CONFIG_DEFAULTS: Omit<TopicConfig, 'topicName'> = Object.freeze({
-  readQueueNums: 16,
-  writeQueueNums: 16,
-  perm: 6,
-  topicFilterType: 'SINGLE_TAG',
-  topicSysFlag: 0,
-  order: false,
-});
 
 type Json = Record<string, unknown>;
 
