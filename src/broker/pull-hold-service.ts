@@ -58,6 +58,16 @@ export class PullHoldService {
     this.count++;
     p.timer = setTimeout(() => this.wake(key, p), Math.max(0, holdMs));
     p.timer.unref();
+    // A message may have been dispatched while the pull was reading the store (after its read, before this hold):
+    // its arrival notice found nobody waiting. Look once more now, so it is not left for the periodic re-check.
+    let max: number;
+    try {
+      max = this.maxOffset(p.topic, p.queueId);
+    } catch (err) {
+      this.onError(err);
+      return;
+    }
+    if (p.offset < max) this.wake(key, p);
   }
 
   /** The store dispatched a record: wake the held pulls of that queue that it satisfies (ref §9 point 1). */
