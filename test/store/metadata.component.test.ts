@@ -66,6 +66,46 @@ describe('store/metadata files', () => {
     expect(u.has('TopicA')).to.equal(false);
   });
 
+  it('serves built-in topics without writing them, and keeps them over a file entry of the same name', async () => {
+    const t = new TopicConfigTable(dir);
+    const v0 = t.dataVersion();
+    t.putBuiltIn(makeTopicConfig('SELF_TEST_TOPIC', { readQueueNums: 1, writeQueueNums: 1 }));
+    // Defining a built-in is part of the starting state: the data version does not move.
+    expect(t.dataVersion()).to.deep.equal(v0);
+    t.put(makeTopicConfig('TopicA', { readQueueNums: 4, writeQueueNums: 4 }));
+    expect(t.toWrapper().topicConfigTable).to.have.keys('SELF_TEST_TOPIC', 'TopicA');
+    await t.persist();
+    const json = JSON.parse(fs.readFileSync(path.join(dir, 'topics.json'), 'utf8')) as { topicConfigTable: object };
+    expect(json.topicConfigTable).to.have.keys('TopicA');
+    // A file that does list a built-in (hand-edited, or written by another broker): the built-in definition wins.
+    fs.writeFileSync(
+      path.join(dir, 'topics.json'),
+      JSON.stringify({ topicConfigTable: { SELF_TEST_TOPIC: { readQueueNums: 9 }, TopicB: {} }, dataVersion: { timestamp: 5, counter: 3 } }),
+    );
+    const u = new TopicConfigTable(dir);
+    u.putBuiltIn(makeTopicConfig('SELF_TEST_TOPIC', { readQueueNums: 1, writeQueueNums: 1 }));
+    expect(await u.load()).to.equal(true);
+    expect(u.get('SELF_TEST_TOPIC')?.readQueueNums).to.equal(1);
+    expect(u.get('TopicB')?.readQueueNums).to.equal(16);
+    expect(u.dataVersion()).to.deep.equal({ timestamp: 5, counter: 3 });
+    expect(u.isBuiltIn('SELF_TEST_TOPIC')).to.equal(true);
+    expect(u.delete('SELF_TEST_TOPIC')).to.equal(true);
+    expect(u.isBuiltIn('SELF_TEST_TOPIC')).to.equal(false);
+  });
+
+  it('lists offsets as entries, drops a topic, and treats negative offsets in a file as none', async () => {
+    fs.writeFileSync(path.join(dir, 'consumerOffset.json'), '{"offsetTable":{"T@g":{0:4,1:-1},"U@g":{"2":8}}}');
+    const t = new ConsumerOffsetTable(dir);
+    expect(await t.load()).to.equal(true);
+    expect(t.queryOffset('g', 'T', 1)).to.equal(-1);
+    expect(t.entries()).to.deep.equal([
+      { group: 'g', topic: 'T', queueId: 0, offset: 4 },
+      { group: 'g', topic: 'U', queueId: 2, offset: 8 },
+    ]);
+    t.removeTopic('T');
+    expect(t.keys()).to.deep.equal(['U@g']);
+  });
+
   it('never interleaves concurrent saves and quotes only bare integer keys', async () => {
     const f = new JsonConfigFile<{ n: number }>(path.join(dir, 'x.json'), {
       encode: (v) => JSON.stringify(v),
