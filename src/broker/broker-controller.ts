@@ -169,7 +169,9 @@ export class BrokerController {
     const listenPort = await server.start();
     // STOREHOST in records and offset msgIds must name the port clients really use (listenPort may be 0).
     ctx.storeHost = { ip: cfg.brokerIP1, port: listenPort };
-    let haListenPort = cfg.haListenPort >= 0 ? cfg.haListenPort : listenPort + 1;
+    // RocketMQ forces haListenPort = listenPort + 1. When the remoting port was chosen by the OS (listenPort=0),
+    // bound + 1 may belong to another process, so the HA port is chosen by the OS as well.
+    let haListenPort = cfg.haListenPort >= 0 ? cfg.haListenPort : cfg.listenPort === 0 ? 0 : listenPort + 1;
     // Replication (src/broker/ha) needs the real store: a master serves the HA port, a slave copies from its master.
     if (this.ownedStore) {
       this.ha = new HaController(

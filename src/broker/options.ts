@@ -22,7 +22,7 @@ export const BROKER_OPTION_SPEC = {
   namesrvAddr: opt('', 'name servers to register with, `host:port;host:port` (empty: register nowhere)'),
   listenPort: opt(10911, 'main remoting port (0 = any free port)', { min: 0, max: 65535 }),
   brokerIP1: opt('127.0.0.1', 'IPv4 address advertised to name servers and written as STOREHOST into records'),
-  haListenPort: opt(-1, 'HA replication port; -1 (not given) = listenPort + 1 as RocketMQ forces it, 0 = any free port', {
+  haListenPort: opt(-1, 'HA replication port; -1 (not given) = listenPort + 1 as RocketMQ forces it (any free port when listenPort=0), 0 = any free port', {
     min: -1,
     max: 65535,
   }),

@@ -25,14 +25,20 @@ export type OptionSpec = Record<string, OptionDef<unknown>>;
 /** The resolved option object of a spec. */
 export type Resolved<S extends OptionSpec> = { readonly [K in keyof S]: S[K]['default'] };
 
-/** Builds an option definition with its type inferred from the default. */
+/** Number and boolean defaults resolve to `number` and `boolean`, not to the literal type of the default. */
+export type Widen<T> = T extends number ? number : T extends boolean ? boolean : T;
+
+/**
+ * Builds an option definition with its type inferred from the default. Numbers and booleans are widened; a string
+ * keeps its literal type unless the caller names the type (`opt<'A' | 'B'>('A', …)` or `opt<string>(…)`).
+ */
 export function opt<T extends string | number | boolean>(
   def: T,
   doc: string,
-  extra: Omit<OptionDef<T>, 'type' | 'default' | 'doc'> = {},
-): OptionDef<T> {
+  extra: Omit<OptionDef<Widen<T>>, 'type' | 'default' | 'doc'> = {},
+): OptionDef<Widen<T>> {
   const type = typeof def as OptionType;
-  return Object.freeze({ type, default: def, doc, ...extra });
+  return Object.freeze({ type, default: def as Widen<T>, doc, ...extra });
 }
 
 /** The frozen defaults object of a spec. */
