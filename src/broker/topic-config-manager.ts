@@ -5,17 +5,15 @@
  * In-memory operations are synchronous; persistence is scheduled (coalesced) and awaited by `flush()`.
  */
 import path from 'path';
+import { PERM_INHERIT, PERM_PRIORITY, PERM_READ, PERM_WRITE } from '../common/topic-config';
 import { TopicConfigTable, makeTopicConfig } from '../store/topic-config-table';
 import type { DataVersion, TopicConfig } from '../store/topic-config-table';
 import { DEFAULT_TOPIC, SCHEDULE_TOPIC } from './topic-validator';
 
 export type { DataVersion, TopicConfig };
 
-/** Permission bits (ref §3.2 PermName): inherit (template topics), write, read, priority. */
-export const PERM_INHERIT = 0x1;
-export const PERM_WRITE = 0x2;
-export const PERM_READ = 0x4;
-export const PERM_PRIORITY = 0x8;
+/** Permission bits (ref §3.2 PermName), from common; re-exported for the broker's modules. */
+export { PERM_INHERIT, PERM_PRIORITY, PERM_READ, PERM_WRITE };
 
 /** The broker options the topic table depends on. */
 export interface TopicManagerOptions {

@@ -19,8 +19,9 @@ function isKeyStart(c: number): boolean {
 /**
  * Quotes bare integer keys that follow `{` or `,` outside strings, leaving everything else untouched.
  * A value position after ',' inside an array (e.g. `[1,2]`) is told apart by tracking the container stack.
+ * Exported for callers that want the fixed text itself (the store's config files).
  */
-function quoteBareKeys(text: string): string {
+export function quoteBareKeys(text: string): string {
   let out = '';
   let last = 0;
   let inString = false;

@@ -1,10 +1,17 @@
 /**
- * TopicConfig and DataVersion (ref §3.3): one topic's settings and the version of a topic table. Shared by the store
- * (topics.json), remoting (RegisterBrokerBody) and the broker, which may not import one another, so they live here.
+ * TopicConfig and DataVersion (ref §3.3): one topic's settings and the version of a topic table, and the PermName
+ * bits (ref §3.2). Shared by the store (topics.json), remoting (RegisterBrokerBody), the name server and the broker,
+ * which may not all import one another, so they live here.
  *   TopicConfig := { topicName, readQueueNums, writeQueueNums, perm, topicFilterType, topicSysFlag, order }
  *   DataVersion := { timestamp: ms, counter }
  * Pure: no I/O.
  */
+
+/** PermName bits (ref §3.2): inherit (template topics such as TBW102), write, read, priority. */
+export const PERM_INHERIT = 0x1;
+export const PERM_WRITE = 0x2;
+export const PERM_READ = 0x4;
+export const PERM_PRIORITY = 0x8;
 
 /** One topic's configuration, with RocketMQ's field names (ref §3.3). */
 export interface TopicConfig {
@@ -29,7 +36,7 @@ export interface DataVersion {
 export const TOPIC_CONFIG_DEFAULTS: Omit<TopicConfig, 'topicName'> = Object.freeze({
   readQueueNums: 16,
   writeQueueNums: 16,
-  perm: 6,
+  perm: PERM_READ | PERM_WRITE,
   topicFilterType: 'SINGLE_TAG',
   topicSysFlag: 0,
   order: false,

@@ -8,10 +8,8 @@
  *   TopicList      := { "topicList": [string] }       KVTable := { "table": { k: v } }
  */
 
-/** PermName bits (ref §3.2). */
-export const PERM_INHERIT = 0x1;
-export const PERM_WRITE = 0x2;
-export const PERM_READ = 0x4;
+/** PermName bits (ref §3.2), defined once in common. */
+export { PERM_INHERIT, PERM_READ, PERM_WRITE } from '../common/topic-config';
 
 /** Broker id of a master (ref §8.1). */
 export const MASTER_ID = 0;

@@ -5,6 +5,7 @@
  */
 import * as fs from 'fs';
 import * as path from 'path';
+import { quoteBareKeys } from '../common/fastjson';
 
 export interface JsonCodec<T> {
   encode(value: T): string;
@@ -80,35 +81,7 @@ export class JsonConfigFile<T> {
 }
 
 /**
- * Quotes fastjson's bare integer object keys (`{0:1,-1:2}`) so JSON.parse accepts them. Walks the text once and
- * leaves string contents alone.
+ * Quotes fastjson's bare integer object keys (`{0:1,-1:2}`) so JSON.parse accepts them, leaving string contents
+ * alone. The one implementation is common's fastjson reader; this name stays for the store's callers.
  */
-export function quoteBareIntegerKeys(text: string): string {
-  let out = '';
-  let inString = false;
-  for (let i = 0; i < text.length; i++) {
-    const c = text[i];
-    if (inString) {
-      out += c;
-      if (c === '\\') out += text[++i] ?? '';
-      else if (c === '"') inString = false;
-      continue;
-    }
-    if (c === '"') {
-      inString = true;
-      out += c;
-      continue;
-    }
-    if (c === '{' || c === ',') {
-      out += c;
-      const m = /^(\s*)(-?\d+)(\s*):/.exec(text.slice(i + 1, i + 40));
-      if (m) {
-        out += `${m[1]}"${m[2]}"${m[3]}:`;
-        i += m[0].length;
-      }
-      continue;
-    }
-    out += c;
-  }
-  return out;
-}
+export const quoteBareIntegerKeys: (text: string) => string = quoteBareKeys;
