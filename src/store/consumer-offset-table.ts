@@ -25,7 +25,6 @@ function encodeOffsets(v: OffsetFile): string {
 export class ConsumerOffsetTable {
   private readonly table = new Map<string, Map<number, number>>();
   private readonly file: JsonConfigFile<OffsetFile>;
-  private timer: NodeJS.Timeout | undefined;
 
   /** @param configDir directory of consumerOffset.json, normally `<storePathRootDir>/config`. */
   constructor(configDir: string) {
@@ -115,13 +114,10 @@ export class ConsumerOffsetTable {
 
   /** Persists every `ms` milliseconds until {@link stopAutoPersist}. */
   startAutoPersist(ms: number): void {
-    this.stopAutoPersist();
-    this.timer = setInterval(() => void this.persist().catch(() => undefined), ms);
-    this.timer.unref();
+    this.file.startAutoSave(ms, () => this.toObject());
   }
 
   stopAutoPersist(): void {
-    if (this.timer) clearInterval(this.timer);
-    this.timer = undefined;
+    this.file.stopAutoSave();
   }
 }

@@ -16,6 +16,7 @@ export interface JsonCodec<T> {
 export class JsonConfigFile<T> {
   /** Serialises saves so that two persists never interleave their tmp files. */
   private chain: Promise<void> = Promise.resolve();
+  private timer: NodeJS.Timeout | undefined;
 
   constructor(
     readonly file: string,
@@ -47,6 +48,21 @@ export class JsonConfigFile<T> {
     const run = this.chain.then(() => this.writeAtomically(text));
     this.chain = run.catch(() => undefined);
     return run;
+  }
+
+  /**
+   * Saves `snapshot()` every `ms` milliseconds until {@link stopAutoSave} (the timer does not keep the process alive).
+   * A failed save is dropped; the next interval writes the then-current value.
+   */
+  startAutoSave(ms: number, snapshot: () => T): void {
+    this.stopAutoSave();
+    this.timer = setInterval(() => void this.save(snapshot()).catch(() => undefined), ms);
+    this.timer.unref();
+  }
+
+  stopAutoSave(): void {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = undefined;
   }
 
   private async writeAtomically(text: string): Promise<void> {

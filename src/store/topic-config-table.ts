@@ -26,7 +26,6 @@ export class TopicConfigTable {
   private readonly builtIn = new Set<string>();
   private version: DataVersion = { timestamp: Date.now(), counter: 0 };
   private readonly file: JsonConfigFile<TopicsFile>;
-  private timer: NodeJS.Timeout | undefined;
 
   /** @param configDir directory of topics.json, normally `<storePathRootDir>/config`. */
   constructor(configDir: string) {
@@ -109,21 +108,23 @@ export class TopicConfigTable {
 
   /** Writes topics.json atomically: every topic except the built-in ones, and the data version. */
   persist(): Promise<void> {
-    const topicConfigTable: Record<string, TopicConfig> = {};
-    for (const [k, c] of this.table) if (!this.builtIn.has(k)) topicConfigTable[k] = c;
-    return this.file.save({ topicConfigTable, dataVersion: this.dataVersion() });
+    return this.file.save(this.fileContent());
   }
 
   /** Persists every `ms` milliseconds until {@link stopAutoPersist}. */
   startAutoPersist(ms: number): void {
-    this.stopAutoPersist();
-    this.timer = setInterval(() => void this.persist().catch(() => undefined), ms);
-    this.timer.unref();
+    this.file.startAutoSave(ms, () => this.fileContent());
   }
 
   stopAutoPersist(): void {
-    if (this.timer) clearInterval(this.timer);
-    this.timer = undefined;
+    this.file.stopAutoSave();
+  }
+
+  /** What topics.json holds: the wrapper without the built-in topics. */
+  private fileContent(): TopicsFile {
+    const topicConfigTable: Record<string, TopicConfig> = {};
+    for (const [k, c] of this.table) if (!this.builtIn.has(k)) topicConfigTable[k] = c;
+    return { topicConfigTable, dataVersion: this.dataVersion() };
   }
 
   private nextVersion(): void {

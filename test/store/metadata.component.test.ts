@@ -106,6 +106,37 @@ describe('store/metadata files', () => {
     expect(t.keys()).to.deep.equal(['U@g']);
   });
 
+  it('auto-persists both tables until stopped', async () => {
+    const offsets = new ConsumerOffsetTable(dir);
+    const topics = new TopicConfigTable(dir);
+    topics.putBuiltIn(makeTopicConfig('SELF_TEST_TOPIC'));
+    offsets.commitOffset('g', 'T', 0, 3);
+    topics.put(makeTopicConfig('T'));
+    offsets.startAutoPersist(5);
+    topics.startAutoPersist(5);
+    const bothWritten = (): boolean => fs.existsSync(path.join(dir, 'consumerOffset.json')) && fs.existsSync(path.join(dir, 'topics.json'));
+    let written = false;
+    try {
+      // Bounded wait for the first interval's writes (at most ~2 s).
+      for (let i = 0; i < 200 && !written; i++) {
+        await new Promise((r) => setTimeout(r, 10));
+        written = bothWritten();
+      }
+    } finally {
+      offsets.stopAutoPersist();
+      topics.stopAutoPersist();
+    }
+    // Saves are queued: these resolve after any timer save still under way, so nothing writes after cleanup.
+    await Promise.all([offsets.persist(), topics.persist()]);
+    expect(written).to.equal(true);
+    const o = new ConsumerOffsetTable(dir);
+    expect(await o.load()).to.equal(true);
+    expect(o.queryOffset('g', 'T', 0)).to.equal(3);
+    const t = new TopicConfigTable(dir);
+    expect(await t.load()).to.equal(true);
+    expect(t.all().map((c) => c.topicName)).to.deep.equal(['T']);
+  });
+
   it('never interleaves concurrent saves and quotes only bare integer keys', async () => {
     const f = new JsonConfigFile<{ n: number }>(path.join(dir, 'x.json'), {
       encode: (v) => JSON.stringify(v),
