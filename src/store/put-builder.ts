@@ -71,21 +71,8 @@ function topicBytes(topic: string): Buffer {
   return b;
 }
 
-interface Input {
-  topic: string;
-  queueId: number;
-  flag: number;
-  body: Buffer;
-  properties: Record<string, string>;
-  propertiesString: string;
-  sysFlag: number;
-  bornTimestamp: number;
-  bornHost: HostPort;
-  storeHost: HostPort;
-  reconsumeTimes: number;
-  preparedTransactionOffset: number;
-  tagsCodeOverride?: number;
-}
+/** A message as the put path sees it: the store's input plus its encoded properties string. */
+type Input = Omit<MessageInner, 'waitStoreMsgOK'> & { propertiesString: string };
 
 /** Checks the ref §5.11 limits and computes everything of a record that does not depend on its position. */
 function prepareRecord(store: StoreContext, f: Input): PreparedRecord | PutMessageResult {

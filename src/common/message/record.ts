@@ -61,23 +61,7 @@ export interface MessageRecord {
 export type { HostPort };
 
 /** What {@link encodeRecordParts} needs; the body itself stays with the caller (only its length is used). */
-export interface RecordInput {
-  bodyCrc: number;
-  queueId: number;
-  flag: number;
-  queueOffset: number;
-  physicalOffset: number;
-  sysFlag: number;
-  bornTimestamp: number;
-  bornHost: HostPort;
-  storeTimestamp: number;
-  storeHost: HostPort;
-  reconsumeTimes: number;
-  preparedTransactionOffset: number;
-  bodyLength: number;
-  topic: string;
-  propertiesString: string;
-}
+export type RecordInput = Omit<MessageRecord, 'totalSize' | 'magic' | 'body' | 'properties'> & { bodyLength: number };
 
 /** Encoded record minus its body: write `head`, the body, then `tail` (e.g. with one writev). */
 export interface RecordParts {
