@@ -4,6 +4,7 @@
  */
 import net from 'net';
 import { sleep } from '../../src/common';
+import type { OursKind } from './types';
 
 /** A TCP port on 127.0.0.1 that was free a moment ago (for servers that cannot bind port 0 and report it). */
 export function freePort(): Promise<number> {
@@ -75,11 +76,12 @@ export async function rate(lanes: number, budgetMs: number, maxMsgs: number, one
   return { msgs: n, perSec: n / secs, error };
 }
 
-/** A row of a result table: a system, its durability class and its figure (NaN or error when not measured). */
+/** A row of a result table: a system, its durability class and its figure (NaN when not measured). */
 export interface Row {
   name: string;
   durability: string;
-  ours?: 'gateway' | 'direct';
+  /** Set for our systems: the table gets a ratio column headed with this. */
+  ours?: OursKind;
   value: number;
   /** Second figure printed after the first (e.g. MB/s next to msg/s), optional. */
   extra?: string;
@@ -92,23 +94,23 @@ function fmt(x: number): string {
 }
 
 /**
- * Prints one scenario's table: absolute figures and, for every row, ours (gateway and direct) divided by that row.
- * For rates a ratio above 1 means ours is faster; for latencies (`lowerIsBetter`) the ratio is peer / ours, so above
- * 1 again means ours is better.
+ * Prints one scenario's table: absolute figures and, for every row, each of ours divided by that row (one column per
+ * row that has `ours`). For rates a ratio above 1 means ours is faster; for latencies (`lowerIsBetter`) the ratio is
+ * peer / ours, so above 1 again means ours is better.
  */
 export function printTable(title: string, unit: string, rows: Row[], lowerIsBetter = false): void {
-  const gw = rows.find((r) => r.ours === 'gateway')?.value ?? NaN;
-  const direct = rows.find((r) => r.ours === 'direct')?.value ?? NaN;
-  const ratio = (ours: number, peer: number): string => {
-    if (!Number.isFinite(ours) || !Number.isFinite(peer) || ours === 0 || peer === 0) return '-';
-    return `x${(lowerIsBetter ? peer / ours : ours / peer).toFixed(2)}`;
+  const ours = rows.filter((r) => r.ours !== undefined);
+  const ratio = (o: number, peer: number): string => {
+    if (!Number.isFinite(o) || !Number.isFinite(peer) || o === 0 || peer === 0) return '-';
+    return `x${(lowerIsBetter ? peer / o : o / peer).toFixed(2)}`;
   };
   console.log(`\n## ${title}`);
   console.log(`   (${unit}; ratio columns: ${lowerIsBetter ? 'peer / ours' : 'ours / peer'}, above 1 = ours better)`);
-  const head = `${'system'.padEnd(30)} ${'durability class'.padEnd(40)} ${unit.padStart(10)} ${''.padEnd(12)} ${'gateway'.padStart(8)} ${'direct'.padStart(8)}`;
-  console.log(head);
+  const cols = ours.map((o) => (o.ours as string).padStart(9)).join('');
+  console.log(`${'system'.padEnd(30)} ${'durability class'.padEnd(38)} ${unit.padStart(9)} ${''.padEnd(13)}${cols}`);
   for (const r of rows) {
-    const line = `${r.name.padEnd(30)} ${r.durability.padEnd(40)} ${fmt(r.value).padStart(10)} ${(r.extra ?? '').padEnd(12)} ${ratio(gw, r.value).padStart(8)} ${ratio(direct, r.value).padStart(8)}`;
+    const ratios = ours.map((o) => ratio(o.value, r.value).padStart(9)).join('');
+    const line = `${r.name.padEnd(30)} ${r.durability.padEnd(38)} ${fmt(r.value).padStart(9)} ${(r.extra ?? '').padEnd(13)}${ratios}`;
     console.log(r.note ? `${line}  ${r.note}` : line);
   }
 }

@@ -1,10 +1,14 @@
 /**
- * Our system for the peer benchmark: real `mq namesrv`, `mq broker` (ASYNC_FLUSH, the default) and `mq gateway`
- * (memory coordination) processes on 127.0.0.1, driven three ways:
+ * Our system for the peer benchmark: real `mq namesrv`, two `mq broker` sets and `mq gateway` (memory coordination)
+ * processes on 127.0.0.1. One broker set runs ASYNC_FLUSH (the default), the other SYNC_FLUSH in a cluster of its
+ * own, so a topic created in that cluster lives only there. Driven these ways:
  *   - through the Thrift gateway, get with auto-ack (invisibleMs 0: the offset is committed on return);
  *   - through the Thrift gateway, get with receipts (invisibleMs > 0) acked on the next get;
- *   - direct to the broker with our RocketMQ client (src/client): send, pull with the offset committed on the next pull.
+ *   - direct to the broker with our RocketMQ client (src/client): send, pull with the offset committed on the next pull;
+ *   - publishing only: the gateway and the direct client against the SYNC_FLUSH broker set.
  */
+import fs from 'fs';
+import path from 'path';
 import pino from 'pino';
 import thrift from 'thrift';
 import { sleep } from '../../src/common';
@@ -19,6 +23,9 @@ const MiB = 1024 * 1024;
 /** Queues per topic (RocketMQ's default for new topics is 8 too). */
 const QUEUES = 8;
 const DURABILITY = 'commit log, fsync every 500 ms';
+const DURABILITY_SYNC = 'SYNC_FLUSH: fsync before the result';
+/** Cluster of the SYNC_FLUSH broker set. */
+const SYNC_CLUSTER = 'BenchSyncFlush';
 
 interface RawClient {
   send(req: T.SendRequest): Promise<T.SendResult[]>;
@@ -37,7 +44,10 @@ function thriftClient(port: number): ThriftConn {
   return { c, close: () => conn.end() };
 }
 
-/** Starts the processes; resolves to [gateway auto-ack, gateway with receipts, direct client]. */
+/**
+ * Starts the processes; resolves to [gateway auto-ack, gateway with receipts, direct client] on the ASYNC_FLUSH broker
+ * set, then [gateway, direct client] on the SYNC_FLUSH one (publish scenarios only).
+ */
 export async function startOurs(): Promise<PeerSystem[]> {
   const logger = pino({ level: 'warn' });
   const store = tempDir('mq-bench-peers-');
@@ -52,15 +62,16 @@ export async function startOurs(): Promise<PeerSystem[]> {
   };
   let port: number;
   let cluster: string;
+  const brokerArgs = async (name: string, namesrvAddr: string): Promise<string[]> => {
+    fs.mkdirSync(path.join(store.dir, name));
+    return ['broker', `--brokerName=${name}`, `--storePathRootDir=${path.join(store.dir, name)}`, `--namesrvAddr=${namesrvAddr}`, '--listenPort=0', `--haListenPort=${await freePort()}`, '--httpPort=-1', `--mappedFileSizeCommitLog=${256 * MiB}`];
+  };
   try {
     const ns = await spawnMq(['namesrv', '--listenPort=0', '--httpPort=-1']);
     procs.push(ns);
     const namesrvAddr = `127.0.0.1:${ns.fields.listenPort}`;
-    procs.push(
-      await spawnMq(['broker', '--brokerName=bench-peers', `--storePathRootDir=${store.dir}`, `--namesrvAddr=${namesrvAddr}`, '--listenPort=0', `--haListenPort=${await freePort()}`, '--httpPort=-1', `--mappedFileSizeCommitLog=${256 * MiB}`], {
-        readyTimeoutMs: 30000,
-      }),
-    );
+    procs.push(await spawnMq(await brokerArgs('bench-peers', namesrvAddr), { readyTimeoutMs: 30000 }));
+    procs.push(await spawnMq([...(await brokerArgs('bench-peers-sync', namesrvAddr)), `--brokerClusterName=${SYNC_CLUSTER}`, '--flushDiskType=SYNC_FLUSH'], { readyTimeoutMs: 30000 }));
     const gw = await spawnMq(['gateway', `--namesrvAddr=${namesrvAddr}`, '--listenPort=0', '--listenHost=127.0.0.1', '--httpPort=-1', '--logLevel=warn', '--sendTimeoutMs=30000']);
     procs.push(gw);
     port = Number(gw.fields.listenPort);
@@ -68,10 +79,12 @@ export async function startOurs(): Promise<PeerSystem[]> {
     await direct.start();
     for (let i = 0; i < 100; i++) {
       const info = await direct.getClusterInfo().catch(() => null);
-      if (info && Object.keys(info.brokerAddrTable).length > 0) break;
+      if (info && Object.keys(info.brokerAddrTable).length >= 2) break;
       await sleep(100);
     }
-    cluster = Object.keys((await direct.getClusterInfo()).clusterAddrTable)[0];
+    const clusters = Object.keys((await direct.getClusterInfo()).clusterAddrTable);
+    if (!clusters.includes(SYNC_CLUSTER) || clusters.length !== 2) throw new Error(`expected two clusters, the name server has ${clusters.join(', ')}`);
+    cluster = clusters.find((c) => c !== SYNC_CLUSTER) as string;
   } catch (err) {
     await stopAll();
     throw err;
@@ -80,10 +93,10 @@ export async function startOurs(): Promise<PeerSystem[]> {
   // One Thrift connection per lane: Python/PHP/Go callers keep one call at a time on a connection.
   for (let i = 0; i < 32; i++) conns.push(thriftClient(port));
 
-  /** A fresh topic with QUEUES queues, resolved once its route is visible. */
-  const createTopic = async (label: string): Promise<string> => {
+  /** A fresh topic with QUEUES queues on the ASYNC_FLUSH or the SYNC_FLUSH broker set, once its route is visible. */
+  const createTopic = async (label: string, sync: boolean): Promise<string> => {
     const t = `BenchPeers_${label}_${process.pid}`;
-    await client.createTopic({ topic: t, clusterName: cluster, writeQueueNums: QUEUES, readQueueNums: QUEUES });
+    await client.createTopic({ topic: t, clusterName: sync ? SYNC_CLUSTER : cluster, writeQueueNums: QUEUES, readQueueNums: QUEUES });
     for (let i = 0; i < 100; i++) {
       const r = await client.getRoute(t).catch(() => null);
       if (r && r.publishQueues.length === QUEUES) return t;
@@ -99,13 +112,14 @@ export async function startOurs(): Promise<PeerSystem[]> {
   };
 
   /** The gateway systems; `invisibleMs` 0 is auto-ack, above 0 every message is acked by receipt. */
-  const gatewaySystem = (invisibleMs: number): PeerSystem => ({
-    name: invisibleMs > 0 ? 'ours: gateway, receipts+ack' : 'ours: gateway (auto-ack get)',
-    durability: DURABILITY,
-    ours: invisibleMs > 0 ? undefined : 'gateway',
+  const gatewaySystem = (invisibleMs: number, sync: boolean): PeerSystem => ({
+    name: sync ? 'ours: gateway, SYNC_FLUSH' : invisibleMs > 0 ? 'ours: gateway, receipts+ack' : 'ours: gateway (auto-ack get)',
+    durability: sync ? DURABILITY_SYNC : DURABILITY,
+    ours: invisibleMs > 0 ? undefined : sync ? 'gw sync' : 'gateway',
     publishes: invisibleMs === 0,
+    publishOnly: sync,
     async createDest(label: string): Promise<PeerDest> {
-      const t = await createTopic(label);
+      const t = await createTopic(label, sync);
       const group = `bench_${label}`;
       /** One get that acks `acks` first; returns the messages and how many receipts were accepted. */
       const get = async (c: RawClient, max: number, waitMs: number, acks: string[]): Promise<T.GetResult> =>
@@ -158,13 +172,14 @@ export async function startOurs(): Promise<PeerSystem[]> {
     stop: async () => undefined,
   });
 
-  const directSystem: PeerSystem = {
-    name: 'ours: direct (src/client)',
-    durability: DURABILITY,
-    ours: 'direct',
+  const directSystem = (sync: boolean): PeerSystem => ({
+    name: sync ? 'ours: direct, SYNC_FLUSH' : 'ours: direct (src/client)',
+    durability: sync ? DURABILITY_SYNC : DURABILITY,
+    ours: sync ? 'dir sync' : 'direct',
     publishes: true,
+    publishOnly: sync,
     async createDest(label: string): Promise<PeerDest> {
-      const t = await createTopic(label);
+      const t = await createTopic(label, sync);
       const group = `bench_${label}`;
       const queues = await client.subscribeQueues(t);
       return {
@@ -213,7 +228,8 @@ export async function startOurs(): Promise<PeerSystem[]> {
         remove: async () => undefined,
       };
     },
-    stop: stopAll,
-  };
-  return [gatewaySystem(0), gatewaySystem(60000), directSystem];
+    // The processes are stopped once, by the ASYNC_FLUSH direct system (the last of ours to be stopped).
+    stop: sync ? async () => undefined : stopAll,
+  });
+  return [gatewaySystem(0, false), gatewaySystem(60000, false), directSystem(false), gatewaySystem(0, true), directSystem(true)];
 }

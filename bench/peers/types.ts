@@ -3,16 +3,21 @@
  * RabbitMQ, NATS JetStream, Redis streams and our two paths (Thrift gateway, direct RocketMQ client).
  */
 
+/** Our systems that get a ratio column: the gateway and the direct client, with ASYNC_FLUSH and with SYNC_FLUSH. */
+export type OursKind = 'gateway' | 'direct' | 'gw sync' | 'dir sync';
+
 /** One running system (its server processes and a connected client), as the scenarios see it. */
 export interface PeerSystem {
   /** Row label, e.g. "RabbitMQ 3.10.8". */
   readonly name: string;
   /** Short durability class printed next to every figure, e.g. "fsync before confirm". */
   readonly durability: string;
-  /** Which of "ours" this is (ratios are computed against these), or undefined for a peer. */
-  readonly ours?: 'gateway' | 'direct';
+  /** Which of "ours" this is (each table has a ratio column per such system), or undefined for a peer. */
+  readonly ours?: OursKind;
   /** False for a variant that only differs when consuming (the gateway with receipts publishes like the gateway). */
   readonly publishes: boolean;
+  /** True for a variant that only differs when publishing (SYNC_FLUSH): left out of consume and latency. */
+  readonly publishOnly?: boolean;
   /** A fresh queue / stream / topic with one consumer group ready, named after `label`. */
   createDest(label: string): Promise<PeerDest>;
   /** Closes clients and stops the processes this system started (by pid). */
