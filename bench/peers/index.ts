@@ -30,15 +30,18 @@ const MiB = 1024 * 1024;
 
 /** Full statement of each durability class (the tables show the short form). */
 const DURABILITY_NOTES = [
-  'RabbitMQ: durable classic queue, persistent messages, publisher confirms: the broker confirms once the message is on disk',
-  '  (fsynced; the queue fsyncs in groups); consumers ack each message (prefetch 256).',
+  'RabbitMQ: durable classic queue, persistent messages, publisher confirms: the broker confirms a persistent message once',
+  '  it is persisted to disk (fsynced, in groups); consumers ack each message (prefetch 256, acks are not confirmed).',
+  '  Publishes share one confirm channel (many in flight on one connection).',
   'NATS JetStream: file storage, one replica; the PubAck comes once the message is written to the stream file, i.e. in the',
-  '  OS page cache; nats-server does not fsync per message. Pull consumers with explicit acks (acks are not confirmed).',
+  '  OS page cache; the server fsyncs on a timer (sync_interval, documented default 2 min), not per message. Pull',
+  '  consumers with explicit acks (an ack is a publish the server does not confirm).',
   'Redis streams: AOF with appendfsync everysec: the reply comes after write(2) to the AOF, fsync once a second (up to ~1 s',
   '  lost on power failure); XREADGROUP + XACK per batch; all data also in RAM.',
   'Ours: ASYNC_FLUSH (the default): the send result comes once the record is in the commit log (page cache); a flush',
-  '  service fsyncs every 500 ms. One master, no slave. Gateway get: auto-ack commits the offset on return; receipts+ack',
-  '  acks receipts on the next get. Direct: pull with the offset committed on the next pull.',
+  '  service fsyncs every 500 ms. One master, no slave. The gateway gets one Thrift connection per in-flight call (the',
+  '  way the stubs are used); the direct client multiplexes one connection. Gateway get: auto-ack commits the offset',
+  '  on return; receipts+ack acks receipts on the next get. Direct: pull with the offset committed on the next pull.',
   'Ours, SYNC_FLUSH (publish tables only): a second broker set whose send result waits for the fsync that covers the',
   '  message (group commit), the class RabbitMQ\'s confirms are in.',
 ];

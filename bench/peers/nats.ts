@@ -40,7 +40,7 @@ export async function startNats(): Promise<PeerSystem> {
 
   return {
     name: `NATS JetStream ${version}`,
-    durability: 'file store, PubAck (no fsync per msg)',
+    durability: 'file store, PubAck, timed fsync',
     publishes: true,
     async createDest(label: string): Promise<PeerDest> {
       const stream = `bench_${label}_${process.pid}`.replace(/[^A-Za-z0-9_-]/g, '_');
