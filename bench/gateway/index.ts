@@ -9,7 +9,8 @@
  *   - end-to-end latency p50/p99 send → get (long poll) at 1,000 msg/s against send → long-polling pull;
  *   - peak RSS (VmHWM) of the gateway process under 32 concurrent 5 MiB sends, against a process that makes the same
  *     sends with src/client.
- * Environment: BENCH_GW_SECONDS (length of each throughput phase, default 3).
+ * Environment: BENCH_GW_SECONDS (length of each throughput phase, default 3); BENCH_GW_PHASES (comma-separated subset
+ * of send,get,e2e,rss; default all), to repeat one phase while working on it.
  */
 import { spawn } from 'child_process';
 import fs from 'fs';
@@ -26,6 +27,7 @@ import type { MqProcess } from '../../test/helpers/proc';
 
 const logger = pino({ level: 'warn' });
 const SECONDS = Number(process.env.BENCH_GW_SECONDS ?? 3);
+const PHASES = new Set((process.env.BENCH_GW_PHASES ?? 'send,get,e2e,rss').split(',').map((x) => x.trim()));
 const KiB = 1024;
 const MiB = 1024 * 1024;
 
@@ -157,7 +159,7 @@ async function main(): Promise<void> {
       await Promise.all(conns.map((x) => x.c.send(new T.SendRequest({ messages: Array.from({ length: 8 }, () => new T.Message({ topic: t, body })) }))));
       await Promise.all(Array.from({ length: 32 }, () => direct!.send(t, Array.from({ length: 8 }, () => ({ body })))));
     }
-    for (const sc of sendCases) {
+    for (const sc of PHASES.has('send') ? sendCases : []) {
       const t = await topic();
       const body = Buffer.alloc(sc.size, 7);
       const dRate = await rate(sc.concurrency, async () => {
@@ -176,7 +178,7 @@ async function main(): Promise<void> {
     }
 
     // --- get throughput: drain a pre-filled topic
-    {
+    if (PHASES.has('get')) {
       const t = await topic();
       const total = 20000 + 0;
       const body = Buffer.alloc(2 * KiB, 3);
@@ -215,12 +217,14 @@ async function main(): Promise<void> {
     }
 
     // --- end-to-end latency at 1,000 msg/s
-    {
+    if (PHASES.has('e2e')) {
       const measure = async (
         sendOne: (body: Buffer) => Promise<void>,
         consume: (stop: () => boolean, onMessage: (body: Buffer) => void) => Promise<void>,
-      ): Promise<number[]> => {
+      ): Promise<{ lat: number[]; sendLat: number[] }> => {
         const lat: number[] = [];
+        // The send call's own latency (call → reply), to tell a slow send from a slow delivery.
+        const sendLat: number[] = [];
         let stopped = false;
         const consumer = consume(
           () => stopped,
@@ -235,14 +239,15 @@ async function main(): Promise<void> {
           const due = started + i;
           if (due > Date.now()) await sleep(due - Date.now());
           const body = Buffer.alloc(512);
-          body.writeBigUInt64BE(process.hrtime.bigint(), 0);
-          sends.push(sendOne(body));
+          const t0 = process.hrtime.bigint();
+          body.writeBigUInt64BE(t0, 0);
+          sends.push(sendOne(body).then(() => void sendLat.push(Number(process.hrtime.bigint() - t0) / 1e6)));
         }
         await Promise.all(sends);
         for (let i = 0; i < 50 && lat.length < n; i++) await sleep(100);
         stopped = true;
         await consumer;
-        return lat.sort((a, b) => a - b);
+        return { lat: lat.sort((a, b) => a - b), sendLat: sendLat.sort((a, b) => a - b) };
       };
       const t1 = await topic(4);
       const gwLat = await measure(
@@ -282,12 +287,14 @@ async function main(): Promise<void> {
           );
         },
       );
-      row(`e2e latency p50 @1000 msg/s (ms, n=${gwLat.length}/${dLat.length})`, pct(gwLat, 50), pct(dLat, 50), 'ms', true);
-      row('e2e latency p99 @1000 msg/s (ms)', pct(gwLat, 99), pct(dLat, 99), 'ms', true);
+      row(`e2e latency p50 @1000 msg/s (ms, n=${gwLat.lat.length}/${dLat.lat.length})`, pct(gwLat.lat, 50), pct(dLat.lat, 50), 'ms', true);
+      row('e2e latency p99 @1000 msg/s (ms)', pct(gwLat.lat, 99), pct(dLat.lat, 99), 'ms', true);
+      row('  of which send call p50 (ms)', pct(gwLat.sendLat, 50), pct(dLat.sendLat, 50), 'ms', true);
+      row('  of which send call p99 (ms)', pct(gwLat.sendLat, 99), pct(dLat.sendLat, 99), 'ms', true);
     }
 
     // --- peak RSS under 32 concurrent 5 MiB sends
-    {
+    if (PHASES.has('rss')) {
       const t = await topic();
       const before = vmHwmBytes(gw.child.pid as number);
       const body = Buffer.alloc(5 * MiB, 1);

@@ -18,6 +18,7 @@ import tls from 'tls';
 import type { Logger } from 'pino';
 import thrift from 'thrift';
 import { FrameWriter } from './frame-writer';
+import { ReplyProtocol } from './reply-protocol';
 import { MESSAGE_HEAD_BYTES, couldBeMessageHead, parseMessageHead } from './message-head';
 import type { MessageHead } from './message-head';
 import { MqError } from '../common';
@@ -308,7 +309,7 @@ export class ThriftServer {
   /** Runs one complete frame through the generated processor; its reply releases the reservation. */
   dispatch(conn: Connection, frame: Buffer, size: number): void {
     let replied = false;
-    const output = new thrift.TBinaryProtocol(
+    const output = new ReplyProtocol(
       new FrameWriter((parts, total) => {
         if (replied) return;
         replied = true;
@@ -316,7 +317,7 @@ export class ThriftServer {
         this.reserve(conn, total);
         this.release(conn, size);
         conn.write(parts, () => this.release(conn, total));
-      }) as unknown as thrift.TTransport,
+      }),
     );
     const input = new thrift.TBinaryProtocol(new thrift.TFramedTransport(frame));
     try {
@@ -347,11 +348,11 @@ export class ThriftServer {
           ),
       this.opts.busyRetryAfterMs,
     );
-    const out = new thrift.TBinaryProtocol(
+    const out = new ReplyProtocol(
       new FrameWriter((parts, total) => {
         this.reserve(conn, total);
         conn.write(parts, () => this.release(conn, total));
-      }) as unknown as thrift.TTransport,
+      }),
     );
     // The result struct of both methods: field 0 = success, field 1 = error (GatewayError).
     out.writeMessageBegin(head.name, thrift.Thrift.MessageType.REPLY, head.seqid);
