@@ -13,7 +13,7 @@
  */
 import type { Logger } from 'pino';
 import { MqError, deferred } from '../common';
-import type { MQClient, MessageQueue, PulledMessage, Subscription } from '../client';
+import type { MQClient, MessageQueue, PullResult, PulledMessage, Subscription } from '../client';
 import type { Coordinator, Lease, QueueRef } from '../coord';
 import { QueueCursors, queueKeyOf } from './queue-cursor';
 import { QueueWatcher } from './queue-watcher';
@@ -47,8 +47,10 @@ export interface GroupReaderOptions {
   pullTimeoutMs: number;
 }
 
-/** Most messages asked of a broker by one pull. */
+/** Most messages asked of a broker by one pull (the broker's default maxTransferCountOnMessageInMemory). */
 const PULL_BATCH = 32;
+/** Pulls of consecutive batches of one range in flight at once (unfiltered reads only, see readRange). */
+const PARALLEL_PULLS = 4;
 /** A claim with a tag filter takes at least this many offsets (most may be filtered out). */
 const FILTERED_CLAIM = 64;
 /** Visibility given to leases re-claimed for an auto-ack reader (they are acked as soon as they are read). */
@@ -251,6 +253,12 @@ export class GroupReader {
   /**
    * Reads offsets [from, to) of a queue into `got` until the budget is used. Returns the next offset to read (`to`
    * when the range was read completely; offsets skipped by the tag filter or deleted by retention count as read).
+   *
+   * The broker answers at most PULL_BATCH messages per pull, so a long range would cost one round trip per batch.
+   * Without a tag filter, consume-queue offsets map one to one onto messages, so the next batches' offsets are known
+   * in advance: up to PARALLEL_PULLS pulls of consecutive batches are issued at once and their answers are used in
+   * order, exactly as the sequential loop would; at the first answer that ends short of its batch (byte limit,
+   * retention, a lagging slave) the later answers are dropped and reading goes on from where that one ended.
    */
   private async readRange(
     req: ReadRequest,
@@ -262,40 +270,59 @@ export class GroupReader {
     lease: Lease,
     budget: Budget,
   ): Promise<number> {
+    const queueKey = queueKeyOf(q);
     let offset = from;
     for (let i = 0; offset < to && i < 10000; i++) {
       if (budget.count <= 0 || budget.bytes <= 0) return offset;
-      const r = await this.deps.client.pull({
-        consumerGroup: req.group,
-        brokerName: q.brokerName,
-        topic: q.topic,
-        queueId: q.queueId,
-        offset,
-        maxMsgNums: Math.max(1, Math.min(to - offset, budget.count, PULL_BATCH)),
-        subscription,
-        suspendTimeoutMillis: 0,
-      });
-      this.cursors.observe(q, r.minOffset, r.maxOffset);
-      if (r.status === 'FOUND' || r.status === 'NO_MATCHED_MSG') {
-        for (const m of r.messages) {
-          if (m.queueOffset < offset) continue;
-          if (m.queueOffset >= to) break;
-          // Keep the reply within maxBytes: a message that does not fit waits for the next call (unless it is the first).
-          if (budget.count <= 0 || (budget.added > 0 && m.body.length > budget.bytes)) return m.queueOffset;
-          got.push({ message: m, queueKey: queueKeyOf(q), lease: lease.lease, attempt: lease.attempt, deadline: lease.deadline });
-          budget.count--;
-          budget.added++;
-          budget.bytes -= m.body.length;
-          if (budget.count <= 0 || budget.bytes <= 0) return Math.min(m.queueOffset + 1, to);
+      // Batches to ask for now: consecutive ones only without a filter (a filtered pull scans past its batch).
+      const want = Math.min(to - offset, budget.count);
+      const batches = subscription === '*' ? Math.min(PARALLEL_PULLS, Math.ceil(want / PULL_BATCH)) : 1;
+      const starts: number[] = [];
+      const pulls: Array<Promise<PullResult>> = [];
+      for (let k = 0; k < batches; k++) {
+        const start = offset + k * PULL_BATCH;
+        starts.push(start);
+        pulls.push(
+          this.deps.client.pull({
+            consumerGroup: req.group,
+            brokerName: q.brokerName,
+            topic: q.topic,
+            queueId: q.queueId,
+            offset: start,
+            maxMsgNums: Math.max(1, Math.min(to - start, budget.count - k * PULL_BATCH, PULL_BATCH)),
+            subscription,
+            suspendTimeoutMillis: 0,
+          }),
+        );
+      }
+      // Later answers that go unused must not become unhandled rejections.
+      for (const p of pulls) p.catch(() => undefined);
+      for (let k = 0; k < pulls.length; k++) {
+        // A batch is used only when the previous ones ended exactly where it starts.
+        if (starts[k] !== offset) break;
+        const r = await pulls[k];
+        this.cursors.observe(q, r.minOffset, r.maxOffset);
+        if (r.status === 'FOUND' || r.status === 'NO_MATCHED_MSG') {
+          for (const m of r.messages) {
+            if (m.queueOffset < offset) continue;
+            if (m.queueOffset >= to) break;
+            // Keep the reply within maxBytes: a message that does not fit waits for the next call (unless it is the first).
+            if (budget.count <= 0 || (budget.added > 0 && m.body.length > budget.bytes)) return m.queueOffset;
+            got.push({ message: m, queueKey, lease: lease.lease, attempt: lease.attempt, deadline: lease.deadline });
+            budget.count--;
+            budget.added++;
+            budget.bytes -= m.body.length;
+            if (budget.count <= 0 || budget.bytes <= 0) return Math.min(m.queueOffset + 1, to);
+          }
+          if (r.nextBeginOffset <= offset) return offset;
+          offset = Math.min(r.nextBeginOffset, to);
+        } else if (r.status === 'OFFSET_ILLEGAL' && r.nextBeginOffset > offset) {
+          // Retention deleted these offsets: skip them (nothing to deliver).
+          offset = Math.min(r.nextBeginOffset, to);
+        } else {
+          // NO_NEW_MSG (a lagging slave) or an offset the broker will not move past: stop, the rest is released.
+          return offset;
         }
-        if (r.nextBeginOffset <= offset) return offset;
-        offset = Math.min(r.nextBeginOffset, to);
-      } else if (r.status === 'OFFSET_ILLEGAL' && r.nextBeginOffset > offset) {
-        // Retention deleted these offsets: skip them (nothing to deliver).
-        offset = Math.min(r.nextBeginOffset, to);
-      } else {
-        // NO_NEW_MSG (a lagging slave) or an offset the broker will not move past: stop, the rest is released.
-        return offset;
       }
     }
     return offset;
