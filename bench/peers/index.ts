@@ -14,6 +14,7 @@
  * Environment: BENCH_PEERS_SECONDS (length of each throughput phase, default 2; the whole run stays near 3 minutes).
  * Debian packages: scripts/bench-peers-setup.sh installs rabbitmq-server and nats-server when missing.
  */
+import { spawnSync } from 'child_process';
 import os from 'os';
 import { sleep } from '../../src/common';
 import { pct, printTable, rate } from './measure';
@@ -68,6 +69,14 @@ const CONSUME_CONSUMERS = 4;
 /** Latency scenario: messages sent at 1 per ms. */
 const LATENCY_MSGS = Math.round(SECONDS * 1500);
 
+/**
+ * Writes dirty pages out (sync(1), bounded to 30 s) before a system's phase, so that one system's phase does not pay
+ * for the write-back of the data the previous one left in the page cache (all share one disk).
+ */
+function settle(): void {
+  spawnSync('sync', [], { stdio: 'ignore', timeout: 30000 });
+}
+
 let seq = 0;
 function label(tag: string): string {
   return `${tag}${seq++}`;
@@ -87,6 +96,7 @@ async function publishScenario(systems: PeerSystem[], c: PublishCase): Promise<v
     try {
       const dest = await s.createDest(label('pub'));
       try {
+        settle();
         // Warm-up (not timed): connections, JIT, the first file of the destination.
         await Promise.all(Array.from({ length: Math.min(c.lanes, 8) }, (_, lane) => dest.publish(lane, [body])));
         const r = await rate(c.lanes, SECONDS * 1000, c.maxMsgs, async (lane) => {
@@ -123,6 +133,7 @@ async function consumeScenario(systems: PeerSystem[]): Promise<void> {
           return 32;
         });
         if (fill.error) throw new Error(`pre-fill: ${fill.error}`);
+        settle();
         const started = Date.now();
         const n = await dest.drain(fill.msgs, CONSUME_CONSUMERS, started + 30000);
         const secs = (Date.now() - started) / 1000;
@@ -149,6 +160,7 @@ async function latencyScenario(systems: PeerSystem[]): Promise<void> {
     p99.push(r99);
     try {
       const dest = await s.createDest(label('lat'));
+      settle();
       try {
         const lat: number[] = [];
         const stop = await dest.subscribe((b) => lat.push(Number(process.hrtime.bigint() - b.readBigUInt64BE(0)) / 1e6));
@@ -206,7 +218,8 @@ async function main(): Promise<void> {
       }
     }
     console.log(`peer bench: ${SECONDS}s per throughput phase; ${os.cpus().length} CPUs (${os.cpus()[0]?.model ?? '?'}), load ${os.loadavg().map((x) => x.toFixed(1)).join(' ')};`);
-    console.log('every server and every client share these CPUs and one disk over loopback; servers started in this run.');
+    console.log('every server and every client share these CPUs and one disk over loopback; servers started in this run;');
+    console.log('sync(1) runs before each system\'s phase so that no phase pays for the previous one\'s write-back.');
     console.log(`started in ${((Date.now() - t0) / 1000).toFixed(1)} s: ${systems.map((s) => s.name).join('; ')}`);
     console.log('\nDurability classes:');
     for (const line of DURABILITY_NOTES) console.log(`  ${line}`);
