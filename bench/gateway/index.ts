@@ -64,7 +64,7 @@ function cpuSeconds(pid: number): number {
 const watched: Array<{ name: string; pid: number }> = [];
 
 /** Runs `worker(i)` on `concurrency` loops for SECONDS; returns messages per second and CPU use of watched processes. */
-async function rate(concurrency: number, worker: (i: number) => Promise<number>): Promise<{ perSec: number; cpu: string }> {
+async function rate(concurrency: number, worker: (i: number) => Promise<number>): Promise<{ perSec: number; cpu: string; n: number }> {
   const until = Date.now() + SECONDS * 1000;
   const started = Date.now();
   const cpu0 = watched.map((w) => cpuSeconds(w.pid));
@@ -80,7 +80,7 @@ async function rate(concurrency: number, worker: (i: number) => Promise<number>)
   );
   const secs = (Date.now() - started) / 1000;
   const cpu = watched.map((w, i) => `${w.name} ${Math.round(((cpuSeconds(w.pid) - cpu0[i]) / secs) * 100)}%`).join(', ');
-  return { perSec: n / secs, cpu };
+  return { perSec: n / secs, cpu, n };
 }
 
 function row(what: string, gateway: number, direct: number, unit: string, lowerIsBetter = false): void {
@@ -167,6 +167,7 @@ async function main(): Promise<void> {
         if (r.some((x) => !x.ok)) throw new Error('direct send failed');
         return sc.batch;
       });
+      const scpu0 = cpuSeconds(gw.child.pid as number);
       const gwRate = await rate(sc.concurrency, async (i) => {
         const r = await pick(i).send(new T.SendRequest({ messages: Array.from({ length: sc.batch }, () => new T.Message({ topic: t, body })) }));
         if (r.some((x) => x.error)) throw new Error(`send failed: ${r.find((x) => x.error)?.error?.message}`);
@@ -174,7 +175,8 @@ async function main(): Promise<void> {
       });
       row(sc.name, gwRate.perSec, dRate.perSec, 'msg/s');
       if (sc.size >= MiB) row(`  = ${sc.name.replace('(msg/s)', '(MB/s)')}`, (gwRate.perSec * sc.size) / 1e6, (dRate.perSec * sc.size) / 1e6, 'MB/s');
-      console.log(`    cpu: via gateway: ${gwRate.cpu}; direct: ${dRate.cpu}`);
+      const perMsg = ((cpuSeconds(gw.child.pid as number) - scpu0) / Math.max(1, gwRate.n)) * 1e6;
+      console.log(`    cpu: via gateway: ${gwRate.cpu}; direct: ${dRate.cpu}; gateway CPU per message ${perMsg.toFixed(1)} µs`);
     }
 
     // --- get throughput: drain a pre-filled topic
@@ -213,7 +215,12 @@ async function main(): Promise<void> {
         );
         return got / ((Date.now() - started) / 1000);
       };
-      row('get 2 KiB, auto-ack, 4 consumers (msg/s)', await drainGateway(), await drainDirect(), 'msg/s');
+      const cpu0 = cpuSeconds(gw.child.pid as number);
+      const gwGet = await drainGateway();
+      const gwCpu = cpuSeconds(gw.child.pid as number) - cpu0;
+      row('get 2 KiB, auto-ack, 4 consumers (msg/s)', gwGet, await drainDirect(), 'msg/s');
+      // CPU per message is steadier than rates on a shared machine.
+      console.log(`    gateway CPU per message: ${((gwCpu / total) * 1e6).toFixed(1)} µs`);
     }
 
     // --- end-to-end latency at 1,000 msg/s
@@ -250,6 +257,7 @@ async function main(): Promise<void> {
         return { lat: lat.sort((a, b) => a - b), sendLat: sendLat.sort((a, b) => a - b) };
       };
       const t1 = await topic(4);
+      const lcpu0 = cpuSeconds(gw.child.pid as number);
       const gwLat = await measure(
         async (body) => {
           await pick(0).send(new T.SendRequest({ messages: [new T.Message({ topic: t1, body })] }));
@@ -268,6 +276,7 @@ async function main(): Promise<void> {
           );
         },
       );
+      const gwLatCpu = cpuSeconds(gw.child.pid as number) - lcpu0;
       const t2 = await topic(4);
       const dLat = await measure(
         async (body) => {
@@ -291,6 +300,7 @@ async function main(): Promise<void> {
       row('e2e latency p99 @1000 msg/s (ms)', pct(gwLat.lat, 99), pct(dLat.lat, 99), 'ms', true);
       row('  of which send call p50 (ms)', pct(gwLat.sendLat, 50), pct(dLat.sendLat, 50), 'ms', true);
       row('  of which send call p99 (ms)', pct(gwLat.sendLat, 99), pct(dLat.sendLat, 99), 'ms', true);
+      console.log(`    gateway CPU per message (send + get): ${((gwLatCpu / Math.max(1, gwLat.lat.length)) * 1e6).toFixed(1)} µs`);
     }
 
     // --- peak RSS under 32 concurrent 5 MiB sends

@@ -279,21 +279,29 @@ export class GroupReader {
       const batches = subscription === '*' ? Math.min(PARALLEL_PULLS, Math.ceil(want / PULL_BATCH)) : 1;
       const starts: number[] = [];
       const pulls: Array<Promise<PullResult>> = [];
-      for (let k = 0; k < batches; k++) {
-        const start = offset + k * PULL_BATCH;
-        starts.push(start);
+      // A held pull's recent answer (QueueWatcher) covers the first batch: no round trip for it.
+      const kept = subscription === '*' ? this.watcher.prefetched(q, offset) : undefined;
+      let next = offset;
+      if (kept) {
+        starts.push(offset);
+        pulls.push(Promise.resolve(kept));
+        next = kept.nextBeginOffset;
+      }
+      while (starts.length < batches && next < to && next - offset < budget.count) {
+        starts.push(next);
         pulls.push(
           this.deps.client.pull({
             consumerGroup: req.group,
             brokerName: q.brokerName,
             topic: q.topic,
             queueId: q.queueId,
-            offset: start,
-            maxMsgNums: Math.max(1, Math.min(to - start, budget.count - k * PULL_BATCH, PULL_BATCH)),
+            offset: next,
+            maxMsgNums: Math.max(1, Math.min(to - next, budget.count - (next - offset), PULL_BATCH)),
             subscription,
             suspendTimeoutMillis: 0,
           }),
         );
+        next += PULL_BATCH;
       }
       // Later answers that go unused must not become unhandled rejections.
       for (const p of pulls) p.catch(() => undefined);

@@ -14,8 +14,11 @@ import { GroupReader } from '../../src/gateway/group-reader';
 const logger = pino({ level: 'silent' });
 
 /** One queue of `count` messages with body sizes from `size(offset)`; answers like the broker's pull. */
-function fakeBroker(count: number, opts: { size?: (o: number) => number; maxBytes?: number; minOffset?: number; failAt?: number } = {}) {
+function fakeBroker(initial: number, opts: { size?: (o: number) => number; maxBytes?: number; minOffset?: number; failAt?: number } = {}) {
   const q: MessageQueue = { topic: 'T', brokerName: 'b', queueId: 0 };
+  let count = initial;
+  /** Held pulls waiting for a message (suspendTimeoutMillis > 0 at the end of the queue). */
+  const held: Array<() => void> = [];
   const size = opts.size ?? (() => 10);
   const minOffset = opts.minOffset ?? 0;
   const pulls: PullRequest[] = [];
@@ -27,8 +30,15 @@ function fakeBroker(count: number, opts: { size?: (o: number) => number; maxByte
     // Answer on a later turn of the event loop, as a network round trip would.
     await new Promise((resolve) => setImmediate(resolve));
     stats.inflight--;
-    const base = { minOffset, maxOffset: count, brokerId: 0, suggestWhichBrokerId: 0 };
     if (opts.failAt !== undefined && req.offset >= opts.failAt) throw new MqError('UNAVAILABLE', 'broker b down', { retriable: true });
+    if ((req.suspendTimeoutMillis ?? 0) > 0 && req.offset >= count) {
+      // Hold until a message arrives or the hold ends.
+      await new Promise<void>((resolve) => {
+        held.push(resolve);
+        setTimeout(resolve, req.suspendTimeoutMillis).unref();
+      });
+    }
+    const base = { minOffset, maxOffset: count, brokerId: 0, suggestWhichBrokerId: 0 };
     if (req.offset < minOffset) return { ...base, status: 'OFFSET_ILLEGAL', nextBeginOffset: minOffset, messages: [] };
     if (req.offset >= count) return { ...base, status: 'NO_NEW_MSG', nextBeginOffset: req.offset, messages: [] };
     const messages: PulledMessage[] = [];
@@ -48,7 +58,12 @@ function fakeBroker(count: number, opts: { size?: (o: number) => number; maxByte
     getMinOffset: async () => minOffset,
     pull,
   } as unknown as MQClient;
-  return { client, pulls, stats };
+  /** Stores `n` more messages and wakes the held pulls. */
+  const append = (n: number): void => {
+    count += n;
+    for (const wake of held.splice(0)) wake();
+  };
+  return { client, pulls, stats, append };
 }
 
 /** Reads until nothing more comes; returns the delivered offsets in delivery order. */
@@ -84,6 +99,22 @@ describe('gateway GroupReader (fake broker)', () => {
     const b = fakeBroker(300, { minOffset: 100 });
     const seen = await drain(b.client, new MemoryCoordinator(), 256);
     expect(seen).to.deep.equal(Array.from({ length: 200 }, (_, i) => i + 100));
+  });
+
+  it('a long-polling get takes the messages from the held pull that woke it, without pulling them again', async () => {
+    const b = fakeBroker(10);
+    const reader = new GroupReader({ maxReconsumeTimes: 16, reclaimCheckIntervalMs: 1000, pullTimeoutMs: 1000 }, { client: b.client, coord: new MemoryCoordinator(), logger });
+    const req = { topic: 'T', group: 'g', subscription: parseSubscription('*'), maxMessages: 32, waitMs: 5000, invisibleMs: 0, maxBytes: 16_000_000 };
+    expect((await reader.read(req)).map((d) => d.message.queueOffset)).to.deep.equal(Array.from({ length: 10 }, (_, i) => i));
+    const waiting = reader.read(req);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    const before = b.pulls.length;
+    b.append(3);
+    const got = await waiting;
+    expect(got.map((d) => d.message.queueOffset)).to.deep.equal([10, 11, 12]);
+    // The held pull (issued before the append) was the only pull at offset 10.
+    expect(b.pulls.filter((p) => p.offset === 10)).to.have.length(1);
+    expect(b.pulls.length).to.equal(before);
   });
 
   it('keeps what was read before a failing pull and gives back the rest', async () => {
