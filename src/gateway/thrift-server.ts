@@ -84,14 +84,21 @@ class Connection {
         continue;
       }
       if (this.need < 0) {
-        const take = Math.min(4 - this.have, buf.length);
-        this.chunks.push(buf.subarray(0, take));
-        this.have += take;
-        buf = buf.subarray(take);
-        if (this.have < 4) return;
-        const len = Buffer.concat(this.chunks, 4).readInt32BE(0);
-        this.chunks = [];
-        this.have = 0;
+        let len: number;
+        if (this.have === 0 && buf.length >= 4) {
+          // The whole length word is here (the usual case): read it in place.
+          len = buf.readInt32BE(0);
+          buf = buf.subarray(4);
+        } else {
+          const take = Math.min(4 - this.have, buf.length);
+          this.chunks.push(buf.subarray(0, take));
+          this.have += take;
+          buf = buf.subarray(take);
+          if (this.have < 4) return;
+          len = Buffer.concat(this.chunks, 4).readInt32BE(0);
+          this.chunks = [];
+          this.have = 0;
+        }
         if (len <= 0) {
           this.server.refused('malformed', len, this);
           this.destroy(`frame length ${len} is not a Thrift frame (framed transport expected)`);
@@ -156,6 +163,11 @@ class Connection {
   write(parts: Buffer[], done: () => void): void {
     if (this.closed || this.socket.destroyed) {
       done();
+      return;
+    }
+    if (parts.length === 1) {
+      // One buffer (every reply without a large body): one write, no cork and no extra tick.
+      this.socket.write(parts[0], () => done());
       return;
     }
     this.socket.cork();

@@ -4,6 +4,7 @@
  * bodies are passed by reference, and a writer can frame several replies in a row.
  */
 import { expect } from 'chai';
+import Int64 from 'node-int64';
 import thrift from 'thrift';
 import { FrameWriter } from '../../src/gateway/frame-writer';
 import { ReplyProtocol } from '../../src/gateway/reply-protocol';
@@ -111,5 +112,14 @@ describe('gateway ReplyProtocol', () => {
       reference(err as unknown as Writable, 'send', -7).toString('hex'),
       reference(list, 'send', 2 ** 31 - 1).toString('hex'),
     ]);
+  });
+
+  it('i64() gives the same 8 bytes and value as node-int64 for safe integers', () => {
+    const values = [0, 1, -1, 255, -256, 2 ** 31 - 1, -(2 ** 31), 2 ** 32, -(2 ** 32), 2 ** 32 + 5, 1_700_000_000_123, 2 ** 53 - 1, -(2 ** 53 - 1)];
+    for (const v of values) {
+      const ours = i64(v);
+      expect(ours.buffer.toString('hex'), String(v)).to.equal(new Int64(v).buffer.toString('hex'));
+      expect(ours.toNumber(), String(v)).to.equal(v);
+    }
   });
 });

@@ -7,9 +7,11 @@
 import { expect } from 'chai';
 import { spawnSync } from 'child_process';
 import crypto from 'crypto';
+import net from 'net';
 import fs from 'fs';
 import path from 'path';
 import pino from 'pino';
+import thrift from 'thrift';
 import { sleep } from '../../src/common';
 import { T, ThriftServer, i64 } from '../../src/gateway';
 import type { GatewayHandler, ThriftServerOptions } from '../../src/gateway';
@@ -100,6 +102,78 @@ describe('gateway/ThriftServer', function () {
     } finally {
       c.close();
     }
+  });
+
+  it('answers pipelined calls whose frames arrive split at any byte (inside the length word too)', async () => {
+    const { port, server } = await serve(stubHandler());
+    servers.push(server);
+    // Three send calls encoded by the library, framed, back to back.
+    const frames = [1, 2, 3].map((seqid) => {
+      const parts: Buffer[] = [];
+      const p = new thrift.TBinaryProtocol({ write: (b: Buffer) => parts.push(Buffer.from(b)), flush: () => undefined, setCurrSeqId: () => undefined } as unknown as thrift.TTransport);
+      p.writeMessageBegin('send', thrift.Thrift.MessageType.CALL, seqid);
+      const args = { write: (o: thrift.TProtocol) => {
+        o.writeStructBegin('args');
+        o.writeFieldBegin('request', thrift.Thrift.Type.STRUCT, 1);
+        (new T.SendRequest({ messages: [new T.Message({ topic: 'T', body: pattern(100 * seqid, seqid) })] }) as unknown as { write(x: thrift.TProtocol): void }).write(o);
+        o.writeFieldEnd();
+        o.writeFieldStop();
+        o.writeStructEnd();
+      } };
+      args.write(p);
+      p.writeMessageEnd();
+      const payload = Buffer.concat(parts);
+      const head = Buffer.alloc(4);
+      head.writeInt32BE(payload.length, 0);
+      return Buffer.concat([head, payload]);
+    });
+    const all = Buffer.concat(frames);
+    const replies = await new Promise<Buffer>((resolve, reject) => {
+      const got: Buffer[] = [];
+      const sock = net.connect(port, '127.0.0.1', async () => {
+        // Chunks of 1, 2, 3, ... bytes, each in its own write and tick.
+        for (let at = 0, n = 1; at < all.length; at += n, n = (n % 7) + 1) {
+          sock.write(all.subarray(at, at + n));
+          await sleep(0);
+        }
+      });
+      sock.on('data', (d: Buffer) => {
+        got.push(d);
+        const buf = Buffer.concat(got);
+        // Three complete reply frames: done.
+        let at = 0;
+        let n = 0;
+        while (at + 4 <= buf.length && at + 4 + buf.readInt32BE(at) <= buf.length) {
+          at += 4 + buf.readInt32BE(at);
+          n++;
+        }
+        if (n === 3) {
+          sock.destroy();
+          resolve(buf);
+        }
+      });
+      sock.on('error', reject);
+    });
+    // Each reply names its call's seqid and carries the body length the stub echoes as msgId.
+    const seen: Array<{ seqid: number; msgId: string }> = [];
+    for (let at = 0; at < replies.length; ) {
+      const len = replies.readInt32BE(at);
+      const input = new thrift.TBinaryProtocol(new thrift.TFramedTransport(replies.subarray(at + 4, at + 4 + len)));
+      const m = input.readMessageBegin();
+      input.readStructBegin();
+      const f = input.readFieldBegin();
+      expect(f.fid).to.equal(0);
+      input.readListBegin();
+      const r = new T.SendResult();
+      (r as unknown as { read(x: thrift.TProtocol): void }).read(input);
+      seen.push({ seqid: m.rseqid, msgId: r.msgId as string });
+      at += 4 + len;
+    }
+    expect(seen.sort((a, b) => a.seqid - b.seqid)).to.deep.equal([
+      { seqid: 1, msgId: '100' },
+      { seqid: 2, msgId: '200' },
+      { seqid: 3, msgId: '300' },
+    ]);
   });
 
   it('closes connections that send garbage or undecodable frames, and serves others', async () => {
