@@ -17,6 +17,7 @@
 import { spawnSync } from 'child_process';
 import os from 'os';
 import { sleep } from '../../src/common';
+import { stopAll as stopMqProcesses } from '../../test/helpers/proc';
 import { pct, printTable, rate } from './measure';
 import type { Row } from './measure';
 import { startNats } from './nats';
@@ -237,6 +238,17 @@ async function main(): Promise<void> {
   }
   console.log(`\npeer bench done in ${((Date.now() - t0) / 1000).toFixed(0)} s`);
 }
+
+/** The whole run is bounded: a hung server or client ends it here (servers are killed on exit). */
+const WATCHDOG_MS = 10 * 60 * 1000;
+const abort = (why: string): void => {
+  console.error(`peer bench: ${why}; stopping every server started here`);
+  // Our mq processes are killed by pid; the peers' process groups by the exit handler of server-process.ts.
+  void stopMqProcesses().finally(() => process.exit(1));
+};
+setTimeout(() => abort(`still running after ${WATCHDOG_MS / 60000} min`), WATCHDOG_MS).unref();
+process.once('SIGINT', () => abort('interrupted'));
+process.once('SIGTERM', () => abort('terminated'));
 
 main().then(
   () => process.exit(0),

@@ -72,8 +72,8 @@ export async function startRabbitMq(): Promise<PeerSystem> {
     },
     tmp.dir,
   );
-  const stopAll = async (): Promise<void> => {
-    await proc.stop();
+  /** Stops the epmd daemon our node started (it detaches from the node's process group). */
+  const stopEpmd = (): void => {
     for (const pid of epmdPids(epmdPort)) {
       try {
         process.kill(pid, 'SIGTERM');
@@ -81,6 +81,12 @@ export async function startRabbitMq(): Promise<PeerSystem> {
         // Gone already.
       }
     }
+  };
+  process.once('exit', stopEpmd);
+  const stopAll = async (): Promise<void> => {
+    await proc.stop();
+    stopEpmd();
+    process.removeListener('exit', stopEpmd);
     tmp.cleanup();
   };
   let conn: ChannelModel;

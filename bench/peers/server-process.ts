@@ -1,6 +1,8 @@
 /**
- * A peer's server as a child process of the benchmark: started with its own temp dir, stopped by pid (SIGTERM, then
- * SIGKILL after a grace period). Anything still running when the benchmark exits is killed by pid as well.
+ * A peer's server as a child process of the benchmark: started with its own temp dir in a process group of its own
+ * (rabbitmq-server is a shell script that runs the Erlang VM as its child), stopped by pid with SIGTERM (the script
+ * forwards it), then SIGKILL to that group after a grace period. Anything still running when the benchmark exits is
+ * killed the same way, by the group of the pid we started.
  */
 import { spawn, spawnSync } from 'child_process';
 import type { ChildProcess } from 'child_process';
@@ -17,17 +19,20 @@ export interface ServerProcess {
 }
 
 const live = new Set<ChildProcess>();
-process.on('exit', () => {
-  // A crash of the benchmark must not leave servers behind: kill only the children we started, by pid.
-  for (const c of live) {
-    if (c.pid !== undefined && c.exitCode === null && c.signalCode === null) {
-      try {
-        process.kill(c.pid, 'SIGKILL');
-      } catch {
-        // Already gone.
-      }
-    }
+
+/** SIGKILL to the process group led by the child we started (it and the processes it forked, nothing else). */
+function killGroup(c: ChildProcess): void {
+  if (c.pid === undefined) return;
+  try {
+    process.kill(-c.pid, 'SIGKILL');
+  } catch {
+    // Already gone.
   }
+}
+
+process.on('exit', () => {
+  // A crash or an interrupt of the benchmark must not leave servers behind.
+  for (const c of live) killGroup(c);
 });
 
 /** True when `cmd` can be run (found on PATH or as an absolute path). */
@@ -43,7 +48,8 @@ export function firstLine(cmd: string, args: string[]): string {
 
 /** Starts `cmd args` with the extra environment; output is kept for error messages. */
 export function startServer(cmd: string, args: string[], env: NodeJS.ProcessEnv = {}, cwd?: string): ServerProcess {
-  const child = spawn(cmd, args, { env: { ...process.env, ...env }, cwd, stdio: ['ignore', 'pipe', 'pipe'] });
+  // detached: a process group of its own, so that the Erlang VM under the rabbitmq-server script can be killed with it.
+  const child = spawn(cmd, args, { env: { ...process.env, ...env }, cwd, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
   live.add(child);
   let out = '';
   const keep = (d: Buffer): void => {
@@ -61,7 +67,7 @@ export function startServer(cmd: string, args: string[], env: NodeJS.ProcessEnv 
     stop: async (graceMs = 15000) => {
       if (!exited() && child.pid !== undefined) {
         child.kill('SIGTERM');
-        const t = setTimeout(() => child.kill('SIGKILL'), graceMs);
+        const t = setTimeout(() => killGroup(child), graceMs);
         await done;
         clearTimeout(t);
       }
