@@ -58,9 +58,12 @@ export interface ThriftServerEvents {
  * frame). It never buffers more than one admitted frame at a time.
  */
 class Connection {
-  /** Bytes received of the current frame header or payload. */
+  /** Pieces of a length word split over reads. */
   private chunks: Buffer[] = [];
+  /** Bytes received of the current length word or payload. */
   private have = 0;
+  /** The payload being assembled when it spans several reads. */
+  private partial: Buffer | undefined;
   /** Payload size of the frame being read; -1 while reading the 4-byte length. */
   private need = -1;
   /** Set while a refused frame streams in: bytes still to discard and the answer to give. */
@@ -113,13 +116,22 @@ class Connection {
         continue;
       }
       const take = Math.min(this.need - this.have, buf.length);
-      this.chunks.push(buf.subarray(0, take));
+      let frame: Buffer | undefined;
+      if (this.have === 0 && take === this.need) {
+        // The whole payload is in this read: used in place.
+        frame = buf.subarray(0, take);
+      } else {
+        // A payload spread over reads is copied as it arrives into one buffer of its (already admitted) size: one
+        // copy, and the reads are freed at once instead of being held until a final concat doubles the memory.
+        this.partial ??= Buffer.allocUnsafe(this.need);
+        buf.copy(this.partial, this.have, 0, take);
+      }
       this.have += take;
       buf = buf.subarray(take);
       if (this.have === this.need) {
-        const frame = this.chunks.length === 1 ? this.chunks[0] : Buffer.concat(this.chunks, this.have);
+        frame ??= this.partial as Buffer;
         const size = this.need;
-        this.chunks = [];
+        this.partial = undefined;
         this.have = 0;
         this.need = -1;
         this.server.dispatch(this, frame, size);
