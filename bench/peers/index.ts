@@ -9,8 +9,10 @@
  *   - publish throughput: 2 KiB bodies with 1 in flight, 32 in flight and batches of 32; 1 MiB and 5 MiB bodies with
  *     4 in flight;
  *   - consume throughput with acks: 4 consumers drain a pre-filled destination of 2 KiB messages;
- *   - end-to-end latency p50/p99 (publish → consumer) at a steady 1,000 msg/s with 2 KiB bodies.
- * Run: `npx tsc -p . && node scripts/copy-gen.js && node dist/bench/peers` (or `npm run bench -- peers`).
+ *   - end-to-end latency p50/p99 (publish → consumer) at a steady 1,000 msg/s with 2 KiB bodies, after an unrecorded
+ *     second at the same pace on the same destination.
+ * Run: `npx tsc -p . && node scripts/copy-gen.js && node dist/bench/peers [publish|consume|latency ...]` (or
+ * `npm run bench -- peers` for all of them).
  * Environment: BENCH_PEERS_SECONDS (length of each throughput phase, default 2; the whole run stays near 3 minutes).
  * Debian packages: scripts/bench-peers-setup.sh installs rabbitmq-server and nats-server when missing.
  */
@@ -27,6 +29,8 @@ import { startRedis } from './redis';
 import type { PeerSystem } from './types';
 
 const SECONDS = Number(process.env.BENCH_PEERS_SECONDS ?? 2);
+/** Scenarios named on the command line (publish, consume, latency); all when none is named. */
+const SCENARIOS = process.argv.slice(2);
 const KiB = 1024;
 const MiB = 1024 * 1024;
 
@@ -69,6 +73,8 @@ const CONSUME_TOTAL = 20_000;
 const CONSUME_CONSUMERS = 4;
 /** Latency scenario: messages sent at 1 per ms. */
 const LATENCY_MSGS = Math.round(SECONDS * 1500);
+/** Messages sent (at the same pace) before measuring, not recorded. */
+const LATENCY_WARMUP = 2000;
 
 /**
  * Writes dirty pages out (sync(1), bounded to 30 s) before a system's phase, so that one system's phase does not pay
@@ -85,6 +91,30 @@ function label(tag: string): string {
 
 function errText(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
+}
+
+/**
+ * One unrecorded second of publishing and a drain per system before any table: JIT, connections, first files and
+ * the processes' caches, so that the system that happens to be measured first does not pay for a cold start.
+ */
+async function warmUp(systems: PeerSystem[]): Promise<void> {
+  const body = Buffer.alloc(2 * KiB, 1);
+  for (const s of systems) {
+    try {
+      const dest = await s.createDest(label('warm'));
+      try {
+        const r = await rate(8, 1000, 20_000, async (lane) => {
+          await dest.publish(lane, Array.from({ length: 8 }, () => body));
+          return 8;
+        });
+        await dest.drain(r.msgs, CONSUME_CONSUMERS, Date.now() + 5000);
+      } finally {
+        await dest.remove().catch(() => undefined);
+      }
+    } catch (err) {
+      console.log(`warm-up of ${s.name} failed: ${errText(err)}`);
+    }
+  }
 }
 
 async function publishScenario(systems: PeerSystem[], c: PublishCase): Promise<void> {
@@ -164,22 +194,36 @@ async function latencyScenario(systems: PeerSystem[]): Promise<void> {
       settle();
       try {
         const lat: number[] = [];
-        const stop = await dest.subscribe((b) => lat.push(Number(process.hrtime.bigint() - b.readBigUInt64BE(0)) / 1e6));
+        let seen = 0;
+        // Body: send time (hrtime ns, 8 bytes), then 1 for a measured message or 0 for a warm-up one.
+        const stop = await dest.subscribe((b) => {
+          seen++;
+          if (b[8] === 1) lat.push(Number(process.hrtime.bigint() - b.readBigUInt64BE(0)) / 1e6);
+        });
         // Let the consumer settle into its wait (long poll / blocking read / push subscription).
         await sleep(300);
-        const started = Date.now();
-        const sends: Promise<void>[] = [];
         let failed: string | undefined;
-        for (let i = 0; i < LATENCY_MSGS && failed === undefined; i++) {
-          // Paced at one message per ms: sleep until the next one is due (timers fire in ~1 ms steps).
-          const due = started + i;
-          if (due > Date.now()) await sleep(due - Date.now());
-          const body = Buffer.alloc(2 * KiB, 5);
-          body.writeBigUInt64BE(process.hrtime.bigint(), 0);
-          sends.push(dest.publish(i, [body]).catch((e: unknown) => void (failed = errText(e))));
-        }
-        await Promise.all(sends);
-        const sendSecs = (Date.now() - started) / 1000;
+        /** Sends `n` messages at one per ms; resolves with the seconds it took. */
+        const paced = async (n: number, measured: boolean): Promise<number> => {
+          const started = Date.now();
+          const sends: Promise<void>[] = [];
+          for (let i = 0; i < n && failed === undefined; i++) {
+            // Sleep until the next message is due (timers fire in ~1 ms steps, so a few go out together).
+            const due = started + i;
+            if (due > Date.now()) await sleep(due - Date.now());
+            const body = Buffer.alloc(2 * KiB, 5);
+            body[8] = measured ? 1 : 0;
+            body.writeBigUInt64BE(process.hrtime.bigint(), 0);
+            sends.push(dest.publish(i, [body]).catch((e: unknown) => void (failed = errText(e))));
+          }
+          await Promise.all(sends);
+          return (Date.now() - started) / 1000;
+        };
+        // Warm-up on the same destination, not recorded: a new topic / group / queue and cold code paths make the
+        // first seconds of every system slower (on our gateway the p50 of a cold first run was ~10x the warm one).
+        await paced(LATENCY_WARMUP, false);
+        for (let i = 0; i < 30 && seen < LATENCY_WARMUP; i++) await sleep(100);
+        const sendSecs = await paced(LATENCY_MSGS, true);
         for (let i = 0; i < 50 && lat.length < LATENCY_MSGS; i++) await sleep(100);
         await stop();
         lat.sort((a, b) => a - b);
@@ -201,6 +245,8 @@ async function latencyScenario(systems: PeerSystem[]): Promise<void> {
 }
 
 async function main(): Promise<void> {
+  const unknown = SCENARIOS.filter((x) => !['publish', 'consume', 'latency'].includes(x));
+  if (unknown.length > 0) throw new Error(`unknown scenario(s) ${unknown.join(', ')}; known: publish, consume, latency`);
   const t0 = Date.now();
   const systems: PeerSystem[] = [];
   try {
@@ -228,10 +274,12 @@ async function main(): Promise<void> {
     console.log('8 MB in this run, the largest without a server warning); Redis up to proto-max-bulk-len (512 MB); ours up to');
     console.log('maxMessageSize (8 MiB, gateway and broker).');
 
-    for (const c of PUBLISH_CASES) await publishScenario(systems, c);
+    await warmUp(systems);
+    const want = (name: string): boolean => SCENARIOS.length === 0 || SCENARIOS.includes(name);
+    if (want('publish')) for (const c of PUBLISH_CASES) await publishScenario(systems, c);
     const consumers = systems.filter((s) => !s.publishOnly);
-    await consumeScenario(consumers);
-    await latencyScenario(consumers);
+    if (want('consume')) await consumeScenario(consumers);
+    if (want('latency')) await latencyScenario(consumers);
   } finally {
     // Peers first (in reverse start order), ours last.
     for (const s of [...systems].reverse()) await s.stop().catch((e: unknown) => console.error(`stop ${s.name}: ${errText(e)}`));
