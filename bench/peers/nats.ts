@@ -34,6 +34,7 @@ export async function startNats(): Promise<PeerSystem> {
     await stopAll();
     throw new Error(`NATS did not start: ${(err as Error).message}; output: ${out}`);
   }
+  // The manager creates and deletes streams and consumers; the JetStream context publishes and reads.
   const jsm = await nc.jetstreamManager();
   const js = nc.jetstream();
   const version = firstLine('nats-server', ['--version']).replace(/^nats-server:\s*v?/, '');
@@ -43,10 +44,13 @@ export async function startNats(): Promise<PeerSystem> {
     durability: 'file store, PubAck, timed fsync',
     publishes: true,
     async createDest(label: string): Promise<PeerDest> {
+      // Stream names may not contain '.', '*', '>' or spaces; one subject per stream keeps routing trivial.
       const stream = `bench_${label}_${process.pid}`.replace(/[^A-Za-z0-9_-]/g, '_');
       const subject = `bench.${stream}`;
       await jsm.streams.add({ name: stream, subjects: [subject], storage: StorageType.File, num_replicas: 1 });
       const durable = 'bench';
+      // Explicit acks as in the other systems; max_ack_pending above the default (1,000) so 4 consumers with 256-message
+      // pulls are never throttled by unacked messages in flight.
       await jsm.consumers.add(stream, { durable_name: durable, ack_policy: AckPolicy.Explicit, max_ack_pending: 20000 });
       const consumer = await js.consumers.get(stream, durable);
       /** A pull consumer loop that acks each message; `on` sees the body. */
@@ -60,6 +64,8 @@ export async function startNats(): Promise<PeerSystem> {
         });
       return {
         publish: async (_lane, bodies) => {
+          // JetStream has no batch publish in this client: a batch is its publishes in flight together, each awaited
+          // for its PubAck (one connection carries them all).
           await Promise.all(bodies.map((b) => js.publish(subject, b)));
         },
         drain: async (total, consumers, deadline) => {
@@ -82,6 +88,7 @@ export async function startNats(): Promise<PeerSystem> {
           return n;
         },
         subscribe: async (onBody) => {
+          // A view on the message's bytes, not a copy (the other systems hand over Buffers without copying either).
           const sub = await consume((d) => onBody(Buffer.from(d.buffer, d.byteOffset, d.byteLength)));
           return async () => {
             sub.stop();

@@ -105,6 +105,7 @@ export async function startOurs(): Promise<PeerSystem[]> {
     throw new Error(`no route for ${t} after 5 s`);
   };
 
+  /** One send call on the lane's connection; a batch is one SendRequest with every body. */
   const gatewayPublish = async (t: string, lane: number, bodies: Buffer[]): Promise<void> => {
     const r = await conns[lane % conns.length].c.send(new T.SendRequest({ messages: bodies.map((body) => new T.Message({ topic: t, body })) }));
     const bad = r.find((x) => x.error);
@@ -131,8 +132,10 @@ export async function startOurs(): Promise<PeerSystem[]> {
           await Promise.all(
             Array.from({ length: consumers }, async (_, i) => {
               const c = conns[i].c;
+              // Receipts of the previous batch, acked by the next get (one round trip per batch, as a user would).
               let pending: string[] = [];
               while (n < total && Date.now() < deadline) {
+                // A short wait: the gateway may hand another consumer the queues that still have messages.
                 const r = await get(c, 256, 100, pending);
                 if (invisibleMs > 0) {
                   n += r.acked ?? 0;
@@ -181,6 +184,7 @@ export async function startOurs(): Promise<PeerSystem[]> {
     async createDest(label: string): Promise<PeerDest> {
       const t = await createTopic(label, sync);
       const group = `bench_${label}`;
+      // The direct consumer reads the queues itself (no rebalancing needed: one process owns every queue).
       const queues = await client.subscribeQueues(t);
       return {
         publish: async (_lane, bodies) => {
@@ -212,6 +216,7 @@ export async function startOurs(): Promise<PeerSystem[]> {
         },
         subscribe: async (onBody) => {
           let stop = false;
+          // One long-polling pull per queue, held by the broker up to 500 ms while the queue is empty.
           const loops = queues.map(async (q) => {
             let offset = 0;
             while (!stop) {

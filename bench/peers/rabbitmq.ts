@@ -44,11 +44,14 @@ function version(): string {
 export async function startRabbitMq(): Promise<PeerSystem> {
   if (!fs.existsSync(SERVER) || !installed('erl')) throw new Error('rabbitmq-server is not installed (scripts/bench-peers-setup.sh installs it)');
   const tmp = tempDir('mq-bench-rabbit-');
+  // AMQP, Erlang distribution and epmd ports, all free now; RabbitMQ cannot bind port 0 and report it.
   const [amqpPort, distPort, epmdPort] = [await freePort(), await freePort(), await freePort()];
   for (const d of ['mnesia', 'log']) fs.mkdirSync(path.join(tmp.dir, d));
+  // No plugins (the management plugin would open an HTTP port and cost start-up time); an empty env file so that
+  // /etc/rabbitmq/rabbitmq-env.conf does not apply.
   fs.writeFileSync(path.join(tmp.dir, 'enabled_plugins'), '[].\n');
   fs.writeFileSync(path.join(tmp.dir, 'rabbitmq-env.conf'), '');
-  // loopback_users = none is not needed for guest on 127.0.0.1, but keeps the node independent of that rule.
+  // The default user guest may log in over loopback (the default loopback_users rule): no user setup is needed.
   fs.writeFileSync(path.join(tmp.dir, 'rabbitmq.conf'), [`listeners.tcp.1 = 127.0.0.1:${amqpPort}`, 'log.console = false', 'log.file.level = warning', ''].join('\n'));
   const proc = startServer(
     SERVER,
@@ -134,9 +137,11 @@ export async function startRabbitMq(): Promise<PeerSystem> {
     publishes: true,
     async createDest(label: string): Promise<PeerDest> {
       const q = `bench.${label}.${process.pid}`;
+      // A durable classic queue (the 3.10 default type); quorum queues would replicate, which the others do not here.
       await admin.assertQueue(q, { durable: true });
       return {
         publish: async (_lane, bodies) => {
+          // AMQP has no batch publish: a batch is its publishes in flight together on the confirm channel.
           await Promise.all(bodies.map((b) => publishOne(q, b)));
         },
         drain: async (total, consumers, deadline) => {

@@ -18,10 +18,12 @@ export async function startRedis(): Promise<PeerSystem> {
   if (!installed('redis-server')) throw new Error('redis-server is not installed (scripts/test-all.sh installs it)');
   const tmp = tempDir('mq-bench-redis-');
   const port = await freePort();
+  // RDB snapshots off (--save ''), so the only disk work is the AOF, the durability class stated for Redis.
   const proc = startServer('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'yes', '--appendfsync', 'everysec', '--dir', tmp.dir]);
   const clients: Redis[] = [];
   /** A client of its own (blocking reads need one each); closed at stop. */
   const client = (): Redis => {
+    // One retry at most: a dead server should fail the phase, not stall it (ioredis keeps Nagle off by default).
     const r = new Redis({ host: '127.0.0.1', port, maxRetriesPerRequest: 1, lazyConnect: false });
     r.on('error', (e: Error) => console.error('redis client error', e.message));
     clients.push(r);
@@ -49,12 +51,14 @@ export async function startRedis(): Promise<PeerSystem> {
     async createDest(label: string): Promise<PeerDest> {
       const key = `bench:${label}:${process.pid}`;
       const group = 'bench';
+      // The group is created with the stream and reads from its start ('0'), as the other systems' consumers do.
       await main.xgroup('CREATE', key, group, '0', 'MKSTREAM');
       /** One XREADGROUP (optionally blocking) and one XACK of what it returned; returns the bodies. */
       const readAck = async (r: Redis, consumer: string, count: number, blockMs: number): Promise<Buffer[]> => {
         const args: Array<string | number> = ['GROUP', group, consumer, 'COUNT', count];
         if (blockMs > 0) args.push('BLOCK', blockMs);
         args.push('STREAMS', key, '>');
+        // callBuffer: the bodies come back as Buffers (the plain command would decode them as UTF-8 strings).
         const reply = (await r.callBuffer('XREADGROUP', args)) as ReadReply;
         const entries = reply?.[0]?.[1] ?? [];
         if (entries.length === 0) return [];
@@ -64,6 +68,7 @@ export async function startRedis(): Promise<PeerSystem> {
       };
       return {
         publish: async (_lane, bodies) => {
+          // Lanes share one connection: ioredis writes commands as they come, so in-flight XADDs are pipelined.
           if (bodies.length === 1) {
             await main.xadd(key, '*', 'd', bodies[0]);
             return;
@@ -82,6 +87,7 @@ export async function startRedis(): Promise<PeerSystem> {
               while (n < total && Date.now() < deadline) {
                 const got = await readAck(r, `c${i}`, 256, 0);
                 n += got.length;
+                // Everything was pre-filled before the drain, so an empty read means this consumer is done.
                 if (got.length === 0) break;
               }
             }),
