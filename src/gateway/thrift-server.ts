@@ -64,6 +64,8 @@ class Connection {
   private have = 0;
   /** The payload being assembled when it spans several reads. */
   private partial: Buffer | undefined;
+  /** True while replies of this tick are being collected (see write). */
+  private corked = false;
   /** Payload size of the frame being read; -1 while reading the 4-byte length. */
   private need = -1;
   /** Set while a refused frame streams in: bytes still to discard and the answer to give. */
@@ -170,25 +172,30 @@ class Connection {
 
   /**
    * Writes one reply frame; `done` runs once the socket took it (or at once when the connection is gone), which is
-   * when the reply's bytes stop counting in flight. Corking sends the parts as one writev.
+   * when the reply's bytes stop counting in flight. The socket is corked until the next tick, so that every reply
+   * written in the same tick (pipelined calls answered together) and every part of a reply leave in one writev.
    */
   write(parts: Buffer[], done: () => void): void {
     if (this.closed || this.socket.destroyed) {
       done();
       return;
     }
-    if (parts.length === 1) {
-      // One buffer (every reply without a large body): one write, no cork and no extra tick.
-      this.socket.write(parts[0], () => done());
-      return;
+    if (!this.corked) {
+      this.corked = true;
+      this.socket.cork();
+      process.nextTick(this.uncork);
     }
-    this.socket.cork();
     for (let i = 0; i < parts.length; i++) {
       if (i === parts.length - 1) this.socket.write(parts[i], () => done());
       else this.socket.write(parts[i]);
     }
-    process.nextTick(() => this.socket.uncork());
   }
+
+  /** Ends the cork of this tick's replies. */
+  private readonly uncork = (): void => {
+    this.corked = false;
+    this.socket.uncork();
+  };
 
   /** True while part of a frame (length or payload) has arrived but not all of it. */
   midFrame(): boolean {
