@@ -16,6 +16,8 @@ import type { PeerDest, PeerSystem } from './types';
 export async function startNats(): Promise<PeerSystem> {
   if (!installed('nats-server')) throw new Error('nats-server is not installed (scripts/bench-peers-setup.sh installs it)');
   const tmp = tempDir('mq-bench-nats-');
+  // Also removed when the run is interrupted (the normal path removes it after stopping the server).
+  process.once('exit', tmp.cleanup);
   const port = await freePort();
   const conf = path.join(tmp.dir, 'nats.conf');
   // 8 MB is the largest max_payload nats-server accepts without a warning; the store has no size limits of its own here.

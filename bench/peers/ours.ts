@@ -51,6 +51,8 @@ function thriftClient(port: number): ThriftConn {
 export async function startOurs(): Promise<PeerSystem[]> {
   const logger = pino({ level: 'warn' });
   const store = tempDir('mq-bench-peers-');
+  // Also removed when the run is interrupted (the normal path removes it after stopping the server).
+  process.once('exit', store.cleanup);
   const procs: MqProcess[] = [];
   const conns: ThriftConn[] = [];
   let direct: MQClient | undefined;

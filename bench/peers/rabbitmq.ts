@@ -44,6 +44,8 @@ function version(): string {
 export async function startRabbitMq(): Promise<PeerSystem> {
   if (!fs.existsSync(SERVER) || !installed('erl')) throw new Error('rabbitmq-server is not installed (scripts/bench-peers-setup.sh installs it)');
   const tmp = tempDir('mq-bench-rabbit-');
+  // Also removed when the run is interrupted (the normal path removes it after stopping the server).
+  process.once('exit', tmp.cleanup);
   // AMQP, Erlang distribution and epmd ports, all free now; RabbitMQ cannot bind port 0 and report it.
   const [amqpPort, distPort, epmdPort] = [await freePort(), await freePort(), await freePort()];
   for (const d of ['mnesia', 'log']) fs.mkdirSync(path.join(tmp.dir, d));

@@ -17,6 +17,8 @@ type ReadReply = Array<[Buffer, Entry[]]> | null;
 export async function startRedis(): Promise<PeerSystem> {
   if (!installed('redis-server')) throw new Error('redis-server is not installed (scripts/test-all.sh installs it)');
   const tmp = tempDir('mq-bench-redis-');
+  // Also removed when the run is interrupted (the normal path removes it after stopping the server).
+  process.once('exit', tmp.cleanup);
   const port = await freePort();
   // RDB snapshots off (--save ''), so the only disk work is the AOF, the durability class stated for Redis.
   const proc = startServer('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'yes', '--appendfsync', 'everysec', '--dir', tmp.dir]);
