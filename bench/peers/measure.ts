@@ -6,17 +6,8 @@ import net from 'net';
 import { sleep } from '../../src/common';
 import type { OursKind } from './types';
 
-/** A TCP port on 127.0.0.1 that was free a moment ago (for servers that cannot bind port 0 and report it). */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as net.AddressInfo;
-      srv.close(() => resolve(port));
-    });
-  });
-}
+/** A TCP port that was free a moment ago (re-exported for the peer systems). */
+export { freePort } from '../../src/common';
 
 /** Resolves once 127.0.0.1:port accepts a TCP connection; rejects after `timeoutMs`. */
 export async function waitForPort(port: number, timeoutMs: number, what: string): Promise<void> {

@@ -10,10 +10,9 @@
  * N+3 (slave, HA N+4), N+5 (Thrift), N+6 (HTTP).
  */
 import fs from 'fs';
-import net from 'net';
 import path from 'path';
 import { Registry } from 'prom-client';
-import { MqError, describeOptions, opt } from '../common';
+import { MqError, describeOptions, freePort, opt } from '../common';
 import { BROKER_FULL_SPEC, BrokerController, resolveBrokerConfig } from '../broker';
 import { GatewayController } from '../gateway';
 import { NamesrvController, resolveNamesrvOptions } from '../namesrv';
@@ -45,17 +44,6 @@ export const DEV_OPTIONS = {
   logLevel: opt('warn', 'pino log level of every component (on stderr)'),
 };
 
-/** A TCP port that was free a moment ago (for HA ports when the broker ports are picked by the OS). */
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as net.AddressInfo;
-      srv.close(() => resolve(port));
-    });
-  });
-}
 
 /** The HA port of a broker: listenPort + 1 by convention, or a free port when the listen port is picked by the OS. */
 async function haPortFor(listenPort: number): Promise<number> {

@@ -6,3 +6,4 @@ export { parseProperties, parseArgs } from './properties';
 export type { ParsedArgs } from './properties';
 export { sleep, deferred, splitHostPort } from './util';
 export type { Deferred } from './util';
+export { freePort } from './net';

@@ -7,6 +7,10 @@ import { spawn, spawnSync } from 'child_process';
 import type { ChildProcess } from 'child_process';
 import net from 'net';
 import { tempDir } from './proc';
+import { freePort } from '../../src/common';
+
+/** A TCP port that was free a moment ago (re-exported for tests). */
+export { freePort };
 
 export interface TestRedis {
   readonly port: number;
@@ -42,17 +46,6 @@ export function redisAvailable(): boolean {
   return spawnSync('redis-server', ['--version'], { stdio: 'ignore' }).status === 0;
 }
 
-/** A TCP port that was free a moment ago. */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const port = (srv.address() as net.AddressInfo).port;
-      srv.close(() => resolve(port));
-    });
-  });
-}
 
 /** Resolves once the server answers PING with +PONG; bounded by `timeoutMs`. */
 async function waitForPing(port: number, timeoutMs: number): Promise<void> {
