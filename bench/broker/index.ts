@@ -16,6 +16,7 @@ import { RemotingClient, RemotingCommand, RequestCode } from '../../src/remoting
 import { encodeSendMessageHeaderV2 } from '../../src/remoting/header/send-message';
 import { MessageStore } from '../../src/store';
 import type { MessageInner } from '../../src/store';
+import { msg } from '../../test/store/store-fixtures';
 
 const ROOT = path.resolve(__dirname, '..', '..', '..');
 const MQ_BIN = path.join(ROOT, 'bin', 'mq');
@@ -77,19 +78,7 @@ async function pipelined(window: number, budgetMs: number, maxMsgs: number, one:
 }
 
 function inner(topic: string, body: Buffer, i: number): MessageInner {
-  return {
-    topic,
-    queueId: i % 4,
-    flag: 0,
-    body,
-    properties: { TAGS: 'TagA', KEYS: `k${i}`, CLUSTER: 'DefaultCluster' },
-    sysFlag: 0,
-    bornTimestamp: Date.now(),
-    bornHost: { ip: '127.0.0.1', port: 40000 },
-    storeHost: { ip: '127.0.0.1', port: 10911 },
-    reconsumeTimes: 0,
-    preparedTransactionOffset: 0,
-  };
+  return msg(topic, i % 4, body, { TAGS: 'TagA', KEYS: `k${i}`, CLUSTER: 'DefaultCluster' });
 }
 
 function sendReq(topic: string, body: Buffer, i: number): RemotingCommand {

@@ -22,6 +22,7 @@ import pino from 'pino';
 import { HAClient, HAService } from '../../src/broker/ha';
 import { MessageStore } from '../../src/store';
 import type { MessageInner } from '../../src/store';
+import { msg as storeMsg } from '../../test/store/store-fixtures';
 
 const logger = pino({ level: 'warn' });
 const MB = 1024 * 1024;
@@ -31,19 +32,7 @@ const FILE_SIZE = 128 * MB;
 const dirs: string[] = [];
 
 function msg(topic: string, body: Buffer): MessageInner {
-  return {
-    topic,
-    queueId: 0,
-    flag: 0,
-    body,
-    properties: { TAGS: 't' },
-    sysFlag: 0,
-    bornTimestamp: Date.now(),
-    bornHost: { ip: '127.0.0.1', port: 1 },
-    storeHost: { ip: '127.0.0.1', port: 10911 },
-    reconsumeTimes: 0,
-    preparedTransactionOffset: 0,
-  };
+  return storeMsg(topic, 0, body, { TAGS: 't' });
 }
 
 async function openStore(role: string): Promise<MessageStore> {

@@ -12,6 +12,7 @@ import pino from 'pino';
 import { Registry } from 'prom-client';
 import { MessageStore } from '../../src/store';
 import type { MessageInner } from '../../src/store';
+import { msg } from '../../test/store/store-fixtures';
 
 interface Case {
   label: string;
@@ -37,19 +38,7 @@ const baseDir = fs.mkdtempSync(path.join(process.env.BENCH_DIR ?? os.tmpdir(), '
 const logger = pino({ level: 'warn' });
 
 function message(body: Buffer, i: number): MessageInner {
-  return {
-    topic: 'BenchTopic',
-    queueId: i % 4,
-    flag: 0,
-    body,
-    properties: { TAGS: 'TagA', UNIQ_KEY: UNIQ_PREFIX + i },
-    sysFlag: 0,
-    bornTimestamp: Date.now(),
-    bornHost: { ip: '127.0.0.1', port: 40000 },
-    storeHost: { ip: '127.0.0.1', port: 10911 },
-    reconsumeTimes: 0,
-    preparedTransactionOffset: 0,
-  };
+  return msg('BenchTopic', i % 4, body, { TAGS: 'TagA', UNIQ_KEY: UNIQ_PREFIX + i });
 }
 
 interface Figures {

@@ -13,6 +13,7 @@ import type { MessageInner } from '../../../src/store';
 import { tempDir, uniqueName } from '../../helpers/proc';
 import { startProxy } from './tcp-proxy';
 import { waitUntil } from './wait';
+import { msg as storeMsg } from '../../store/store-fixtures';
 
 const logger = pino({ level: process.env.MQ_TEST_LOG ?? 'silent' });
 const FAST = { haSendHeartbeatInterval: 100, haConnectRetryInterval: 50, haHousekeepingInterval: 3000 };
@@ -20,19 +21,7 @@ const FAST = { haSendHeartbeatInterval: 100, haConnectRetryInterval: 50, haHouse
 const FILE_SIZE = 64 * 1024;
 
 function msg(topic: string, body: Buffer, queueId = 0): MessageInner {
-  return {
-    topic,
-    queueId,
-    flag: 0,
-    body,
-    properties: { TAGS: 'a', KEYS: 'k1' },
-    sysFlag: 0,
-    bornTimestamp: Date.now(),
-    bornHost: { ip: '127.0.0.1', port: 5000 },
-    storeHost: { ip: '127.0.0.1', port: 10911 },
-    reconsumeTimes: 0,
-    preparedTransactionOffset: 0,
-  };
+  return storeMsg(topic, queueId, body, { TAGS: 'a', KEYS: 'k1' });
 }
 
 describe('HA between two real MessageStores', function () {
