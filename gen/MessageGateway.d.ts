@@ -12,6 +12,7 @@ import Int64 = require('node-int64');
 import ttypes = require('./gateway_types');
 import ErrorCode = ttypes.ErrorCode
 import SendStatus = ttypes.SendStatus
+import AckStatus = ttypes.AckStatus
 import GatewayError = ttypes.GatewayError
 import Message = ttypes.Message
 import SendRequest = ttypes.SendRequest

@@ -97,13 +97,13 @@ const MessageGateway_send_result = class {
         case 0:
         if (ftype == Thrift.Type.LIST) {
           this.success = [];
-          const _rtmp340 = input.readListBegin();
-          const _size39 = _rtmp340.size || 0;
-          for (let _i41 = 0; _i41 < _size39; ++_i41) {
-            let elem42 = null;
-            elem42 = new ttypes.SendResult();
-            elem42.read(input);
-            this.success.push(elem42);
+          const _rtmp345 = input.readListBegin();
+          const _size44 = _rtmp345.size || 0;
+          for (let _i46 = 0; _i46 < _size44; ++_i46) {
+            let elem47 = null;
+            elem47 = new ttypes.SendResult();
+            elem47.read(input);
+            this.success.push(elem47);
           }
           input.readListEnd();
         } else {
@@ -132,10 +132,10 @@ const MessageGateway_send_result = class {
     if (this.success !== null && this.success !== undefined) {
       output.writeFieldBegin('success', Thrift.Type.LIST, 0);
       output.writeListBegin(Thrift.Type.STRUCT, this.success.length);
-      for (let iter43 in this.success) {
-        if (this.success.hasOwnProperty(iter43)) {
-          iter43 = this.success[iter43];
-          iter43.write(output);
+      for (let iter48 in this.success) {
+        if (this.success.hasOwnProperty(iter48)) {
+          iter48 = this.success[iter48];
+          iter48.write(output);
         }
       }
       output.writeListEnd();

@@ -36,6 +36,17 @@ declare enum SendStatus {
 }
 
 /**
+ * The outcome of one receipt of GetRequest.ack (GetResult.ackResults, in request order). Never renumber.
+ * Neither ALREADY_ACKED nor EXPIRED fails the call or affects the other receipts of the same request.
+ */
+declare enum AckStatus {
+  ACKED = 0,
+  ALREADY_ACKED = 1,
+  EXPIRED = 2,
+  INVALID = 3,
+}
+
+/**
  * One message to send.
  */
 declare class Message {
@@ -81,8 +92,9 @@ declare class SendResult {
     public queueOffset?: Int64;
     public status?: SendStatus;
     public error?: MessageError;
+    public uniqueId?: string;
 
-      constructor(args?: { msgId?: string; brokerName?: string; queueId?: number; queueOffset?: Int64; status?: SendStatus; error?: MessageError; });
+      constructor(args?: { msgId?: string; brokerName?: string; queueId?: number; queueOffset?: Int64; status?: SendStatus; error?: MessageError; uniqueId?: string; });
   }
 
 /**
@@ -97,8 +109,9 @@ declare class GetRequest {
     public invisibleMs?: number;
     public ack?: string[];
     public auth?: string;
+    public orderly?: boolean;
 
-      constructor(args?: { topic: string; consumerGroup: string; tagExpression?: string; maxMessages?: number; waitMs?: number; invisibleMs?: number; ack?: string[]; auth?: string; });
+      constructor(args?: { topic: string; consumerGroup: string; tagExpression?: string; maxMessages?: number; waitMs?: number; invisibleMs?: number; ack?: string[]; auth?: string; orderly?: boolean; });
   }
 
 /**
@@ -118,8 +131,9 @@ declare class ReceivedMessage {
     public queueOffset?: Int64;
     public deliveryAttempt?: number;
     public receipt?: string;
+    public uniqueId?: string;
 
-      constructor(args?: { msgId: string; topic: string; body: Buffer; tags?: string; keys?: string[]; properties?: { [k: string]: string; }; bornTimestamp?: Int64; storeTimestamp?: Int64; brokerName?: string; queueId?: number; queueOffset?: Int64; deliveryAttempt?: number; receipt?: string; });
+      constructor(args?: { msgId: string; topic: string; body: Buffer; tags?: string; keys?: string[]; properties?: { [k: string]: string; }; bornTimestamp?: Int64; storeTimestamp?: Int64; brokerName?: string; queueId?: number; queueOffset?: Int64; deliveryAttempt?: number; receipt?: string; uniqueId?: string; });
   }
 
 /**
@@ -128,8 +142,9 @@ declare class ReceivedMessage {
 declare class GetResult {
     public messages: ReceivedMessage[];
     public acked?: number;
+    public ackResults?: AckStatus[];
 
-      constructor(args?: { messages: ReceivedMessage[]; acked?: number; });
+      constructor(args?: { messages: ReceivedMessage[]; acked?: number; ackResults?: AckStatus[]; });
   }
 
 /**

@@ -41,6 +41,16 @@ ttypes.SendStatus = {
   '3' : 'SLAVE_NOT_AVAILABLE',
   'SLAVE_NOT_AVAILABLE' : 3
 };
+ttypes.AckStatus = {
+  '0' : 'ACKED',
+  'ACKED' : 0,
+  '1' : 'ALREADY_ACKED',
+  'ALREADY_ACKED' : 1,
+  '2' : 'EXPIRED',
+  'EXPIRED' : 2,
+  '3' : 'INVALID',
+  'INVALID' : 3
+};
 const Message = module.exports.Message = class {
   constructor(args) {
     this.topic = null;
@@ -399,6 +409,7 @@ const SendResult = module.exports.SendResult = class {
     this.queueOffset = new Int64(-1);
     this.status = 0;
     this.error = null;
+    this.uniqueId = null;
     if (args) {
       if (args.msgId !== undefined && args.msgId !== null) {
         this.msgId = args.msgId;
@@ -417,6 +428,9 @@ const SendResult = module.exports.SendResult = class {
       }
       if (args.error !== undefined && args.error !== null) {
         this.error = new ttypes.MessageError(args.error);
+      }
+      if (args.uniqueId !== undefined && args.uniqueId !== null) {
+        this.uniqueId = args.uniqueId;
       }
     }
   }
@@ -474,6 +488,13 @@ const SendResult = module.exports.SendResult = class {
           input.skip(ftype);
         }
         break;
+        case 7:
+        if (ftype == Thrift.Type.STRING) {
+          this.uniqueId = input.readString();
+        } else {
+          input.skip(ftype);
+        }
+        break;
         default:
           input.skip(ftype);
       }
@@ -515,6 +536,11 @@ const SendResult = module.exports.SendResult = class {
       this.error.write(output);
       output.writeFieldEnd();
     }
+    if (this.uniqueId !== null && this.uniqueId !== undefined) {
+      output.writeFieldBegin('uniqueId', Thrift.Type.STRING, 7);
+      output.writeString(this.uniqueId);
+      output.writeFieldEnd();
+    }
     output.writeFieldStop();
     output.writeStructEnd();
     return;
@@ -531,6 +557,7 @@ const GetRequest = module.exports.GetRequest = class {
     this.invisibleMs = 0;
     this.ack = null;
     this.auth = null;
+    this.orderly = false;
     if (args) {
       if (args.topic !== undefined && args.topic !== null) {
         this.topic = args.topic;
@@ -559,6 +586,9 @@ const GetRequest = module.exports.GetRequest = class {
       }
       if (args.auth !== undefined && args.auth !== null) {
         this.auth = args.auth;
+      }
+      if (args.orderly !== undefined && args.orderly !== null) {
+        this.orderly = args.orderly;
       }
     }
   }
@@ -637,6 +667,13 @@ const GetRequest = module.exports.GetRequest = class {
           input.skip(ftype);
         }
         break;
+        case 9:
+        if (ftype == Thrift.Type.BOOL) {
+          this.orderly = input.readBool();
+        } else {
+          input.skip(ftype);
+        }
+        break;
         default:
           input.skip(ftype);
       }
@@ -695,6 +732,11 @@ const GetRequest = module.exports.GetRequest = class {
       output.writeString(this.auth);
       output.writeFieldEnd();
     }
+    if (this.orderly !== null && this.orderly !== undefined) {
+      output.writeFieldBegin('orderly', Thrift.Type.BOOL, 9);
+      output.writeBool(this.orderly);
+      output.writeFieldEnd();
+    }
     output.writeFieldStop();
     output.writeStructEnd();
     return;
@@ -716,6 +758,7 @@ const ReceivedMessage = module.exports.ReceivedMessage = class {
     this.queueOffset = null;
     this.deliveryAttempt = 1;
     this.receipt = null;
+    this.uniqueId = null;
     if (args) {
       if (args.msgId !== undefined && args.msgId !== null) {
         this.msgId = args.msgId;
@@ -761,6 +804,9 @@ const ReceivedMessage = module.exports.ReceivedMessage = class {
       }
       if (args.receipt !== undefined && args.receipt !== null) {
         this.receipt = args.receipt;
+      }
+      if (args.uniqueId !== undefined && args.uniqueId !== null) {
+        this.uniqueId = args.uniqueId;
       }
     }
   }
@@ -884,6 +930,13 @@ const ReceivedMessage = module.exports.ReceivedMessage = class {
           input.skip(ftype);
         }
         break;
+        case 14:
+        if (ftype == Thrift.Type.STRING) {
+          this.uniqueId = input.readString();
+        } else {
+          input.skip(ftype);
+        }
+        break;
         default:
           input.skip(ftype);
       }
@@ -975,6 +1028,11 @@ const ReceivedMessage = module.exports.ReceivedMessage = class {
       output.writeString(this.receipt);
       output.writeFieldEnd();
     }
+    if (this.uniqueId !== null && this.uniqueId !== undefined) {
+      output.writeFieldBegin('uniqueId', Thrift.Type.STRING, 14);
+      output.writeString(this.uniqueId);
+      output.writeFieldEnd();
+    }
     output.writeFieldStop();
     output.writeStructEnd();
     return;
@@ -985,6 +1043,7 @@ const GetResult = module.exports.GetResult = class {
   constructor(args) {
     this.messages = null;
     this.acked = 0;
+    this.ackResults = null;
     if (args) {
       if (args.messages !== undefined && args.messages !== null) {
         this.messages = Thrift.copyList(args.messages, [ttypes.ReceivedMessage]);
@@ -993,6 +1052,9 @@ const GetResult = module.exports.GetResult = class {
       }
       if (args.acked !== undefined && args.acked !== null) {
         this.acked = args.acked;
+      }
+      if (args.ackResults !== undefined && args.ackResults !== null) {
+        this.ackResults = Thrift.copyList(args.ackResults, [null]);
       }
     }
   }
@@ -1030,6 +1092,21 @@ const GetResult = module.exports.GetResult = class {
           input.skip(ftype);
         }
         break;
+        case 3:
+        if (ftype == Thrift.Type.LIST) {
+          this.ackResults = [];
+          const _rtmp339 = input.readListBegin();
+          const _size38 = _rtmp339.size || 0;
+          for (let _i40 = 0; _i40 < _size38; ++_i40) {
+            let elem41 = null;
+            elem41 = input.readI32();
+            this.ackResults.push(elem41);
+          }
+          input.readListEnd();
+        } else {
+          input.skip(ftype);
+        }
+        break;
         default:
           input.skip(ftype);
       }
@@ -1044,10 +1121,10 @@ const GetResult = module.exports.GetResult = class {
     if (this.messages !== null && this.messages !== undefined) {
       output.writeFieldBegin('messages', Thrift.Type.LIST, 1);
       output.writeListBegin(Thrift.Type.STRUCT, this.messages.length);
-      for (let iter38 in this.messages) {
-        if (this.messages.hasOwnProperty(iter38)) {
-          iter38 = this.messages[iter38];
-          iter38.write(output);
+      for (let iter42 in this.messages) {
+        if (this.messages.hasOwnProperty(iter42)) {
+          iter42 = this.messages[iter42];
+          iter42.write(output);
         }
       }
       output.writeListEnd();
@@ -1056,6 +1133,18 @@ const GetResult = module.exports.GetResult = class {
     if (this.acked !== null && this.acked !== undefined) {
       output.writeFieldBegin('acked', Thrift.Type.I32, 2);
       output.writeI32(this.acked);
+      output.writeFieldEnd();
+    }
+    if (this.ackResults !== null && this.ackResults !== undefined) {
+      output.writeFieldBegin('ackResults', Thrift.Type.LIST, 3);
+      output.writeListBegin(Thrift.Type.I32, this.ackResults.length);
+      for (let iter43 in this.ackResults) {
+        if (this.ackResults.hasOwnProperty(iter43)) {
+          iter43 = this.ackResults[iter43];
+          output.writeI32(iter43);
+        }
+      }
+      output.writeListEnd();
       output.writeFieldEnd();
     }
     output.writeFieldStop();

@@ -19,7 +19,7 @@ namespace js mqgateway
 
 /** Why a request, or one message of a batch, failed. Never renumber: values travel as i32. */
 enum ErrorCode {
-  /** A field is missing or malformed (bad topic name, empty body, maxMessages out of range, stale or forged receipt). */
+  /** A field is missing or malformed (bad topic name, empty body, maxMessages out of range, too many receipts). */
   INVALID_ARGUMENT = 1,
   /** A body is larger than the gateway's maxMessageSize (8 MiB by default). Not retryable. */
   PAYLOAD_TOO_LARGE = 2,
@@ -52,6 +52,24 @@ enum SendStatus {
   FLUSH_SLAVE_TIMEOUT = 2,
   /** Stored on the master, but a SYNC_MASTER had no slave connected to replicate to. */
   SLAVE_NOT_AVAILABLE = 3,
+}
+
+/**
+ * The outcome of one receipt of GetRequest.ack (GetResult.ackResults, in request order). Never renumber.
+ * Neither ALREADY_ACKED nor EXPIRED fails the call or affects the other receipts of the same request.
+ */
+enum AckStatus {
+  /** This ack committed the message: it will not be delivered to the group again. */
+  ACKED = 0,
+  /** The message had already been acked (a repeated ack); nothing changed. */
+  ALREADY_ACKED = 1,
+  /**
+   * The receipt's lease had ended before the ack arrived (the message was or will be delivered again, possibly to
+   * another consumer, or went to the DLQ). Ack the receipt of the newer delivery instead.
+   */
+  EXPIRED = 2,
+  /** The receipt is not one this gateway issued for this topic and group (bad MAC, another group or topic, garbage). */
+  INVALID = 3,
 }
 
 /** One message to send. */
@@ -123,6 +141,12 @@ struct SendResult {
   5: optional SendStatus status = SendStatus.OK,
   /** Set when this one message could not be stored after the gateway's retries; the other fields are then empty. */
   6: optional MessageError error,
+  /**
+   * The client-side unique id of the message (RocketMQ's UNIQ_KEY property, 32 hex characters), created by the gateway
+   * once per message of the request. Every stored copy of a send that the gateway retried carries the same uniqueId,
+   * so pipelines can deduplicate with it. Empty when error is set.
+   */
+  7: optional string uniqueId,
 }
 
 /** The argument of get. */
@@ -152,12 +176,20 @@ struct GetRequest {
   6: optional i32 invisibleMs = 0,
   /**
    * Receipts (ReceivedMessage.receipt) of messages that were processed, up to 4096. Optional, default empty. They are
-   * acked before new messages are fetched, on any gateway replica. A stale or forged receipt fails the call with
-   * INVALID_ARGUMENT and moves no offset.
+   * acked before new messages are fetched, on any gateway replica, and they are applied even when the fetch part of
+   * the same call fails. Acks are idempotent and judged one by one: GetResult.ackResults has one AckStatus per
+   * receipt, in order. A repeated, expired or forged receipt never fails the call or affects the other receipts; a
+   * forged one (bad MAC, another topic or group) is reported INVALID and moves no offset.
    */
   7: optional list<string> ack,
   /** The auth token. Required only when the gateway runs with a tokens file; ignored otherwise. */
   8: optional string auth,
+  /**
+   * Ordered consumption. Optional, default false. When true, at most one consumer of the group holds messages of a
+   * given queue at a time, no newer message of a queue is handed out while an older one of it is unacked, and a
+   * redelivery of a queue's head comes first. Together with Message.shardingKey this gives per-key order end to end.
+   */
+  9: optional bool orderly = false,
 }
 
 /** One delivered message. */
@@ -191,14 +223,18 @@ struct ReceivedMessage {
    * It is self-describing (broker, queue, offset, group, deadline), so any gateway replica accepts it. Do not parse it.
    */
   13: optional string receipt,
+  /** The client-side unique id (RocketMQ's UNIQ_KEY), as SendResult.uniqueId returned; the same for retried copies. */
+  14: optional string uniqueId,
 }
 
 /** The result of get. */
 struct GetResult {
   /** The messages, 0..maxMessages of them, in queue order per queue. */
   1: required list<ReceivedMessage> messages,
-  /** How many receipts of GetRequest.ack were accepted (all of them, or the call fails). */
+  /** How many receipts of GetRequest.ack were ACKED by this call (ALREADY_ACKED, EXPIRED and INVALID not counted). */
   2: optional i32 acked = 0,
+  /** One status per receipt of GetRequest.ack, in request order. Empty when the request carried no ack. */
+  3: optional list<AckStatus> ackResults,
 }
 
 /** The error a whole call fails with. */

@@ -1,10 +1,16 @@
 #!/usr/bin/env bash
 # The test command of README.md: on a fresh Debian machine it installs everything the tests need (Debian packages,
-# then the npm packages with `npm ci`, which also builds), and runs the whole suite with `npm test`.
+# then the npm packages with `npm ci`, which also builds), runs the main suite with `npm test`, then every extra suite
+# of scripts/ci/suite-*.sh (Ansible, client libraries, Apache RocketMQ interop, console, ...) in name order.
+#
+# Debian packages come from scripts/ci/apt-*.txt (one package a line, `#` comments), one list per suite, so that a
+# suite brings its own needs. A suite script exits non-zero when it fails; every suite runs, and the script fails at
+# the end when any of them failed. MQ_REQUIRE_TOOLS=1 makes a missing tool fail a test instead of skipping it.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+export MQ_REQUIRE_TOOLS=1
 
-need=(redis-server thrift-compiler python3-thrift php-cli php-thrift golang-go golang-thrift-dev dnsmasq)
+mapfile -t need < <(cat scripts/ci/apt-*.txt | sed -e 's/#.*//' -e 's/[[:space:]]//g' | grep -v '^$' | sort -u)
 missing=()
 for p in "${need[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
 if ((${#missing[@]})); then
@@ -19,3 +25,22 @@ echo "test-all: npm ci"
 npm ci --no-audit --no-fund
 echo "test-all: npm test"
 npm test
+
+failed=()
+shopt -s nullglob
+for suite in scripts/ci/suite-*.sh; do
+  name="$(basename "$suite" .sh)"
+  echo "test-all: ${name} (started $(date +%T))"
+  start=$SECONDS
+  if bash "$suite"; then
+    echo "test-all: ${name} passed in $((SECONDS - start)) s"
+  else
+    echo "test-all: ${name} FAILED after $((SECONDS - start)) s"
+    failed+=("$name")
+  fi
+done
+if ((${#failed[@]})); then
+  echo "test-all: failed suites: ${failed[*]}"
+  exit 1
+fi
+echo "test-all: every suite passed"

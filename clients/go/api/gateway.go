@@ -156,6 +156,67 @@ func (p * SendStatus) Value() (driver.Value, error) {
   }
 return int64(*p), nil
 }
+//The outcome of one receipt of GetRequest.ack (GetResult.ackResults, in request order). Never renumber.
+//Neither ALREADY_ACKED nor EXPIRED fails the call or affects the other receipts of the same request.
+type AckStatus int64
+const (
+  AckStatus_ACKED AckStatus = 0
+  AckStatus_ALREADY_ACKED AckStatus = 1
+  AckStatus_EXPIRED AckStatus = 2
+  AckStatus_INVALID AckStatus = 3
+)
+
+func (p AckStatus) String() string {
+  switch p {
+  case AckStatus_ACKED: return "ACKED"
+  case AckStatus_ALREADY_ACKED: return "ALREADY_ACKED"
+  case AckStatus_EXPIRED: return "EXPIRED"
+  case AckStatus_INVALID: return "INVALID"
+  }
+  return "<UNSET>"
+}
+
+func AckStatusFromString(s string) (AckStatus, error) {
+  switch s {
+  case "ACKED": return AckStatus_ACKED, nil 
+  case "ALREADY_ACKED": return AckStatus_ALREADY_ACKED, nil 
+  case "EXPIRED": return AckStatus_EXPIRED, nil 
+  case "INVALID": return AckStatus_INVALID, nil 
+  }
+  return AckStatus(0), fmt.Errorf("not a valid AckStatus string")
+}
+
+
+func AckStatusPtr(v AckStatus) *AckStatus { return &v }
+
+func (p AckStatus) MarshalText() ([]byte, error) {
+return []byte(p.String()), nil
+}
+
+func (p *AckStatus) UnmarshalText(text []byte) error {
+q, err := AckStatusFromString(string(text))
+if (err != nil) {
+return err
+}
+*p = q
+return nil
+}
+
+func (p *AckStatus) Scan(value interface{}) error {
+v, ok := value.(int64)
+if !ok {
+return errors.New("Scan value is not int64")
+}
+*p = AckStatus(v)
+return nil
+}
+
+func (p * AckStatus) Value() (driver.Value, error) {
+  if p == nil {
+    return nil, nil
+  }
+return int64(*p), nil
+}
 // One message to send.
 // 
 // Attributes:
@@ -1006,6 +1067,9 @@ func (p *MessageError) String() string {
 //  - QueueOffset: The message's offset in that queue (a count of messages, not bytes). -1 when error is set.
 //  - Status: The durability outcome when the message was stored. Default OK.
 //  - Error: Set when this one message could not be stored after the gateway's retries; the other fields are then empty.
+//  - UniqueId: The client-side unique id of the message (RocketMQ's UNIQ_KEY property, 32 hex characters), created by the gateway
+// once per message of the request. Every stored copy of a send that the gateway retried carries the same uniqueId,
+// so pipelines can deduplicate with it. Empty when error is set.
 type SendResult_ struct {
   MsgId *string `thrift:"msgId,1" db:"msgId" json:"msgId,omitempty"`
   BrokerName *string `thrift:"brokerName,2" db:"brokerName" json:"brokerName,omitempty"`
@@ -1013,6 +1077,7 @@ type SendResult_ struct {
   QueueOffset int64 `thrift:"queueOffset,4" db:"queueOffset" json:"queueOffset"`
   Status SendStatus `thrift:"status,5" db:"status" json:"status"`
   Error *MessageError `thrift:"error,6" db:"error" json:"error,omitempty"`
+  UniqueId *string `thrift:"uniqueId,7" db:"uniqueId" json:"uniqueId,omitempty"`
 }
 
 func NewSendResult_() *SendResult_ {
@@ -1061,6 +1126,13 @@ func (p *SendResult_) GetError() *MessageError {
   }
 return p.Error
 }
+var SendResult__UniqueId_DEFAULT string
+func (p *SendResult_) GetUniqueId() string {
+  if !p.IsSetUniqueId() {
+    return SendResult__UniqueId_DEFAULT
+  }
+return *p.UniqueId
+}
 func (p *SendResult_) IsSetMsgId() bool {
   return p.MsgId != nil
 }
@@ -1083,6 +1155,10 @@ func (p *SendResult_) IsSetStatus() bool {
 
 func (p *SendResult_) IsSetError() bool {
   return p.Error != nil
+}
+
+func (p *SendResult_) IsSetUniqueId() bool {
+  return p.UniqueId != nil
 }
 
 func (p *SendResult_) Read(ctx context.Context, iprot thrift.TProtocol) error {
@@ -1151,6 +1227,16 @@ func (p *SendResult_) Read(ctx context.Context, iprot thrift.TProtocol) error {
     case 6:
       if fieldTypeId == thrift.STRUCT {
         if err := p.ReadField6(ctx, iprot); err != nil {
+          return err
+        }
+      } else {
+        if err := iprot.Skip(ctx, fieldTypeId); err != nil {
+          return err
+        }
+      }
+    case 7:
+      if fieldTypeId == thrift.STRING {
+        if err := p.ReadField7(ctx, iprot); err != nil {
           return err
         }
       } else {
@@ -1227,6 +1313,15 @@ func (p *SendResult_)  ReadField6(ctx context.Context, iprot thrift.TProtocol) e
   return nil
 }
 
+func (p *SendResult_)  ReadField7(ctx context.Context, iprot thrift.TProtocol) error {
+  if v, err := iprot.ReadString(ctx); err != nil {
+  return thrift.PrependError("error reading field 7: ", err)
+} else {
+  p.UniqueId = &v
+}
+  return nil
+}
+
 func (p *SendResult_) Write(ctx context.Context, oprot thrift.TProtocol) error {
   if err := oprot.WriteStructBegin(ctx, "SendResult"); err != nil {
     return thrift.PrependError(fmt.Sprintf("%T write struct begin error: ", p), err) }
@@ -1237,6 +1332,7 @@ func (p *SendResult_) Write(ctx context.Context, oprot thrift.TProtocol) error {
     if err := p.writeField4(ctx, oprot); err != nil { return err }
     if err := p.writeField5(ctx, oprot); err != nil { return err }
     if err := p.writeField6(ctx, oprot); err != nil { return err }
+    if err := p.writeField7(ctx, oprot); err != nil { return err }
   }
   if err := oprot.WriteFieldStop(ctx); err != nil {
     return thrift.PrependError("write field stop error: ", err) }
@@ -1318,6 +1414,18 @@ func (p *SendResult_) writeField6(ctx context.Context, oprot thrift.TProtocol) (
   return err
 }
 
+func (p *SendResult_) writeField7(ctx context.Context, oprot thrift.TProtocol) (err error) {
+  if p.IsSetUniqueId() {
+    if err := oprot.WriteFieldBegin(ctx, "uniqueId", thrift.STRING, 7); err != nil {
+      return thrift.PrependError(fmt.Sprintf("%T write field begin error 7:uniqueId: ", p), err) }
+    if err := oprot.WriteString(ctx, string(*p.UniqueId)); err != nil {
+    return thrift.PrependError(fmt.Sprintf("%T.uniqueId (7) field write error: ", p), err) }
+    if err := oprot.WriteFieldEnd(ctx); err != nil {
+      return thrift.PrependError(fmt.Sprintf("%T write field end error 7:uniqueId: ", p), err) }
+  }
+  return err
+}
+
 func (p *SendResult_) Equals(other *SendResult_) bool {
   if p == other {
     return true
@@ -1340,6 +1448,12 @@ func (p *SendResult_) Equals(other *SendResult_) bool {
   if p.QueueOffset != other.QueueOffset { return false }
   if p.Status != other.Status { return false }
   if !p.Error.Equals(other.Error) { return false }
+  if p.UniqueId != other.UniqueId {
+    if p.UniqueId == nil || other.UniqueId == nil {
+      return false
+    }
+    if (*p.UniqueId) != (*other.UniqueId) { return false }
+  }
   return true
 }
 
@@ -1365,9 +1479,14 @@ func (p *SendResult_) String() string {
 // Above 0: at-least-once; each returned message carries a receipt and is delivered again, with deliveryAttempt + 1,
 // when it is not acked within invisibleMs. After maxReconsumeTimes (16) deliveries it moves to %DLQ%<group>.
 //  - Ack: Receipts (ReceivedMessage.receipt) of messages that were processed, up to 4096. Optional, default empty. They are
-// acked before new messages are fetched, on any gateway replica. A stale or forged receipt fails the call with
-// INVALID_ARGUMENT and moves no offset.
+// acked before new messages are fetched, on any gateway replica, and they are applied even when the fetch part of
+// the same call fails. Acks are idempotent and judged one by one: GetResult.ackResults has one AckStatus per
+// receipt, in order. A repeated, expired or forged receipt never fails the call or affects the other receipts; a
+// forged one (bad MAC, another topic or group) is reported INVALID and moves no offset.
 //  - Auth: The auth token. Required only when the gateway runs with a tokens file; ignored otherwise.
+//  - Orderly: Ordered consumption. Optional, default false. When true, at most one consumer of the group holds messages of a
+// given queue at a time, no newer message of a queue is handed out while an older one of it is unacked, and a
+// redelivery of a queue's head comes first. Together with Message.shardingKey this gives per-key order end to end.
 type GetRequest struct {
   Topic string `thrift:"topic,1,required" db:"topic" json:"topic"`
   ConsumerGroup string `thrift:"consumerGroup,2,required" db:"consumerGroup" json:"consumerGroup"`
@@ -1377,6 +1496,7 @@ type GetRequest struct {
   InvisibleMs int32 `thrift:"invisibleMs,6" db:"invisibleMs" json:"invisibleMs"`
   Ack []string `thrift:"ack,7" db:"ack" json:"ack,omitempty"`
   Auth *string `thrift:"auth,8" db:"auth" json:"auth,omitempty"`
+  Orderly bool `thrift:"orderly,9" db:"orderly" json:"orderly"`
 }
 
 func NewGetRequest() *GetRequest {
@@ -1427,6 +1547,11 @@ func (p *GetRequest) GetAuth() string {
   }
 return *p.Auth
 }
+var GetRequest_Orderly_DEFAULT bool = false
+
+func (p *GetRequest) GetOrderly() bool {
+  return p.Orderly
+}
 func (p *GetRequest) IsSetTagExpression() bool {
   return p.TagExpression != GetRequest_TagExpression_DEFAULT
 }
@@ -1449,6 +1574,10 @@ func (p *GetRequest) IsSetAck() bool {
 
 func (p *GetRequest) IsSetAuth() bool {
   return p.Auth != nil
+}
+
+func (p *GetRequest) IsSetOrderly() bool {
+  return p.Orderly != GetRequest_Orderly_DEFAULT
 }
 
 func (p *GetRequest) Read(ctx context.Context, iprot thrift.TProtocol) error {
@@ -1541,6 +1670,16 @@ func (p *GetRequest) Read(ctx context.Context, iprot thrift.TProtocol) error {
     case 8:
       if fieldTypeId == thrift.STRING {
         if err := p.ReadField8(ctx, iprot); err != nil {
+          return err
+        }
+      } else {
+        if err := iprot.Skip(ctx, fieldTypeId); err != nil {
+          return err
+        }
+      }
+    case 9:
+      if fieldTypeId == thrift.BOOL {
+        if err := p.ReadField9(ctx, iprot); err != nil {
           return err
         }
       } else {
@@ -1654,6 +1793,15 @@ func (p *GetRequest)  ReadField8(ctx context.Context, iprot thrift.TProtocol) er
   return nil
 }
 
+func (p *GetRequest)  ReadField9(ctx context.Context, iprot thrift.TProtocol) error {
+  if v, err := iprot.ReadBool(ctx); err != nil {
+  return thrift.PrependError("error reading field 9: ", err)
+} else {
+  p.Orderly = v
+}
+  return nil
+}
+
 func (p *GetRequest) Write(ctx context.Context, oprot thrift.TProtocol) error {
   if err := oprot.WriteStructBegin(ctx, "GetRequest"); err != nil {
     return thrift.PrependError(fmt.Sprintf("%T write struct begin error: ", p), err) }
@@ -1666,6 +1814,7 @@ func (p *GetRequest) Write(ctx context.Context, oprot thrift.TProtocol) error {
     if err := p.writeField6(ctx, oprot); err != nil { return err }
     if err := p.writeField7(ctx, oprot); err != nil { return err }
     if err := p.writeField8(ctx, oprot); err != nil { return err }
+    if err := p.writeField9(ctx, oprot); err != nil { return err }
   }
   if err := oprot.WriteFieldStop(ctx); err != nil {
     return thrift.PrependError("write field stop error: ", err) }
@@ -1774,6 +1923,18 @@ func (p *GetRequest) writeField8(ctx context.Context, oprot thrift.TProtocol) (e
   return err
 }
 
+func (p *GetRequest) writeField9(ctx context.Context, oprot thrift.TProtocol) (err error) {
+  if p.IsSetOrderly() {
+    if err := oprot.WriteFieldBegin(ctx, "orderly", thrift.BOOL, 9); err != nil {
+      return thrift.PrependError(fmt.Sprintf("%T write field begin error 9:orderly: ", p), err) }
+    if err := oprot.WriteBool(ctx, bool(p.Orderly)); err != nil {
+    return thrift.PrependError(fmt.Sprintf("%T.orderly (9) field write error: ", p), err) }
+    if err := oprot.WriteFieldEnd(ctx); err != nil {
+      return thrift.PrependError(fmt.Sprintf("%T write field end error 9:orderly: ", p), err) }
+  }
+  return err
+}
+
 func (p *GetRequest) Equals(other *GetRequest) bool {
   if p == other {
     return true
@@ -1797,6 +1958,7 @@ func (p *GetRequest) Equals(other *GetRequest) bool {
     }
     if (*p.Auth) != (*other.Auth) { return false }
   }
+  if p.Orderly != other.Orderly { return false }
   return true
 }
 
@@ -1824,6 +1986,7 @@ func (p *GetRequest) String() string {
 //  - DeliveryAttempt: 1 on the first delivery to this group, raised by one on every redelivery (invisibleMs > 0 only).
 //  - Receipt: Set only when invisibleMs > 0: an opaque string to pass back in GetRequest.ack once the message is processed.
 // It is self-describing (broker, queue, offset, group, deadline), so any gateway replica accepts it. Do not parse it.
+//  - UniqueId: The client-side unique id (RocketMQ's UNIQ_KEY), as SendResult.uniqueId returned; the same for retried copies.
 type ReceivedMessage struct {
   MsgId string `thrift:"msgId,1,required" db:"msgId" json:"msgId"`
   Topic string `thrift:"topic,2,required" db:"topic" json:"topic"`
@@ -1838,6 +2001,7 @@ type ReceivedMessage struct {
   QueueOffset *int64 `thrift:"queueOffset,11" db:"queueOffset" json:"queueOffset,omitempty"`
   DeliveryAttempt int32 `thrift:"deliveryAttempt,12" db:"deliveryAttempt" json:"deliveryAttempt"`
   Receipt *string `thrift:"receipt,13" db:"receipt" json:"receipt,omitempty"`
+  UniqueId *string `thrift:"uniqueId,14" db:"uniqueId" json:"uniqueId,omitempty"`
 }
 
 func NewReceivedMessage() *ReceivedMessage {
@@ -1922,6 +2086,13 @@ func (p *ReceivedMessage) GetReceipt() string {
   }
 return *p.Receipt
 }
+var ReceivedMessage_UniqueId_DEFAULT string
+func (p *ReceivedMessage) GetUniqueId() string {
+  if !p.IsSetUniqueId() {
+    return ReceivedMessage_UniqueId_DEFAULT
+  }
+return *p.UniqueId
+}
 func (p *ReceivedMessage) IsSetTags() bool {
   return p.Tags != nil
 }
@@ -1960,6 +2131,10 @@ func (p *ReceivedMessage) IsSetDeliveryAttempt() bool {
 
 func (p *ReceivedMessage) IsSetReceipt() bool {
   return p.Receipt != nil
+}
+
+func (p *ReceivedMessage) IsSetUniqueId() bool {
+  return p.UniqueId != nil
 }
 
 func (p *ReceivedMessage) Read(ctx context.Context, iprot thrift.TProtocol) error {
@@ -2104,6 +2279,16 @@ func (p *ReceivedMessage) Read(ctx context.Context, iprot thrift.TProtocol) erro
     case 13:
       if fieldTypeId == thrift.STRING {
         if err := p.ReadField13(ctx, iprot); err != nil {
+          return err
+        }
+      } else {
+        if err := iprot.Skip(ctx, fieldTypeId); err != nil {
+          return err
+        }
+      }
+    case 14:
+      if fieldTypeId == thrift.STRING {
+        if err := p.ReadField14(ctx, iprot); err != nil {
           return err
         }
       } else {
@@ -2284,6 +2469,15 @@ func (p *ReceivedMessage)  ReadField13(ctx context.Context, iprot thrift.TProtoc
   return nil
 }
 
+func (p *ReceivedMessage)  ReadField14(ctx context.Context, iprot thrift.TProtocol) error {
+  if v, err := iprot.ReadString(ctx); err != nil {
+  return thrift.PrependError("error reading field 14: ", err)
+} else {
+  p.UniqueId = &v
+}
+  return nil
+}
+
 func (p *ReceivedMessage) Write(ctx context.Context, oprot thrift.TProtocol) error {
   if err := oprot.WriteStructBegin(ctx, "ReceivedMessage"); err != nil {
     return thrift.PrependError(fmt.Sprintf("%T write struct begin error: ", p), err) }
@@ -2301,6 +2495,7 @@ func (p *ReceivedMessage) Write(ctx context.Context, oprot thrift.TProtocol) err
     if err := p.writeField11(ctx, oprot); err != nil { return err }
     if err := p.writeField12(ctx, oprot); err != nil { return err }
     if err := p.writeField13(ctx, oprot); err != nil { return err }
+    if err := p.writeField14(ctx, oprot); err != nil { return err }
   }
   if err := oprot.WriteFieldStop(ctx); err != nil {
     return thrift.PrependError("write field stop error: ", err) }
@@ -2477,6 +2672,18 @@ func (p *ReceivedMessage) writeField13(ctx context.Context, oprot thrift.TProtoc
   return err
 }
 
+func (p *ReceivedMessage) writeField14(ctx context.Context, oprot thrift.TProtocol) (err error) {
+  if p.IsSetUniqueId() {
+    if err := oprot.WriteFieldBegin(ctx, "uniqueId", thrift.STRING, 14); err != nil {
+      return thrift.PrependError(fmt.Sprintf("%T write field begin error 14:uniqueId: ", p), err) }
+    if err := oprot.WriteString(ctx, string(*p.UniqueId)); err != nil {
+    return thrift.PrependError(fmt.Sprintf("%T.uniqueId (14) field write error: ", p), err) }
+    if err := oprot.WriteFieldEnd(ctx); err != nil {
+      return thrift.PrependError(fmt.Sprintf("%T write field end error 14:uniqueId: ", p), err) }
+  }
+  return err
+}
+
 func (p *ReceivedMessage) Equals(other *ReceivedMessage) bool {
   if p == other {
     return true
@@ -2539,6 +2746,12 @@ func (p *ReceivedMessage) Equals(other *ReceivedMessage) bool {
     }
     if (*p.Receipt) != (*other.Receipt) { return false }
   }
+  if p.UniqueId != other.UniqueId {
+    if p.UniqueId == nil || other.UniqueId == nil {
+      return false
+    }
+    if (*p.UniqueId) != (*other.UniqueId) { return false }
+  }
   return true
 }
 
@@ -2553,10 +2766,12 @@ func (p *ReceivedMessage) String() string {
 // 
 // Attributes:
 //  - Messages: The messages, 0..maxMessages of them, in queue order per queue.
-//  - Acked: How many receipts of GetRequest.ack were accepted (all of them, or the call fails).
+//  - Acked: How many receipts of GetRequest.ack were ACKED by this call (ALREADY_ACKED, EXPIRED and INVALID not counted).
+//  - AckResults: One status per receipt of GetRequest.ack, in request order. Empty when the request carried no ack.
 type GetResult_ struct {
   Messages []*ReceivedMessage `thrift:"messages,1,required" db:"messages" json:"messages"`
   Acked int32 `thrift:"acked,2" db:"acked" json:"acked"`
+  AckResults []AckStatus `thrift:"ackResults,3" db:"ackResults" json:"ackResults,omitempty"`
 }
 
 func NewGetResult_() *GetResult_ {
@@ -2572,8 +2787,17 @@ var GetResult__Acked_DEFAULT int32 = 0
 func (p *GetResult_) GetAcked() int32 {
   return p.Acked
 }
+var GetResult__AckResults_DEFAULT []AckStatus
+
+func (p *GetResult_) GetAckResults() []AckStatus {
+  return p.AckResults
+}
 func (p *GetResult_) IsSetAcked() bool {
   return p.Acked != GetResult__Acked_DEFAULT
+}
+
+func (p *GetResult_) IsSetAckResults() bool {
+  return p.AckResults != nil
 }
 
 func (p *GetResult_) Read(ctx context.Context, iprot thrift.TProtocol) error {
@@ -2604,6 +2828,16 @@ func (p *GetResult_) Read(ctx context.Context, iprot thrift.TProtocol) error {
     case 2:
       if fieldTypeId == thrift.I32 {
         if err := p.ReadField2(ctx, iprot); err != nil {
+          return err
+        }
+      } else {
+        if err := iprot.Skip(ctx, fieldTypeId); err != nil {
+          return err
+        }
+      }
+    case 3:
+      if fieldTypeId == thrift.LIST {
+        if err := p.ReadField3(ctx, iprot); err != nil {
           return err
         }
       } else {
@@ -2660,12 +2894,36 @@ func (p *GetResult_)  ReadField2(ctx context.Context, iprot thrift.TProtocol) er
   return nil
 }
 
+func (p *GetResult_)  ReadField3(ctx context.Context, iprot thrift.TProtocol) error {
+  _, size, err := iprot.ReadListBegin(ctx)
+  if err != nil {
+    return thrift.PrependError("error reading list begin: ", err)
+  }
+  tSlice := make([]AckStatus, 0, size)
+  p.AckResults =  tSlice
+  for i := 0; i < size; i ++ {
+var _elem15 AckStatus
+    if v, err := iprot.ReadI32(ctx); err != nil {
+    return thrift.PrependError("error reading field 0: ", err)
+} else {
+    temp := AckStatus(v)
+    _elem15 = temp
+}
+    p.AckResults = append(p.AckResults, _elem15)
+  }
+  if err := iprot.ReadListEnd(ctx); err != nil {
+    return thrift.PrependError("error reading list end: ", err)
+  }
+  return nil
+}
+
 func (p *GetResult_) Write(ctx context.Context, oprot thrift.TProtocol) error {
   if err := oprot.WriteStructBegin(ctx, "GetResult"); err != nil {
     return thrift.PrependError(fmt.Sprintf("%T write struct begin error: ", p), err) }
   if p != nil {
     if err := p.writeField1(ctx, oprot); err != nil { return err }
     if err := p.writeField2(ctx, oprot); err != nil { return err }
+    if err := p.writeField3(ctx, oprot); err != nil { return err }
   }
   if err := oprot.WriteFieldStop(ctx); err != nil {
     return thrift.PrependError("write field stop error: ", err) }
@@ -2705,6 +2963,26 @@ func (p *GetResult_) writeField2(ctx context.Context, oprot thrift.TProtocol) (e
   return err
 }
 
+func (p *GetResult_) writeField3(ctx context.Context, oprot thrift.TProtocol) (err error) {
+  if p.IsSetAckResults() {
+    if err := oprot.WriteFieldBegin(ctx, "ackResults", thrift.LIST, 3); err != nil {
+      return thrift.PrependError(fmt.Sprintf("%T write field begin error 3:ackResults: ", p), err) }
+    if err := oprot.WriteListBegin(ctx, thrift.I32, len(p.AckResults)); err != nil {
+      return thrift.PrependError("error writing list begin: ", err)
+    }
+    for _, v := range p.AckResults {
+      if err := oprot.WriteI32(ctx, int32(v)); err != nil {
+      return thrift.PrependError(fmt.Sprintf("%T. (0) field write error: ", p), err) }
+    }
+    if err := oprot.WriteListEnd(ctx); err != nil {
+      return thrift.PrependError("error writing list end: ", err)
+    }
+    if err := oprot.WriteFieldEnd(ctx); err != nil {
+      return thrift.PrependError(fmt.Sprintf("%T write field end error 3:ackResults: ", p), err) }
+  }
+  return err
+}
+
 func (p *GetResult_) Equals(other *GetResult_) bool {
   if p == other {
     return true
@@ -2713,10 +2991,15 @@ func (p *GetResult_) Equals(other *GetResult_) bool {
   }
   if len(p.Messages) != len(other.Messages) { return false }
   for i, _tgt := range p.Messages {
-    _src15 := other.Messages[i]
-    if !_tgt.Equals(_src15) { return false }
+    _src16 := other.Messages[i]
+    if !_tgt.Equals(_src16) { return false }
   }
   if p.Acked != other.Acked { return false }
+  if len(p.AckResults) != len(other.AckResults) { return false }
+  for i, _tgt := range p.AckResults {
+    _src17 := other.AckResults[i]
+    if _tgt != _src17 { return false }
+  }
   return true
 }
 
@@ -3094,21 +3377,21 @@ func (p *MessageGatewayClient) SetLastResponseMeta_(meta thrift.ResponseMeta) {
 // Parameters:
 //  - Request
 func (p *MessageGatewayClient) Send(ctx context.Context, request *SendRequest) (_r []*SendResult_, _err error) {
-  var _args16 MessageGatewaySendArgs
-  _args16.Request = request
-  var _result18 MessageGatewaySendResult
-  var _meta17 thrift.ResponseMeta
-  _meta17, _err = p.Client_().Call(ctx, "send", &_args16, &_result18)
-  p.SetLastResponseMeta_(_meta17)
+  var _args18 MessageGatewaySendArgs
+  _args18.Request = request
+  var _result20 MessageGatewaySendResult
+  var _meta19 thrift.ResponseMeta
+  _meta19, _err = p.Client_().Call(ctx, "send", &_args18, &_result20)
+  p.SetLastResponseMeta_(_meta19)
   if _err != nil {
     return
   }
   switch {
-  case _result18.Error!= nil:
-    return _r, _result18.Error
+  case _result20.Error!= nil:
+    return _r, _result20.Error
   }
 
-  return _result18.GetSuccess(), nil
+  return _result20.GetSuccess(), nil
 }
 
 // Acks the receipts in request.ack, then returns up to maxMessages messages of the topic for the consumer group,
@@ -3117,22 +3400,22 @@ func (p *MessageGatewayClient) Send(ctx context.Context, request *SendRequest) (
 // Parameters:
 //  - Request
 func (p *MessageGatewayClient) Get(ctx context.Context, request *GetRequest) (_r *GetResult_, _err error) {
-  var _args19 MessageGatewayGetArgs
-  _args19.Request = request
-  var _result21 MessageGatewayGetResult
-  var _meta20 thrift.ResponseMeta
-  _meta20, _err = p.Client_().Call(ctx, "get", &_args19, &_result21)
-  p.SetLastResponseMeta_(_meta20)
+  var _args21 MessageGatewayGetArgs
+  _args21.Request = request
+  var _result23 MessageGatewayGetResult
+  var _meta22 thrift.ResponseMeta
+  _meta22, _err = p.Client_().Call(ctx, "get", &_args21, &_result23)
+  p.SetLastResponseMeta_(_meta22)
   if _err != nil {
     return
   }
   switch {
-  case _result21.Error!= nil:
-    return _r, _result21.Error
+  case _result23.Error!= nil:
+    return _r, _result23.Error
   }
 
-  if _ret22 := _result21.GetSuccess(); _ret22 != nil {
-    return _ret22, nil
+  if _ret24 := _result23.GetSuccess(); _ret24 != nil {
+    return _ret24, nil
   }
   return nil, thrift.NewTApplicationException(thrift.MISSING_RESULT, "get failed: unknown result")
 }
@@ -3157,10 +3440,10 @@ func (p *MessageGatewayProcessor) ProcessorMap() map[string]thrift.TProcessorFun
 
 func NewMessageGatewayProcessor(handler MessageGateway) *MessageGatewayProcessor {
 
-  self23 := &MessageGatewayProcessor{handler:handler, processorMap:make(map[string]thrift.TProcessorFunction)}
-  self23.processorMap["send"] = &messageGatewayProcessorSend{handler:handler}
-  self23.processorMap["get"] = &messageGatewayProcessorGet{handler:handler}
-return self23
+  self25 := &MessageGatewayProcessor{handler:handler, processorMap:make(map[string]thrift.TProcessorFunction)}
+  self25.processorMap["send"] = &messageGatewayProcessorSend{handler:handler}
+  self25.processorMap["get"] = &messageGatewayProcessorGet{handler:handler}
+return self25
 }
 
 func (p *MessageGatewayProcessor) Process(ctx context.Context, iprot, oprot thrift.TProtocol) (success bool, err thrift.TException) {
@@ -3171,12 +3454,12 @@ func (p *MessageGatewayProcessor) Process(ctx context.Context, iprot, oprot thri
   }
   iprot.Skip(ctx, thrift.STRUCT)
   iprot.ReadMessageEnd(ctx)
-  x24 := thrift.NewTApplicationException(thrift.UNKNOWN_METHOD, "Unknown function " + name)
+  x26 := thrift.NewTApplicationException(thrift.UNKNOWN_METHOD, "Unknown function " + name)
   oprot.WriteMessageBegin(ctx, name, thrift.EXCEPTION, seqId)
-  x24.Write(ctx, oprot)
+  x26.Write(ctx, oprot)
   oprot.WriteMessageEnd(ctx)
   oprot.Flush(ctx)
-  return false, x24
+  return false, x26
 
 }
 
@@ -3185,7 +3468,7 @@ type messageGatewayProcessorSend struct {
 }
 
 func (p *messageGatewayProcessorSend) Process(ctx context.Context, seqId int32, iprot, oprot thrift.TProtocol) (success bool, err thrift.TException) {
-  var _write_err25 error
+  var _write_err27 error
   args := MessageGatewaySendArgs{}
   if err2 := args.Read(ctx, iprot); err2 != nil {
     iprot.ReadMessageEnd(ctx)
@@ -3235,21 +3518,21 @@ func (p *messageGatewayProcessorSend) Process(ctx context.Context, seqId int32, 
       if errors.Is(err2, thrift.ErrAbandonRequest) {
         return false, thrift.WrapTException(err2)
       }
-      _exc26 := thrift.NewTApplicationException(thrift.INTERNAL_ERROR, "Internal error processing send: " + err2.Error())
+      _exc28 := thrift.NewTApplicationException(thrift.INTERNAL_ERROR, "Internal error processing send: " + err2.Error())
       if err2 := oprot.WriteMessageBegin(ctx, "send", thrift.EXCEPTION, seqId); err2 != nil {
-        _write_err25 = thrift.WrapTException(err2)
+        _write_err27 = thrift.WrapTException(err2)
       }
-      if err2 := _exc26.Write(ctx, oprot); _write_err25 == nil && err2 != nil {
-        _write_err25 = thrift.WrapTException(err2)
+      if err2 := _exc28.Write(ctx, oprot); _write_err27 == nil && err2 != nil {
+        _write_err27 = thrift.WrapTException(err2)
       }
-      if err2 := oprot.WriteMessageEnd(ctx); _write_err25 == nil && err2 != nil {
-        _write_err25 = thrift.WrapTException(err2)
+      if err2 := oprot.WriteMessageEnd(ctx); _write_err27 == nil && err2 != nil {
+        _write_err27 = thrift.WrapTException(err2)
       }
-      if err2 := oprot.Flush(ctx); _write_err25 == nil && err2 != nil {
-        _write_err25 = thrift.WrapTException(err2)
+      if err2 := oprot.Flush(ctx); _write_err27 == nil && err2 != nil {
+        _write_err27 = thrift.WrapTException(err2)
       }
-      if _write_err25 != nil {
-        return false, thrift.WrapTException(_write_err25)
+      if _write_err27 != nil {
+        return false, thrift.WrapTException(_write_err27)
       }
       return true, err
     }
@@ -3258,19 +3541,19 @@ func (p *messageGatewayProcessorSend) Process(ctx context.Context, seqId int32, 
   }
   tickerCancel()
   if err2 := oprot.WriteMessageBegin(ctx, "send", thrift.REPLY, seqId); err2 != nil {
-    _write_err25 = thrift.WrapTException(err2)
+    _write_err27 = thrift.WrapTException(err2)
   }
-  if err2 := result.Write(ctx, oprot); _write_err25 == nil && err2 != nil {
-    _write_err25 = thrift.WrapTException(err2)
+  if err2 := result.Write(ctx, oprot); _write_err27 == nil && err2 != nil {
+    _write_err27 = thrift.WrapTException(err2)
   }
-  if err2 := oprot.WriteMessageEnd(ctx); _write_err25 == nil && err2 != nil {
-    _write_err25 = thrift.WrapTException(err2)
+  if err2 := oprot.WriteMessageEnd(ctx); _write_err27 == nil && err2 != nil {
+    _write_err27 = thrift.WrapTException(err2)
   }
-  if err2 := oprot.Flush(ctx); _write_err25 == nil && err2 != nil {
-    _write_err25 = thrift.WrapTException(err2)
+  if err2 := oprot.Flush(ctx); _write_err27 == nil && err2 != nil {
+    _write_err27 = thrift.WrapTException(err2)
   }
-  if _write_err25 != nil {
-    return false, thrift.WrapTException(_write_err25)
+  if _write_err27 != nil {
+    return false, thrift.WrapTException(_write_err27)
   }
   return true, err
 }
@@ -3280,7 +3563,7 @@ type messageGatewayProcessorGet struct {
 }
 
 func (p *messageGatewayProcessorGet) Process(ctx context.Context, seqId int32, iprot, oprot thrift.TProtocol) (success bool, err thrift.TException) {
-  var _write_err27 error
+  var _write_err29 error
   args := MessageGatewayGetArgs{}
   if err2 := args.Read(ctx, iprot); err2 != nil {
     iprot.ReadMessageEnd(ctx)
@@ -3330,21 +3613,21 @@ func (p *messageGatewayProcessorGet) Process(ctx context.Context, seqId int32, i
       if errors.Is(err2, thrift.ErrAbandonRequest) {
         return false, thrift.WrapTException(err2)
       }
-      _exc28 := thrift.NewTApplicationException(thrift.INTERNAL_ERROR, "Internal error processing get: " + err2.Error())
+      _exc30 := thrift.NewTApplicationException(thrift.INTERNAL_ERROR, "Internal error processing get: " + err2.Error())
       if err2 := oprot.WriteMessageBegin(ctx, "get", thrift.EXCEPTION, seqId); err2 != nil {
-        _write_err27 = thrift.WrapTException(err2)
+        _write_err29 = thrift.WrapTException(err2)
       }
-      if err2 := _exc28.Write(ctx, oprot); _write_err27 == nil && err2 != nil {
-        _write_err27 = thrift.WrapTException(err2)
+      if err2 := _exc30.Write(ctx, oprot); _write_err29 == nil && err2 != nil {
+        _write_err29 = thrift.WrapTException(err2)
       }
-      if err2 := oprot.WriteMessageEnd(ctx); _write_err27 == nil && err2 != nil {
-        _write_err27 = thrift.WrapTException(err2)
+      if err2 := oprot.WriteMessageEnd(ctx); _write_err29 == nil && err2 != nil {
+        _write_err29 = thrift.WrapTException(err2)
       }
-      if err2 := oprot.Flush(ctx); _write_err27 == nil && err2 != nil {
-        _write_err27 = thrift.WrapTException(err2)
+      if err2 := oprot.Flush(ctx); _write_err29 == nil && err2 != nil {
+        _write_err29 = thrift.WrapTException(err2)
       }
-      if _write_err27 != nil {
-        return false, thrift.WrapTException(_write_err27)
+      if _write_err29 != nil {
+        return false, thrift.WrapTException(_write_err29)
       }
       return true, err
     }
@@ -3353,19 +3636,19 @@ func (p *messageGatewayProcessorGet) Process(ctx context.Context, seqId int32, i
   }
   tickerCancel()
   if err2 := oprot.WriteMessageBegin(ctx, "get", thrift.REPLY, seqId); err2 != nil {
-    _write_err27 = thrift.WrapTException(err2)
+    _write_err29 = thrift.WrapTException(err2)
   }
-  if err2 := result.Write(ctx, oprot); _write_err27 == nil && err2 != nil {
-    _write_err27 = thrift.WrapTException(err2)
+  if err2 := result.Write(ctx, oprot); _write_err29 == nil && err2 != nil {
+    _write_err29 = thrift.WrapTException(err2)
   }
-  if err2 := oprot.WriteMessageEnd(ctx); _write_err27 == nil && err2 != nil {
-    _write_err27 = thrift.WrapTException(err2)
+  if err2 := oprot.WriteMessageEnd(ctx); _write_err29 == nil && err2 != nil {
+    _write_err29 = thrift.WrapTException(err2)
   }
-  if err2 := oprot.Flush(ctx); _write_err27 == nil && err2 != nil {
-    _write_err27 = thrift.WrapTException(err2)
+  if err2 := oprot.Flush(ctx); _write_err29 == nil && err2 != nil {
+    _write_err29 = thrift.WrapTException(err2)
   }
-  if _write_err27 != nil {
-    return false, thrift.WrapTException(_write_err27)
+  if _write_err29 != nil {
+    return false, thrift.WrapTException(_write_err29)
   }
   return true, err
 }
@@ -3559,17 +3842,17 @@ func (p *MessageGatewaySendResult)  ReadField0(ctx context.Context, iprot thrift
   tSlice := make([]*SendResult_, 0, size)
   p.Success =  tSlice
   for i := 0; i < size; i ++ {
-    _elem29 := &SendResult_{
+    _elem31 := &SendResult_{
     QueueId: -1,
 
     QueueOffset: -1,
 
     Status: 0,
 }
-    if err := _elem29.Read(ctx, iprot); err != nil {
-      return thrift.PrependError(fmt.Sprintf("%T error reading struct: ", _elem29), err)
+    if err := _elem31.Read(ctx, iprot); err != nil {
+      return thrift.PrependError(fmt.Sprintf("%T error reading struct: ", _elem31), err)
     }
-    p.Success = append(p.Success, _elem29)
+    p.Success = append(p.Success, _elem31)
   }
   if err := iprot.ReadListEnd(ctx); err != nil {
     return thrift.PrependError("error reading list end: ", err)

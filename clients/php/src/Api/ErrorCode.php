@@ -22,7 +22,7 @@ use Thrift\Exception\TApplicationException;
 final class ErrorCode
 {
     /**
-     * A field is missing or malformed (bad topic name, empty body, maxMessages out of range, stale or forged receipt).
+     * A field is missing or malformed (bad topic name, empty body, maxMessages out of range, too many receipts).
      */
     const INVALID_ARGUMENT = 1;
 

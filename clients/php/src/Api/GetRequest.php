@@ -68,6 +68,11 @@ class GetRequest
             'isRequired' => false,
             'type' => TType::STRING,
         ),
+        9 => array(
+            'var' => 'orderly',
+            'isRequired' => false,
+            'type' => TType::BOOL,
+        ),
     );
 
     /**
@@ -113,8 +118,10 @@ class GetRequest
     public $invisibleMs = 0;
     /**
      * Receipts (ReceivedMessage.receipt) of messages that were processed, up to 4096. Optional, default empty. They are
-     * acked before new messages are fetched, on any gateway replica. A stale or forged receipt fails the call with
-     * INVALID_ARGUMENT and moves no offset.
+     * acked before new messages are fetched, on any gateway replica, and they are applied even when the fetch part of
+     * the same call fails. Acks are idempotent and judged one by one: GetResult.ackResults has one AckStatus per
+     * receipt, in order. A repeated, expired or forged receipt never fails the call or affects the other receipts; a
+     * forged one (bad MAC, another topic or group) is reported INVALID and moves no offset.
      * 
      * @var string[]
      */
@@ -125,6 +132,14 @@ class GetRequest
      * @var string
      */
     public $auth = null;
+    /**
+     * Ordered consumption. Optional, default false. When true, at most one consumer of the group holds messages of a
+     * given queue at a time, no newer message of a queue is handed out while an older one of it is unacked, and a
+     * redelivery of a queue's head comes first. Together with Message.shardingKey this gives per-key order end to end.
+     * 
+     * @var bool
+     */
+    public $orderly = false;
 
     public function __construct($vals = null)
     {
@@ -152,6 +167,9 @@ class GetRequest
             }
             if (isset($vals['auth'])) {
                 $this->auth = $vals['auth'];
+            }
+            if (isset($vals['orderly'])) {
+                $this->orderly = $vals['orderly'];
             }
         }
     }
@@ -240,6 +258,13 @@ class GetRequest
                         $xfer += $input->skip($ftype);
                     }
                     break;
+                case 9:
+                    if ($ftype == TType::BOOL) {
+                        $xfer += $input->readBool($this->orderly);
+                    } else {
+                        $xfer += $input->skip($ftype);
+                    }
+                    break;
                 default:
                     $xfer += $input->skip($ftype);
                     break;
@@ -299,6 +324,11 @@ class GetRequest
         if ($this->auth !== null) {
             $xfer += $output->writeFieldBegin('auth', TType::STRING, 8);
             $xfer += $output->writeString($this->auth);
+            $xfer += $output->writeFieldEnd();
+        }
+        if ($this->orderly !== null) {
+            $xfer += $output->writeFieldBegin('orderly', TType::BOOL, 9);
+            $xfer += $output->writeBool($this->orderly);
             $xfer += $output->writeFieldEnd();
         }
         $xfer += $output->writeFieldStop();

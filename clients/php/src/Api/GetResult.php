@@ -39,6 +39,16 @@ class GetResult
             'isRequired' => false,
             'type' => TType::I32,
         ),
+        3 => array(
+            'var' => 'ackResults',
+            'isRequired' => false,
+            'type' => TType::LST,
+            'etype' => TType::I32,
+            'elem' => array(
+                'type' => TType::I32,
+                'class' => '\MqGateway\Api\AckStatus',
+                ),
+        ),
     );
 
     /**
@@ -48,11 +58,17 @@ class GetResult
      */
     public $messages = null;
     /**
-     * How many receipts of GetRequest.ack were accepted (all of them, or the call fails).
+     * How many receipts of GetRequest.ack were ACKED by this call (ALREADY_ACKED, EXPIRED and INVALID not counted).
      * 
      * @var int
      */
     public $acked = 0;
+    /**
+     * One status per receipt of GetRequest.ack, in request order. Empty when the request carried no ack.
+     * 
+     * @var int[]
+     */
+    public $ackResults = null;
 
     public function __construct($vals = null)
     {
@@ -62,6 +78,9 @@ class GetResult
             }
             if (isset($vals['acked'])) {
                 $this->acked = $vals['acked'];
+            }
+            if (isset($vals['ackResults'])) {
+                $this->ackResults = $vals['ackResults'];
             }
         }
     }
@@ -109,6 +128,22 @@ class GetResult
                         $xfer += $input->skip($ftype);
                     }
                     break;
+                case 3:
+                    if ($ftype == TType::LST) {
+                        $this->ackResults = array();
+                        $_size52 = 0;
+                        $_etype55 = 0;
+                        $xfer += $input->readListBegin($_etype55, $_size52);
+                        for ($_i56 = 0; $_i56 < $_size52; ++$_i56) {
+                            $elem57 = null;
+                            $xfer += $input->readI32($elem57);
+                            $this->ackResults []= $elem57;
+                        }
+                        $xfer += $input->readListEnd();
+                    } else {
+                        $xfer += $input->skip($ftype);
+                    }
+                    break;
                 default:
                     $xfer += $input->skip($ftype);
                     break;
@@ -129,8 +164,8 @@ class GetResult
             }
             $xfer += $output->writeFieldBegin('messages', TType::LST, 1);
             $output->writeListBegin(TType::STRUCT, count($this->messages));
-            foreach ($this->messages as $iter52) {
-                $xfer += $iter52->write($output);
+            foreach ($this->messages as $iter58) {
+                $xfer += $iter58->write($output);
             }
             $output->writeListEnd();
             $xfer += $output->writeFieldEnd();
@@ -138,6 +173,18 @@ class GetResult
         if ($this->acked !== null) {
             $xfer += $output->writeFieldBegin('acked', TType::I32, 2);
             $xfer += $output->writeI32($this->acked);
+            $xfer += $output->writeFieldEnd();
+        }
+        if ($this->ackResults !== null) {
+            if (!is_array($this->ackResults)) {
+                throw new TProtocolException('Bad type in structure.', TProtocolException::INVALID_DATA);
+            }
+            $xfer += $output->writeFieldBegin('ackResults', TType::LST, 3);
+            $output->writeListBegin(TType::I32, count($this->ackResults));
+            foreach ($this->ackResults as $iter59) {
+                $xfer += $output->writeI32($iter59);
+            }
+            $output->writeListEnd();
             $xfer += $output->writeFieldEnd();
         }
         $xfer += $output->writeFieldStop();

@@ -82,14 +82,14 @@ class MessageGateway_send_result
                 case 0:
                     if ($ftype == TType::LST) {
                         $this->success = array();
-                        $_size53 = 0;
-                        $_etype56 = 0;
-                        $xfer += $input->readListBegin($_etype56, $_size53);
-                        for ($_i57 = 0; $_i57 < $_size53; ++$_i57) {
-                            $elem58 = null;
-                            $elem58 = new \MqGateway\Api\SendResult();
-                            $xfer += $elem58->read($input);
-                            $this->success []= $elem58;
+                        $_size60 = 0;
+                        $_etype63 = 0;
+                        $xfer += $input->readListBegin($_etype63, $_size60);
+                        for ($_i64 = 0; $_i64 < $_size60; ++$_i64) {
+                            $elem65 = null;
+                            $elem65 = new \MqGateway\Api\SendResult();
+                            $xfer += $elem65->read($input);
+                            $this->success []= $elem65;
                         }
                         $xfer += $input->readListEnd();
                     } else {
@@ -124,8 +124,8 @@ class MessageGateway_send_result
             }
             $xfer += $output->writeFieldBegin('success', TType::LST, 0);
             $output->writeListBegin(TType::STRUCT, count($this->success));
-            foreach ($this->success as $iter59) {
-                $xfer += $iter59->write($output);
+            foreach ($this->success as $iter66) {
+                $xfer += $iter66->write($output);
             }
             $output->writeListEnd();
             $xfer += $output->writeFieldEnd();

@@ -101,6 +101,11 @@ class ReceivedMessage
             'isRequired' => false,
             'type' => TType::STRING,
         ),
+        14 => array(
+            'var' => 'uniqueId',
+            'isRequired' => false,
+            'type' => TType::STRING,
+        ),
     );
 
     /**
@@ -182,6 +187,12 @@ class ReceivedMessage
      * @var string
      */
     public $receipt = null;
+    /**
+     * The client-side unique id (RocketMQ's UNIQ_KEY), as SendResult.uniqueId returned; the same for retried copies.
+     * 
+     * @var string
+     */
+    public $uniqueId = null;
 
     public function __construct($vals = null)
     {
@@ -224,6 +235,9 @@ class ReceivedMessage
             }
             if (isset($vals['receipt'])) {
                 $this->receipt = $vals['receipt'];
+            }
+            if (isset($vals['uniqueId'])) {
+                $this->uniqueId = $vals['uniqueId'];
             }
         }
     }
@@ -359,6 +373,13 @@ class ReceivedMessage
                         $xfer += $input->skip($ftype);
                     }
                     break;
+                case 14:
+                    if ($ftype == TType::STRING) {
+                        $xfer += $input->readString($this->uniqueId);
+                    } else {
+                        $xfer += $input->skip($ftype);
+                    }
+                    break;
                 default:
                     $xfer += $input->skip($ftype);
                     break;
@@ -451,6 +472,11 @@ class ReceivedMessage
         if ($this->receipt !== null) {
             $xfer += $output->writeFieldBegin('receipt', TType::STRING, 13);
             $xfer += $output->writeString($this->receipt);
+            $xfer += $output->writeFieldEnd();
+        }
+        if ($this->uniqueId !== null) {
+            $xfer += $output->writeFieldBegin('uniqueId', TType::STRING, 14);
+            $xfer += $output->writeString($this->uniqueId);
             $xfer += $output->writeFieldEnd();
         }
         $xfer += $output->writeFieldStop();

@@ -56,6 +56,11 @@ class SendResult
             'type' => TType::STRUCT,
             'class' => '\MqGateway\Api\MessageError',
         ),
+        7 => array(
+            'var' => 'uniqueId',
+            'isRequired' => false,
+            'type' => TType::STRING,
+        ),
     );
 
     /**
@@ -94,6 +99,14 @@ class SendResult
      * @var \MqGateway\Api\MessageError
      */
     public $error = null;
+    /**
+     * The client-side unique id of the message (RocketMQ's UNIQ_KEY property, 32 hex characters), created by the gateway
+     * once per message of the request. Every stored copy of a send that the gateway retried carries the same uniqueId,
+     * so pipelines can deduplicate with it. Empty when error is set.
+     * 
+     * @var string
+     */
+    public $uniqueId = null;
 
     public function __construct($vals = null)
     {
@@ -115,6 +128,9 @@ class SendResult
             }
             if (isset($vals['error'])) {
                 $this->error = $vals['error'];
+            }
+            if (isset($vals['uniqueId'])) {
+                $this->uniqueId = $vals['uniqueId'];
             }
         }
     }
@@ -181,6 +197,13 @@ class SendResult
                         $xfer += $input->skip($ftype);
                     }
                     break;
+                case 7:
+                    if ($ftype == TType::STRING) {
+                        $xfer += $input->readString($this->uniqueId);
+                    } else {
+                        $xfer += $input->skip($ftype);
+                    }
+                    break;
                 default:
                     $xfer += $input->skip($ftype);
                     break;
@@ -226,6 +249,11 @@ class SendResult
             }
             $xfer += $output->writeFieldBegin('error', TType::STRUCT, 6);
             $xfer += $this->error->write($output);
+            $xfer += $output->writeFieldEnd();
+        }
+        if ($this->uniqueId !== null) {
+            $xfer += $output->writeFieldBegin('uniqueId', TType::STRING, 7);
+            $xfer += $output->writeString($this->uniqueId);
             $xfer += $output->writeFieldEnd();
         }
         $xfer += $output->writeFieldStop();

@@ -82,6 +82,32 @@ class SendStatus(object):
     }
 
 
+class AckStatus(object):
+    """
+    The outcome of one receipt of GetRequest.ack (GetResult.ackResults, in request order). Never renumber.
+    Neither ALREADY_ACKED nor EXPIRED fails the call or affects the other receipts of the same request.
+
+    """
+    ACKED = 0
+    ALREADY_ACKED = 1
+    EXPIRED = 2
+    INVALID = 3
+
+    _VALUES_TO_NAMES = {
+        0: "ACKED",
+        1: "ALREADY_ACKED",
+        2: "EXPIRED",
+        3: "INVALID",
+    }
+
+    _NAMES_TO_VALUES = {
+        "ACKED": 0,
+        "ALREADY_ACKED": 1,
+        "EXPIRED": 2,
+        "INVALID": 3,
+    }
+
+
 class Message(object):
     """
     One message to send.
@@ -413,17 +439,21 @@ class SendResult(object):
      - queueOffset: The message's offset in that queue (a count of messages, not bytes). -1 when error is set.
      - status: The durability outcome when the message was stored. Default OK.
      - error: Set when this one message could not be stored after the gateway's retries; the other fields are then empty.
+     - uniqueId: The client-side unique id of the message (RocketMQ's UNIQ_KEY property, 32 hex characters), created by the gateway
+    once per message of the request. Every stored copy of a send that the gateway retried carries the same uniqueId,
+    so pipelines can deduplicate with it. Empty when error is set.
 
     """
 
 
-    def __init__(self, msgId=None, brokerName=None, queueId=-1, queueOffset=-1, status=    0, error=None,):
+    def __init__(self, msgId=None, brokerName=None, queueId=-1, queueOffset=-1, status=    0, error=None, uniqueId=None,):
         self.msgId = msgId
         self.brokerName = brokerName
         self.queueId = queueId
         self.queueOffset = queueOffset
         self.status = status
         self.error = error
+        self.uniqueId = uniqueId
 
     def read(self, iprot):
         if iprot._fast_decode is not None and isinstance(iprot.trans, TTransport.CReadableTransport) and self.thrift_spec is not None:
@@ -465,6 +495,11 @@ class SendResult(object):
                     self.error.read(iprot)
                 else:
                     iprot.skip(ftype)
+            elif fid == 7:
+                if ftype == TType.STRING:
+                    self.uniqueId = iprot.readString().decode('utf-8', errors='replace') if sys.version_info[0] == 2 else iprot.readString()
+                else:
+                    iprot.skip(ftype)
             else:
                 iprot.skip(ftype)
             iprot.readFieldEnd()
@@ -498,6 +533,10 @@ class SendResult(object):
         if self.error is not None:
             oprot.writeFieldBegin('error', TType.STRUCT, 6)
             self.error.write(oprot)
+            oprot.writeFieldEnd()
+        if self.uniqueId is not None:
+            oprot.writeFieldBegin('uniqueId', TType.STRING, 7)
+            oprot.writeString(self.uniqueId.encode('utf-8') if sys.version_info[0] == 2 else self.uniqueId)
             oprot.writeFieldEnd()
         oprot.writeFieldStop()
         oprot.writeStructEnd()
@@ -534,14 +573,19 @@ class GetRequest(object):
     Above 0: at-least-once; each returned message carries a receipt and is delivered again, with deliveryAttempt + 1,
     when it is not acked within invisibleMs. After maxReconsumeTimes (16) deliveries it moves to %DLQ%<group>.
      - ack: Receipts (ReceivedMessage.receipt) of messages that were processed, up to 4096. Optional, default empty. They are
-    acked before new messages are fetched, on any gateway replica. A stale or forged receipt fails the call with
-    INVALID_ARGUMENT and moves no offset.
+    acked before new messages are fetched, on any gateway replica, and they are applied even when the fetch part of
+    the same call fails. Acks are idempotent and judged one by one: GetResult.ackResults has one AckStatus per
+    receipt, in order. A repeated, expired or forged receipt never fails the call or affects the other receipts; a
+    forged one (bad MAC, another topic or group) is reported INVALID and moves no offset.
      - auth: The auth token. Required only when the gateway runs with a tokens file; ignored otherwise.
+     - orderly: Ordered consumption. Optional, default false. When true, at most one consumer of the group holds messages of a
+    given queue at a time, no newer message of a queue is handed out while an older one of it is unacked, and a
+    redelivery of a queue's head comes first. Together with Message.shardingKey this gives per-key order end to end.
 
     """
 
 
-    def __init__(self, topic=None, consumerGroup=None, tagExpression="*", maxMessages=32, waitMs=0, invisibleMs=0, ack=None, auth=None,):
+    def __init__(self, topic=None, consumerGroup=None, tagExpression="*", maxMessages=32, waitMs=0, invisibleMs=0, ack=None, auth=None, orderly=False,):
         self.topic = topic
         self.consumerGroup = consumerGroup
         self.tagExpression = tagExpression
@@ -550,6 +594,7 @@ class GetRequest(object):
         self.invisibleMs = invisibleMs
         self.ack = ack
         self.auth = auth
+        self.orderly = orderly
 
     def read(self, iprot):
         if iprot._fast_decode is not None and isinstance(iprot.trans, TTransport.CReadableTransport) and self.thrift_spec is not None:
@@ -605,6 +650,11 @@ class GetRequest(object):
                     self.auth = iprot.readString().decode('utf-8', errors='replace') if sys.version_info[0] == 2 else iprot.readString()
                 else:
                     iprot.skip(ftype)
+            elif fid == 9:
+                if ftype == TType.BOOL:
+                    self.orderly = iprot.readBool()
+                else:
+                    iprot.skip(ftype)
             else:
                 iprot.skip(ftype)
             iprot.readFieldEnd()
@@ -650,6 +700,10 @@ class GetRequest(object):
             oprot.writeFieldBegin('auth', TType.STRING, 8)
             oprot.writeString(self.auth.encode('utf-8') if sys.version_info[0] == 2 else self.auth)
             oprot.writeFieldEnd()
+        if self.orderly is not None:
+            oprot.writeFieldBegin('orderly', TType.BOOL, 9)
+            oprot.writeBool(self.orderly)
+            oprot.writeFieldEnd()
         oprot.writeFieldStop()
         oprot.writeStructEnd()
 
@@ -691,11 +745,12 @@ class ReceivedMessage(object):
      - deliveryAttempt: 1 on the first delivery to this group, raised by one on every redelivery (invisibleMs > 0 only).
      - receipt: Set only when invisibleMs > 0: an opaque string to pass back in GetRequest.ack once the message is processed.
     It is self-describing (broker, queue, offset, group, deadline), so any gateway replica accepts it. Do not parse it.
+     - uniqueId: The client-side unique id (RocketMQ's UNIQ_KEY), as SendResult.uniqueId returned; the same for retried copies.
 
     """
 
 
-    def __init__(self, msgId=None, topic=None, body=None, tags=None, keys=None, properties=None, bornTimestamp=None, storeTimestamp=None, brokerName=None, queueId=None, queueOffset=None, deliveryAttempt=1, receipt=None,):
+    def __init__(self, msgId=None, topic=None, body=None, tags=None, keys=None, properties=None, bornTimestamp=None, storeTimestamp=None, brokerName=None, queueId=None, queueOffset=None, deliveryAttempt=1, receipt=None, uniqueId=None,):
         self.msgId = msgId
         self.topic = topic
         self.body = body
@@ -709,6 +764,7 @@ class ReceivedMessage(object):
         self.queueOffset = queueOffset
         self.deliveryAttempt = deliveryAttempt
         self.receipt = receipt
+        self.uniqueId = uniqueId
 
     def read(self, iprot):
         if iprot._fast_decode is not None and isinstance(iprot.trans, TTransport.CReadableTransport) and self.thrift_spec is not None:
@@ -795,6 +851,11 @@ class ReceivedMessage(object):
                     self.receipt = iprot.readString().decode('utf-8', errors='replace') if sys.version_info[0] == 2 else iprot.readString()
                 else:
                     iprot.skip(ftype)
+            elif fid == 14:
+                if ftype == TType.STRING:
+                    self.uniqueId = iprot.readString().decode('utf-8', errors='replace') if sys.version_info[0] == 2 else iprot.readString()
+                else:
+                    iprot.skip(ftype)
             else:
                 iprot.skip(ftype)
             iprot.readFieldEnd()
@@ -864,6 +925,10 @@ class ReceivedMessage(object):
             oprot.writeFieldBegin('receipt', TType.STRING, 13)
             oprot.writeString(self.receipt.encode('utf-8') if sys.version_info[0] == 2 else self.receipt)
             oprot.writeFieldEnd()
+        if self.uniqueId is not None:
+            oprot.writeFieldBegin('uniqueId', TType.STRING, 14)
+            oprot.writeString(self.uniqueId.encode('utf-8') if sys.version_info[0] == 2 else self.uniqueId)
+            oprot.writeFieldEnd()
         oprot.writeFieldStop()
         oprot.writeStructEnd()
 
@@ -894,14 +959,16 @@ class GetResult(object):
 
     Attributes:
      - messages: The messages, 0..maxMessages of them, in queue order per queue.
-     - acked: How many receipts of GetRequest.ack were accepted (all of them, or the call fails).
+     - acked: How many receipts of GetRequest.ack were ACKED by this call (ALREADY_ACKED, EXPIRED and INVALID not counted).
+     - ackResults: One status per receipt of GetRequest.ack, in request order. Empty when the request carried no ack.
 
     """
 
 
-    def __init__(self, messages=None, acked=0,):
+    def __init__(self, messages=None, acked=0, ackResults=None,):
         self.messages = messages
         self.acked = acked
+        self.ackResults = ackResults
 
     def read(self, iprot):
         if iprot._fast_decode is not None and isinstance(iprot.trans, TTransport.CReadableTransport) and self.thrift_spec is not None:
@@ -928,6 +995,16 @@ class GetResult(object):
                     self.acked = iprot.readI32()
                 else:
                     iprot.skip(ftype)
+            elif fid == 3:
+                if ftype == TType.LIST:
+                    self.ackResults = []
+                    (_etype55, _size52) = iprot.readListBegin()
+                    for _i56 in range(_size52):
+                        _elem57 = iprot.readI32()
+                        self.ackResults.append(_elem57)
+                    iprot.readListEnd()
+                else:
+                    iprot.skip(ftype)
             else:
                 iprot.skip(ftype)
             iprot.readFieldEnd()
@@ -941,13 +1018,20 @@ class GetResult(object):
         if self.messages is not None:
             oprot.writeFieldBegin('messages', TType.LIST, 1)
             oprot.writeListBegin(TType.STRUCT, len(self.messages))
-            for iter52 in self.messages:
-                iter52.write(oprot)
+            for iter58 in self.messages:
+                iter58.write(oprot)
             oprot.writeListEnd()
             oprot.writeFieldEnd()
         if self.acked is not None:
             oprot.writeFieldBegin('acked', TType.I32, 2)
             oprot.writeI32(self.acked)
+            oprot.writeFieldEnd()
+        if self.ackResults is not None:
+            oprot.writeFieldBegin('ackResults', TType.LIST, 3)
+            oprot.writeListBegin(TType.I32, len(self.ackResults))
+            for iter59 in self.ackResults:
+                oprot.writeI32(iter59)
+            oprot.writeListEnd()
             oprot.writeFieldEnd()
         oprot.writeFieldStop()
         oprot.writeStructEnd()
@@ -1131,6 +1215,7 @@ SendResult.thrift_spec = (
     (4, TType.I64, 'queueOffset', None, -1, ),  # 4
     (5, TType.I32, 'status', None,     0, ),  # 5
     (6, TType.STRUCT, 'error', [MessageError, None], None, ),  # 6
+    (7, TType.STRING, 'uniqueId', 'UTF8', None, ),  # 7
 )
 all_structs.append(GetRequest)
 GetRequest.thrift_spec = (
@@ -1143,6 +1228,7 @@ GetRequest.thrift_spec = (
     (6, TType.I32, 'invisibleMs', None, 0, ),  # 6
     (7, TType.LIST, 'ack', (TType.STRING, 'UTF8', False), None, ),  # 7
     (8, TType.STRING, 'auth', 'UTF8', None, ),  # 8
+    (9, TType.BOOL, 'orderly', None, False, ),  # 9
 )
 all_structs.append(ReceivedMessage)
 ReceivedMessage.thrift_spec = (
@@ -1160,12 +1246,14 @@ ReceivedMessage.thrift_spec = (
     (11, TType.I64, 'queueOffset', None, None, ),  # 11
     (12, TType.I32, 'deliveryAttempt', None, 1, ),  # 12
     (13, TType.STRING, 'receipt', 'UTF8', None, ),  # 13
+    (14, TType.STRING, 'uniqueId', 'UTF8', None, ),  # 14
 )
 all_structs.append(GetResult)
 GetResult.thrift_spec = (
     None,  # 0
     (1, TType.LIST, 'messages', (TType.STRUCT, [ReceivedMessage, None], False), None, ),  # 1
     (2, TType.I32, 'acked', None, 0, ),  # 2
+    (3, TType.LIST, 'ackResults', (TType.I32, None, False), None, ),  # 3
 )
 all_structs.append(GatewayError)
 GatewayError.thrift_spec = (
