@@ -58,7 +58,8 @@ export function gatewayFiles(o: GatewayOptions): FileDeps {
 /** Options with the secrets that come from files filled in (receiptSecretFile). */
 export function withFileSecrets(o: GatewayOptions): GatewayOptions {
   if (o.receiptSecretFile === '') return o;
-  return { ...o, receiptSecret: readSecret('receiptSecretFile', o.receiptSecretFile) } as GatewayOptions;
+  // The file is read once: the options carry the secret itself from here on.
+  return { ...o, receiptSecret: readSecret('receiptSecretFile', o.receiptSecretFile), receiptSecretFile: '' } as GatewayOptions;
 }
 
 /**
