@@ -26,7 +26,7 @@ export { Puller, toPulledMessages } from './consumer/puller';
 export type { PullRequest, PullResult, PullStatus, PulledMessage } from './consumer/puller';
 export { parseSubscription } from './consumer/subscription';
 export type { Subscription } from './consumer/subscription';
-export type { QueueRef } from './consumer/offsets';
+export type { QueueRef, OffsetAnswer, OffsetQueryOptions } from './consumer/offsets';
 export type { SendBackRequest } from './consumer/send-back';
 export type { CreateTopicRequest } from './admin/admin';
 export type { ConsumerGroupInfo } from './heartbeat';
