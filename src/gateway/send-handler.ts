@@ -86,6 +86,8 @@ export class SendHandler {
               queueId: r.queueId,
               queueOffset: i64(r.queueOffset),
               status: STATUS[r.status] ?? T.SendStatus.OK,
+              // UNIQ_KEY, made once per message by the client and sent unchanged on every retry and failover.
+              uniqueId: r.uniqId,
             });
             stored += item.message.body.length;
           } else {
