@@ -337,14 +337,20 @@ export class GroupReader {
       throw err;
     }
     await this.coord((c) => c.trim(ref, lease, readEnd, got.map((d) => d.message.queueOffset)));
-    if (this.opts.commitAutoAck && lease.lease === 0 && readEnd > lease.from) await this.commitNow(req.group, q, ref);
     out.push(...got);
+    if (this.opts.commitAutoAck && lease.lease === 0 && readEnd > lease.from) await this.commitNow(req.group, q, ref);
   }
 
-  /** Writes the group's committed offset of the queue to the broker now (auto-ack with memory coordination). */
+  /**
+   * Writes the group's committed offset of the queue to the broker now (auto-ack with memory coordination). The
+   * messages are consumed either way: a broker that cannot take the offset now gets it from the offset committer.
+   */
   private async commitNow(group: string, q: MessageQueue, ref: QueueRef): Promise<void> {
     const snap = await this.coord((c) => c.inspect(ref));
-    if (snap) await this.deps.client.updateConsumerOffset(group, q, snap.committed);
+    if (!snap) return;
+    await this.deps.client.updateConsumerOffset(group, q, snap.committed).catch((err: unknown) => {
+      this.deps.logger.debug({ err, group, queue: ref.queueKey }, 'auto-ack commit to the broker failed (the offset committer retries)');
+    });
   }
 
   /** Counts and logs messages the master proved gone before the group consumed them. */
