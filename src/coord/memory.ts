@@ -52,7 +52,8 @@ export class MemoryCoordinator implements Coordinator {
     validateQueueRef(q);
     let s = this.find(q);
     const otherLog = s !== undefined && !!req.logId && s.log !== '' && s.log !== req.logId;
-    if (!s || otherLog) {
+    const longer = s !== undefined && req.startOffsetIfNew < 0 && req.rewindAbove !== undefined && s.cursorOffset > req.rewindAbove;
+    if (!s || otherLog || longer) {
       if (req.startOffsetIfNew < 0) throw noStateError(q);
       if (s) s.reset(req.startOffsetIfNew, req.logId);
       else s = this.stateOf(q, req.startOffsetIfNew, req.now, req.logId);

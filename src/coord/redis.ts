@@ -118,6 +118,7 @@ export class RedisCoordinator implements Coordinator {
         req.logId ?? '',
         req.subscription ?? '*',
         req.orderly ? '1' : '0',
+        req.rewindAbove ?? -1,
       ),
     );
     const r = asArray(reply);

@@ -57,6 +57,12 @@ export interface ClaimRequest {
   readonly subscription?: string;
   /** Orderly: claim nothing while any lease of the queue is in flight (the head is redelivered first). */
   readonly orderly?: boolean;
+  /**
+   * The queue's max offset as its master last reported it, when the caller has that evidence: a state whose cursor
+   * is above it describes a longer (older) log, and the claim rejects with isNoState so that the caller checks fresh
+   * and rewinds with seed({ replaceIfCursorAbove }). Only with startOffsetIfNew = -1.
+   */
+  readonly rewindAbove?: number;
 }
 
 /** A claimed (or re-claimed) set of offsets. */

@@ -98,13 +98,26 @@ export class GatewayController {
       // Coord first: a Redis that cannot be reached fails the start (the operator sees it at once).
       this.coord =
         this.deps.coord ??
-        (o.coord === 'redis' ? await RedisCoordinator.connect(redisOptionsOf(o), { logger: this.log }) : new MemoryCoordinator());
+        (o.coord === 'redis'
+          ? await RedisCoordinator.connect(redisOptionsOf(o), { logger: this.log, groupStateTtlMs: o.groupStateTtlMs })
+          : new MemoryCoordinator({ groupStateTtlMs: o.groupStateTtlMs }));
       await this.client.start();
       // Replicas verify each other's receipts with the shared receiptSecret.
       const signer = new ReceiptSigner(o.receiptSecret);
       this.reader = new GroupReader(
-        { maxReconsumeTimes: o.maxReconsumeTimes, reclaimCheckIntervalMs: o.reclaimCheckIntervalMs, pullTimeoutMs: o.pullTimeoutMs },
-        { client: this.client, coord: this.coord, logger: this.log.child({ part: 'reader' }) },
+        {
+          maxReconsumeTimes: o.maxReconsumeTimes,
+          reclaimCheckIntervalMs: o.reclaimCheckIntervalMs,
+          pullTimeoutMs: o.pullTimeoutMs,
+          // One gateway without shared state: auto-acked messages are committed to the broker before the reply.
+          commitAutoAck: this.coord.kind === 'memory',
+        },
+        {
+          client: this.client,
+          coord: this.coord,
+          logger: this.log.child({ part: 'reader' }),
+          onExpired: (group, topic, n) => this.metrics.messagesExpired.inc({ group, topic: TOPIC_LABEL_RE.test(topic) ? topic : TOPIC_INVALID }, n),
+        },
       );
       const sender = new SendHandler(
         { maxMessageSize: o.maxMessageSize, maxBatchMessages: o.maxBatchMessages, sendTimeoutMs: o.sendTimeoutMs, busyRetryAfterMs: o.busyRetryAfterMs },
@@ -145,6 +158,7 @@ export class GatewayController {
         coord: this.coord,
         metrics: this.metrics,
         logger: this.log.child({ part: 'offsets' }),
+        logIdOf: (q) => this.reader?.cursors.logId(q),
       });
       this.committer.start();
     } catch (err) {

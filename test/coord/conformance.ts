@@ -247,6 +247,8 @@ export function coordConformance(factory: BackendFactory): void {
 
     it('rewinds only a state whose cursor is above the given max offset', async () => {
       await c.claim(q, claimReq({ maxCount: 40 }));
+      expect(isNoState(await rejection(c.claim(q, claimReq({ startOffsetIfNew: -1, rewindAbove: 39 }))))).to.equal(true);
+      expect(await c.claim(q, claimReq({ startOffsetIfNew: -1, rewindAbove: 40, maxOffset: 40 }))).to.equal(null);
       expect(await c.seed(q, 0, { replaceIfCursorAbove: 50 })).to.equal(40);
       expect(await c.seed(q, 5, { replaceIfCursorAbove: 10 })).to.equal(5);
       expect((await c.inspect(q))?.cursor).to.equal(5);

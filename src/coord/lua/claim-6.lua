@@ -3,6 +3,7 @@
 --   ARGV[3] startOffsetIfNew (-1 = do not create state)  ARGV[4] minOffset (the master's retention floor)
 --   ARGV[5] maxOffset (exclusive)  ARGV[6] maxCount  ARGV[7] invisibleMs (0 = auto-ack)  ARGV[8] member of the group's
 --   queue set  ARGV[9] logId ('' = not known)  ARGV[10] tag expression  ARGV[11] "1" = orderly
+--   ARGV[12] rewindAbove (-1 = none): with ARGV[3] = -1, a cursor above it answers NO_STATE
 -- Output:
 --   { "NO_STATE" } when there is no state for this log and ARGV[3] is -1; {} when nothing is available (or only
 --   { "", "", ..., expired } entries when offsets were skipped); else { leaseId (0 = auto-ack), from, to, deadline,
@@ -14,6 +15,8 @@ local logId, sub, orderly = ARGV[9], ARGV[10], ARGV[11] == '1'
 
 local st = load_state(KEYS)
 local otherLog = st.exists and logId ~= '' and st.log ~= '' and st.log ~= logId
+local rewindAbove = tonumber(ARGV[12])
+if st.exists and start < 0 and rewindAbove >= 0 and st.cur > rewindAbove then return { 'NO_STATE' } end
 if not st.exists or otherLog then
   if start < 0 then return { 'NO_STATE' } end
   st = new_state(KEYS, st, start, now, logId)
