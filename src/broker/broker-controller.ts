@@ -5,6 +5,8 @@
  */
 import type pino from 'pino';
 import type { Registry } from 'prom-client';
+import { acquireDirLock } from '../common';
+import type { DirLock } from '../common';
 import type { MessageStore } from '../store';
 import { RemotingClient, RemotingServer, notSupportedRemark } from '../remoting';
 import type { Channel, Processor } from '../remoting';
@@ -70,6 +72,8 @@ export class BrokerController {
   private address?: BrokerAddress;
   private readonly startedAt = Date.now();
   private stopping: Promise<void> | null = null;
+  /** The exclusive lock on storePathRootDir while this broker owns its store. */
+  private storeLock?: DirLock;
 
   constructor(
     config: BrokerConfig,
@@ -86,6 +90,9 @@ export class BrokerController {
     if (this.deps.store) {
       this.store = this.deps.store;
     } else {
+      // One writer per store directory: a second process on the same storePathRootDir exits here, before it reads
+      // or writes anything (two writers lose acknowledged messages).
+      this.storeLock = await acquireDirLock(cfg.storePathRootDir, `broker ${cfg.brokerName}`);
       // Loaded on demand: tests that inject a store never load the store module.
       const { MessageStore: Store } = await import('../store/message-store');
       const store = new Store(storeOptionsOf(cfg), { logger: this.logger, registry: this.registry });
@@ -299,24 +306,33 @@ export class BrokerController {
     return this.address;
   }
 
-  /** Clean shutdown: unregister, answer held pulls, close the port, flush metadata, shut the store down. */
+  /**
+   * Clean shutdown: unregister, answer held pulls, close the port, flush metadata, shut the store down. Every step
+   * runs even when an earlier one fails (a failure is logged): the store is always flushed and its lock released.
+   */
   shutdown(): Promise<void> {
     if (this.stopping) return this.stopping;
     this.stopping = (async () => {
+      const step = async (name: string, fn: () => unknown): Promise<void> => {
+        try {
+          await fn();
+        } catch (err) {
+          this.logger.error({ err, step: name }, 'broker shutdown step failed; continuing');
+        }
+      };
       // Unregister first so that clients stop routing here, then stop serving, then persist, then the store.
-      await this.registration?.shutdown();
-      this.holds?.wakeAll();
-      this.sendQueue?.stop();
-      await this.server?.close();
-      this.sendQueue?.drain('broker is shutting down');
-      await this.schedule?.shutdown();
-      await this.ha?.shutdown();
-      if (this.ctx) {
-        await this.ctx.offsets.close();
-        await this.ctx.topics.flush();
-      }
-      await this.client?.close();
-      if (this.ownedStore) await this.ownedStore.shutdown();
+      await step('unregister', () => this.registration?.shutdown());
+      await step('wake held pulls', () => this.holds?.wakeAll());
+      await step('stop send queue', () => this.sendQueue?.stop());
+      await step('close remoting port', () => this.server?.close());
+      await step('drain send queue', () => this.sendQueue?.drain('broker is shutting down'));
+      await step('schedule service', () => this.schedule?.shutdown());
+      await step('HA', () => this.ha?.shutdown());
+      await step('write consumerOffset.json', () => this.ctx?.offsets.close());
+      await step('write topics.json', () => this.ctx?.topics.flush());
+      await step('close remoting client', () => this.client?.close());
+      if (this.ownedStore) await step('store shutdown', () => this.ownedStore!.shutdown());
+      this.storeLock?.release();
       this.logger.info('broker stopped');
     })();
     return this.stopping;

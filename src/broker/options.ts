@@ -78,6 +78,10 @@ export const BROKER_OPTION_SPEC = {
   serverChannelMaxIdleTimeSeconds: opt(120, 'idle connections are closed after this many seconds', { min: 1 }),
   frameMaxLength: opt(16 * 1024 * 1024, 'largest remoting frame accepted, bytes', { min: 1024 }),
   logLevel: opt('', 'pino log level (fatal, error, warn, info, debug, trace); empty = MQ_LOG_LEVEL or info'),
+  shutdownTimeoutMs: opt(30000, 'after SIGTERM/SIGINT the process exits (code 1) if shutdown takes longer, ms (0 = no bound); a second signal exits at once', {
+    min: 0,
+    max: 600000,
+  }),
 } as const;
 
 /** The type of {@link BROKER_OPTION_SPEC}. */

@@ -35,6 +35,7 @@ export async function runBroker(argv: string[]): Promise<number> {
     component: 'broker',
     httpPort: config.httpPort,
     logLevel: config.logLevel || undefined,
+    shutdownTimeoutMs: config.shutdownTimeoutMs,
     health: () => ({ ok: holder.ready, brokerName: config.brokerName, brokerRole: config.brokerRole }),
   });
   const broker = new BrokerController(config, { logger: rt.logger, registry: rt.registry });

@@ -33,6 +33,7 @@ export async function runNamesrv(argv: string[]): Promise<number> {
     httpPort: options.httpPort,
     // Unset option: undefined, so that createLogger falls back to MQ_LOG_LEVEL, then info.
     logLevel: options.logLevel || undefined,
+    shutdownTimeoutMs: options.shutdownTimeoutMs,
     health: () => ({
       ok: holder.controller?.running ?? false,
       liveBrokers: holder.controller?.routes.liveBrokerCount() ?? 0,
