@@ -9,6 +9,7 @@
 import { expect } from 'chai';
 import { spawn } from 'child_process';
 import fs from 'fs';
+import os from 'os';
 import path from 'path';
 import pino from 'pino';
 import { RemotingCommand, RemotingServer, RequestCode, ResponseCode } from '../../src/remoting';
@@ -81,7 +82,7 @@ describe('single writer per store and bounded shutdown (integration)', function 
     const tmp = tempDir('mq-lock-stale-');
     try {
       // pid 2^22 + 1 is above Linux's pid_max ceiling: never a live process.
-      fs.writeFileSync(path.join(tmp.dir, 'lock'), `pid=${4194305}\nhost=${require('os').hostname()}\nstarted=1\n`);
+      fs.writeFileSync(path.join(tmp.dir, 'lock'), `pid=${4194305}\nhost=${os.hostname()}\nstarted=1\n`);
       const p = await spawnMq(brokerArgs(tmp.dir));
       expect(fs.readFileSync(path.join(tmp.dir, 'lock'), 'utf8')).to.contain(`pid=${p.child.pid}`);
       expect(await p.stop()).to.equal(0);
