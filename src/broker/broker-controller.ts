@@ -5,13 +5,15 @@
  */
 import type pino from 'pino';
 import type { Registry } from 'prom-client';
-import { acquireDirLock } from '../common';
+import { MqError, acquireDirLock } from '../common';
 import type { DirLock } from '../common';
 import type { MessageStore } from '../store';
-import { RemotingClient, RemotingServer, notSupportedRemark } from '../remoting';
+import { RemotingClient, RemotingServer, authHook, clusterAuthCheck, notSupportedRemark } from '../remoting';
 import type { Channel, Processor } from '../remoting';
 import { RemotingCommand } from '../remoting/command';
 import { RequestCode, ResponseCode } from '../remoting/codes';
+import { checkAcl } from './acl/plain-acl';
+import type { PlainAclConfig } from './acl/plain-acl';
 import { adminProcessors } from './admin-processor';
 import { clientProcessors, notifyConsumerIdsChanged } from './client-processor';
 import { storeOptionsOf } from './config';
@@ -42,6 +44,8 @@ export interface BrokerDeps {
   registry?: Registry;
   /** A store to use instead of building one from the config (tests wrap or fake it). Not shut down by the broker. */
   store?: BrokerStore;
+  /** The parsed plain_acl.yml (src/cli reads the file); required when aclEnable=true. */
+  acl?: PlainAclConfig;
 }
 
 /** Ports and names once started. */
@@ -87,6 +91,11 @@ export class BrokerController {
   /** Loads the store and metadata, binds the port, registers with the name servers. */
   async start(): Promise<BrokerAddress> {
     const cfg = this.config;
+    if (cfg.aclEnable && !this.deps.acl) {
+      throw new MqError('INVALID_OPTION', 'broker: aclEnable=true needs the accounts of aclFile (a plain_acl.yml-format file)', {
+        details: { option: 'aclFile' },
+      });
+    }
     if (this.deps.store) {
       this.store = this.deps.store;
     } else {
@@ -145,6 +154,12 @@ export class BrokerController {
       registry: this.registry,
     });
     this.server = server;
+    // Authentication happens once, before dispatch, for every code (processors never see a refused request): the
+    // cluster secret for registration/admin codes and cluster members, then the RocketMQ ACL for everyone else.
+    const acl = cfg.aclEnable ? this.deps.acl : undefined;
+    if (cfg.clusterSecret !== '' || acl) {
+      server.setRequestHook(authHook(clusterAuthCheck(cfg.clusterSecret, acl ? (req, addr) => checkAcl(acl, req, addr) : undefined)));
+    }
     const reg = (code: number, p: Processor): void => server.registerProcessor(code, p);
     reg(RequestCode.SEND_MESSAGE, sender.process);
     reg(RequestCode.SEND_MESSAGE_V2, sender.process);
@@ -187,7 +202,7 @@ export class BrokerController {
           logger: this.logger,
           registry: this.registry,
           store: this.ownedStore,
-          client: (this.client = new RemotingClient({ logger: this.logger, defaultTimeoutMs: cfg.registerBrokerTimeoutMills })),
+          client: (this.client = this.newClient()),
           target: brokerSyncTarget(topics, offsets),
           masterAddresses: () => this.registration?.lastResponse,
         },
@@ -235,7 +250,7 @@ export class BrokerController {
       .split(';')
       .map((s) => s.trim())
       .filter((s) => s !== '');
-    this.client ??= new RemotingClient({ logger: this.logger, defaultTimeoutMs: cfg.registerBrokerTimeoutMills });
+    this.client ??= this.newClient();
     this.registration = new RegistrationService(
       this.client,
       namesrvAddrs,
@@ -253,6 +268,16 @@ export class BrokerController {
     await this.registration.start(cfg.registerNameServerPeriod);
     this.logger.info({ ...this.address, namesrvAddrs }, 'broker started');
     return this.address;
+  }
+
+  /** The broker's outgoing client: its requests carry the cluster signature when clusterSecret is set. */
+  private newClient(): RemotingClient {
+    const cfg = this.config;
+    return new RemotingClient({
+      logger: this.logger,
+      defaultTimeoutMs: cfg.registerBrokerTimeoutMills,
+      signer: cfg.clusterSecret !== '' ? { clusterSecret: cfg.clusterSecret } : undefined,
+    });
   }
 
   /** RegisterBrokerBody JSON (ref §3.3); topics carry the broker permission when it is not RW. */

@@ -21,6 +21,8 @@ export const NAMESRV_OPTIONS = {
   partialFrameTimeoutMs: opt(30_000, 'a connection stalled inside a frame for this long is closed, ms (0 = never)', {
     min: 0,
   }),
+  clusterSecret: opt<string>('', 'shared secret of the cluster: when set, REGISTER/UNREGISTER_BROKER and admin codes must be signed with it; empty = off'),
+  clusterSecretFile: opt<string>('', 'file holding clusterSecret (trailing newline ignored); wins over clusterSecret'),
   shutdownTimeoutMs: opt(30000, 'after SIGTERM/SIGINT the process exits (code 1) if shutdown takes longer, ms (0 = no bound); a second signal exits at once', {
     min: 0,
     max: 600000,
