@@ -72,6 +72,8 @@ export class MQClient {
       frameMaxLength: o.frameMaxLength,
       logger: this.log,
       registry: deps.registry,
+      // An ACL account signs every request (AccessKey + Signature), as RocketMQ's AclClientRPCHook does.
+      signer: o.aclAccessKey !== '' ? { accessKey: o.aclAccessKey, secretKey: o.aclSecretKey } : undefined,
     });
     // No onRequest handler: brokers' NOTIFY_CONSUMER_IDS_CHANGED is oneway and needs no answer (the gateway does
     // no rebalancing), and other broker-initiated requests get REQUEST_CODE_NOT_SUPPORTED (ref §2.1).
