@@ -3,6 +3,7 @@
  * the remoting server with every processor, the send queue, long polling, delayed delivery, offset and topic
  * persistence, metrics and registration with the name servers.
  */
+import path from 'path';
 import type pino from 'pino';
 import type { Registry } from 'prom-client';
 import type { MessageStore } from '../store';
@@ -11,10 +12,17 @@ import type { Channel, Processor } from '../remoting';
 import { RemotingCommand } from '../remoting/command';
 import { RequestCode, ResponseCode } from '../remoting/codes';
 import { adminProcessors } from './admin-processor';
+import { BrokerStatsManager } from './broker-stats-manager';
+import type { OpsContext } from './ops-context';
+import { opsRuntimeInfo, opsMetricSources } from './ops-runtime';
+import { processors as resetOffsetProcessors } from './reset-offset-processor';
+import { processors as statsProcessors } from './stats-processor';
+import { processors as subscriptionGroupProcessors } from './subscription-group-processor';
+import { StatsLogService } from './stats-log-service';
+import { SubscriptionGroupManager } from './subscription-group-manager';
 import { clientProcessors, notifyConsumerIdsChanged } from './client-processor';
 import { storeOptionsOf } from './config';
 import type { BrokerConfig } from './config';
-import type { BrokerContext } from './context';
 import { ConsumerManager } from './consumer-manager';
 import { ConsumerOffsetManager } from './consumer-offset-manager';
 import { BrokerMetrics } from './metrics';
@@ -66,7 +74,8 @@ export class BrokerController {
   private holds?: PullHoldService;
   private ha?: HaController;
   private sendQueue?: SendQueue;
-  private ctx?: BrokerContext;
+  private ctx?: OpsContext;
+  private statsLog?: StatsLogService;
   private address?: BrokerAddress;
   private readonly startedAt = Date.now();
   private stopping: Promise<void> | null = null;
@@ -101,7 +110,13 @@ export class BrokerController {
     const offsets = new ConsumerOffsetManager(cfg.storePathRootDir);
     await offsets.load();
     const metrics = new BrokerMetrics(this.registry);
-    const ctx: BrokerContext = {
+    const groups = new SubscriptionGroupManager(cfg.storePathRootDir);
+    await groups.load();
+    const stats = new BrokerStatsManager(cfg.brokerClusterName);
+    metrics.attachStats(stats);
+    const ctx: OpsContext = {
+      stats,
+      groups,
       config: cfg,
       store: this.store,
       topics,
@@ -149,6 +164,9 @@ export class BrokerController {
       clientProcessors(ctx),
       queryProcessors(ctx),
       lockProcessors(new RebalanceLockManager()),
+      statsProcessors(ctx),
+      subscriptionGroupProcessors(ctx),
+      resetOffsetProcessors(ctx),
       adminProcessors(ctx, {
         onConfigChanged: (changed) => this.applyLive(changed),
         runtimeInfo: () => this.runtimeInfo(),
@@ -196,6 +214,9 @@ export class BrokerController {
       this.ha?.notifyNewData();
     });
     holds.start(cfg.pullHoldRecheckMills);
+    const statsFile = String(cfg.statsLogFile) === 'off' ? '' : cfg.statsLogFile || path.join(cfg.storePathRootDir, 'logs', 'stats.log');
+    this.statsLog = new StatsLogService(stats, statsFile, this.logger);
+    this.statsLog.start();
     sendQueue.start();
     offsets.startAutoPersist(cfg.flushConsumerOffsetInterval, (err) => this.logger.warn({ err }, 'consumerOffset write failed'));
     if (cfg.brokerRole !== 'SLAVE') {
@@ -221,6 +242,7 @@ export class BrokerController {
           })),
       storePath: () => cfg.storePathRootDir,
       commitLogBytes: () => this.store.getMaxPhyOffset() - this.store.getMinPhyOffset(),
+      ...opsMetricSources(ctx),
     });
 
     // Registration comes last: routes only point here once every processor is ready.
@@ -290,6 +312,7 @@ export class BrokerController {
       consumers: String(counts.consumers),
       producers: String(counts.producers),
       scheduleMessageOffset: JSON.stringify(this.schedule?.offsetTable() ?? {}),
+      ...opsRuntimeInfo(this.ctx!, this.statsLog!, this.startedAt),
     };
   }
 
@@ -310,10 +333,12 @@ export class BrokerController {
       await this.server?.close();
       this.sendQueue?.drain('broker is shutting down');
       await this.schedule?.shutdown();
+      await this.statsLog?.shutdown();
       await this.ha?.shutdown();
       if (this.ctx) {
         await this.ctx.offsets.close();
         await this.ctx.topics.flush();
+        await this.ctx.groups.flush();
       }
       await this.client?.close();
       if (this.ownedStore) await this.ownedStore.shutdown();
