@@ -14,6 +14,7 @@ import { decodeQueryConsumerOffsetHeader } from '../remoting/header/query-consum
 import { decodeSearchOffsetHeader } from '../remoting/header/search-offset-by-timestamp';
 import { decodeUpdateConsumerOffsetHeader } from '../remoting/header/update-consumer-offset';
 import type { BrokerContext } from './context';
+import { firstOffsetAtOrAfter } from './offset-by-time';
 
 function ok(ext?: Record<string, string | number | boolean | undefined>, body?: Buffer): RemotingCommand {
   return RemotingCommand.createResponse(ResponseCode.SUCCESS, undefined, ext, body);
@@ -39,6 +40,10 @@ export function offsetProcessors(ctx: BrokerContext): Map<number, Processor> {
   });
   m.set(RequestCode.SEARCH_OFFSET_BY_TIMESTAMP, (req) => {
     const h = decodeSearchOffsetHeader(req.extFields);
+    // boundaryType=lower (RocketMQ 5's field): the exact first message at or after the time (topicCount needs it).
+    if (String(req.extFields?.boundaryType ?? '').toLowerCase() === 'lower') {
+      return ok({ offset: firstOffsetAtOrAfter(store, h.topic, h.queueId, h.timestamp) });
+    }
     return ok({ offset: store.getOffsetInQueueByTime(h.topic, h.queueId, h.timestamp) });
   });
   m.set(RequestCode.GET_MAX_OFFSET, (req) => {
