@@ -5,3 +5,5 @@ export { countBetween, countSeries, messagesBetween, pullAt, masterOf, queryById
 export type { FoundMessage } from './messages';
 export { AdminApi } from './admin';
 export type { CreateTopicRequest } from './admin';
+export { serverRequestHandler, decodeResetRequest } from './server-requests';
+export type { AdminEvent, AdminEventListener } from './server-requests';

@@ -8,6 +8,7 @@ import { MqError } from '../../common';
 import { PROP, decodeOffsetMsgId, decodeRecords } from '../../common/message';
 import type { MessageRecord } from '../../common/message';
 import { RemotingCommand, RequestCode, ResponseCode } from '../../remoting';
+import { PullSysFlag } from '../../remoting/header/pull-message';
 import { encodeQueryMessageHeader } from '../../remoting/header/query-message';
 import type { AdminClient } from './admin-client';
 
@@ -95,7 +96,8 @@ export async function pullAt(admin: AdminClient, addr: string, topic: string, qu
         queueId,
         queueOffset: offset,
         maxMsgNums: max,
-        sysFlag: 0,
+        // The subscription travels in the request (no heartbeat from this tool); nothing is committed or held.
+        sysFlag: PullSysFlag.SUBSCRIPTION,
         commitOffset: 0,
         suspendTimeoutMillis: 0,
         subscription: '*',
