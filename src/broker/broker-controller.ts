@@ -243,6 +243,7 @@ export class BrokerController {
       storePath: () => cfg.storePathRootDir,
       commitLogBytes: () => this.store.getMaxPhyOffset() - this.store.getMinPhyOffset(),
       ...opsMetricSources(ctx),
+      info: () => ({ cluster: cfg.brokerClusterName, brokerName: cfg.brokerName, brokerId: cfg.brokerId, role: cfg.brokerRole }),
     });
 
     // Registration comes last: routes only point here once every processor is ready.

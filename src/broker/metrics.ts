@@ -3,7 +3,6 @@
  * pulls by result, held pulls, consumer lag per group and queue, DLQ depth, send-queue size and head wait, commit-log
  * lock hold time, flow-control rejects by reason, disk use. Gauges that read live state are computed on scrape.
  */
-import fs from 'fs';
 import { Counter, Gauge } from 'prom-client';
 import type { Registry } from 'prom-client';
 import { METRIC } from '../metrics';
@@ -22,6 +21,8 @@ export interface MetricSources {
   commitLogBytes(): number;
   /** Lag per group and queue with the age (s) of the oldest unconsumed message. */
   consumerLagRows?(): Array<{ group: string; topic: string; queueId: number; lag: number; ageSeconds: number }>;
+  /** Who this broker is (mq_broker_info labels). */
+  info?(): { cluster: string; brokerName: string; brokerId: number; role: string };
   /** Messages of each group's DLQ not yet read back. */
   dlqUnread?(): Array<{ group: string; unread: number }>;
 }
@@ -137,18 +138,12 @@ export class BrokerMetrics {
       g.reset();
       for (const r of this.sources?.dlqDepth() ?? []) g.set({ topic: r.topic }, r.depth);
     });
-    gauge(METRIC.brokerStoreDiskUsedBytes, 'Bytes of the commit log still on disk', [], (g) =>
-      g.set(this.sources?.commitLogBytes() ?? 0),
-    );
-    gauge(METRIC.brokerDiskUsedRatio, 'Used share of the disk that holds storePathRootDir (0..1)', [], (g) => {
-      const p = this.sources?.storePath();
-      if (!p) return;
-      try {
-        const st = fs.statfsSync(p);
-        g.set(st.blocks > 0 ? 1 - st.bavail / st.blocks : 0);
-      } catch {
-        // the directory may not exist yet
-      }
+    // The commit-log size and disk ratio are the store's facts (mq_store_commitlog_bytes, mq_store_disk_used_ratio):
+    // not repeated here (one metric per fact).
+    gauge(METRIC.brokerUp, 'Always 1; its labels name this broker (join on instance to label other series)', ['cluster', 'brokerName', 'brokerId', 'role'], (g) => {
+      const i = this.sources?.info?.();
+      g.reset();
+      if (i) g.set({ cluster: i.cluster, brokerName: i.brokerName, brokerId: String(i.brokerId), role: i.role }, 1);
     });
   }
 

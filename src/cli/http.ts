@@ -17,7 +17,7 @@ export interface ObservabilityServer {
 }
 
 export async function startObservability(
-  registry: Registry,
+  registry: Pick<Registry, 'metrics' | 'contentType'>,
   health: () => HealthReport,
   port: number,
   host = '127.0.0.1',

@@ -26,6 +26,8 @@ export interface RuntimeOptions {
   httpPort: number;
   health: () => HealthReport;
   logLevel?: string;
+  /** What /metrics serves instead of the process Registry (`mq dev` merges the registries of its components). */
+  exposition?: Pick<Registry, 'metrics' | 'contentType'>;
   /** Install SIGTERM/SIGINT handlers (off when several components share one process). */
   handleSignals?: boolean;
 }
@@ -37,7 +39,7 @@ export async function startRuntime(opts: RuntimeOptions): Promise<ProcessRuntime
   const http: ObservabilityServer =
     opts.httpPort < 0
       ? { port: -1, close: async () => undefined }
-      : await startObservability(registry, opts.health, opts.httpPort);
+      : await startObservability(opts.exposition ?? registry, opts.health, opts.httpPort);
   const hooks: Array<() => Promise<void> | void> = [async () => http.close()];
   let resolveStopped!: () => void;
   const stopped = new Promise<void>((r) => (resolveStopped = r));
