@@ -230,8 +230,11 @@ export class BrokerController {
       sendQueueSize: () => sendQueue.size(),
       sendQueueHeadWaitMs: () => sendQueue.takeMaxHeadWaitMs(),
       heldPulls: () => holds.size(),
+      // Master facts only (a slave's offsets are copies): see BrokerMetrics.
       consumerLag: () =>
-        offsets.entries().map((e) => ({ ...e, lag: Math.max(0, this.store.getMaxOffsetInQueue(e.topic, e.queueId) - e.offset) })),
+        cfg.brokerRole === 'SLAVE'
+          ? []
+          : offsets.entries().map((e) => ({ ...e, lag: Math.max(0, this.store.getMaxOffsetInQueue(e.topic, e.queueId) - e.offset) })),
       dlqDepth: () =>
         topics
           .all()
@@ -242,7 +245,7 @@ export class BrokerController {
           })),
       storePath: () => cfg.storePathRootDir,
       commitLogBytes: () => this.store.getMaxPhyOffset() - this.store.getMinPhyOffset(),
-      ...opsMetricSources(ctx),
+      ...(cfg.brokerRole === 'SLAVE' ? {} : opsMetricSources(ctx)),
       info: () => ({ cluster: cfg.brokerClusterName, brokerName: cfg.brokerName, brokerId: cfg.brokerId, role: cfg.brokerRole }),
     });
 

@@ -115,24 +115,30 @@ export class BrokerMetrics {
     );
     gauge(METRIC.brokerSendQueueSize, 'Sends waiting in the send queue', [], (g) => g.set(this.sources?.sendQueueSize() ?? 0));
     gauge(METRIC.brokerPullHeld, 'Pulls currently held by long polling', [], (g) => g.set(this.sources?.heldPulls() ?? 0));
-    const seenLag = new Map<string, Record<'group' | 'topic' | 'queueId', string>>();
-    gauge(METRIC.brokerConsumerLag, 'Messages between the committed offset and the queue end', ['group', 'topic', 'queueId'], (g) => {
+    // Lag, its age and DLQ backlog are master facts: a slave (offsets copied from its master) reports none, so sums
+    // over brokers count each queue once. Queues are named by broker set and queue id (stable labels).
+    type LagLabels = 'group' | 'topic' | 'brokerName' | 'queueId';
+    const seenLag = new Map<string, Record<LagLabels, string>>();
+    gauge(METRIC.brokerConsumerLag, 'Messages between the committed offset and the queue end, per group and queue', ['group', 'topic', 'brokerName', 'queueId'], (g) => {
+      const b = this.sources?.info?.().brokerName ?? '';
       const rows = this.sources?.consumerLag() ?? [];
-      setKeepingZeros(g, seenLag, rows.map((r) => [{ group: r.group, topic: r.topic, queueId: String(r.queueId) }, r.lag]));
+      setKeepingZeros(g, seenLag, rows.map((r) => [{ group: r.group, topic: r.topic, brokerName: b, queueId: String(r.queueId) }, r.lag]));
     });
-    const seenAge = new Map<string, Record<'group' | 'topic' | 'queueId', string>>();
+    const seenAge = new Map<string, Record<LagLabels, string>>();
     gauge(
       METRIC.brokerConsumerLagSeconds,
       'Age of the oldest unconsumed message per group and queue, s (0 when caught up)',
-      ['group', 'topic', 'queueId'],
+      ['group', 'topic', 'brokerName', 'queueId'],
       (g) => {
+        const b = this.sources?.info?.().brokerName ?? '';
         const rows = this.sources?.consumerLagRows?.() ?? [];
-        setKeepingZeros(g, seenAge, rows.map((r) => [{ group: r.group, topic: r.topic, queueId: String(r.queueId) }, r.ageSeconds]));
+        setKeepingZeros(g, seenAge, rows.map((r) => [{ group: r.group, topic: r.topic, brokerName: b, queueId: String(r.queueId) }, r.ageSeconds]));
       },
     );
-    const seenDlq = new Map<string, Record<'group', string>>();
-    gauge(METRIC.brokerDlqUnread, "Messages in a group's dead-letter queue not yet read back", ['group'], (g) => {
-      setKeepingZeros(g, seenDlq, (this.sources?.dlqUnread?.() ?? []).map((r) => [{ group: r.group }, r.unread]));
+    const seenDlq = new Map<string, Record<'group' | 'brokerName', string>>();
+    gauge(METRIC.brokerDlqUnread, "Messages in a group's dead-letter queue not yet read back", ['group', 'brokerName'], (g) => {
+      const b = this.sources?.info?.().brokerName ?? '';
+      setKeepingZeros(g, seenDlq, (this.sources?.dlqUnread?.() ?? []).map((r) => [{ group: r.group, brokerName: b }, r.unread]));
     });
     gauge(METRIC.brokerDlqDepth, 'Messages in each dead-letter topic', ['topic'], (g) => {
       g.reset();
