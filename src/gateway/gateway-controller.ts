@@ -11,6 +11,7 @@ import { MQClient } from '../client';
 import type { NameServerAddressProvider } from '../client';
 import { MemoryCoordinator, RedisCoordinator } from '../coord';
 import type { Coordinator } from '../coord';
+import { wireAdminEvents } from './admin-events';
 import { Authorizer } from './auth';
 import { errorCodeName, toGatewayError } from './errors';
 import { GetHandler } from './get-handler';
@@ -138,13 +139,24 @@ export class GatewayController {
       // Coord first: a Redis that cannot be reached fails the start (the operator sees it at once).
       this.coord =
         this.deps.coord ??
-        (o.coord === 'redis' ? await this.connectRedis() : new MemoryCoordinator());
+        (o.coord === 'redis' ? await this.connectRedis() : new MemoryCoordinator({ groupStateTtlMs: o.groupStateTtlMs }));
       await this.client.start();
       // Replicas verify each other's receipts with the shared receiptSecret.
       const signer = new ReceiptSigner(o.receiptSecret);
       this.reader = new GroupReader(
-        { maxReconsumeTimes: o.maxReconsumeTimes, reclaimCheckIntervalMs: o.reclaimCheckIntervalMs, pullTimeoutMs: o.pullTimeoutMs },
-        { client: this.client, coord: this.coord, logger: this.log.child({ part: 'reader' }) },
+        {
+          maxReconsumeTimes: o.maxReconsumeTimes,
+          reclaimCheckIntervalMs: o.reclaimCheckIntervalMs,
+          pullTimeoutMs: o.pullTimeoutMs,
+          // One gateway without shared state: auto-acked messages are committed to the broker before the reply.
+          commitAutoAck: this.coord.kind === 'memory',
+        },
+        {
+          client: this.client,
+          coord: this.coord,
+          logger: this.log.child({ part: 'reader' }),
+          onExpired: (group, topic, n) => this.metrics.messagesExpired.inc({ group, topic: this.metrics.topicLabel(topic) }, n),
+        },
       );
       const sender = new SendHandler(
         { maxMessageSize: o.maxMessageSize, maxBatchMessages: o.maxBatchMessages, sendTimeoutMs: o.sendTimeoutMs, busyRetryAfterMs: o.busyRetryAfterMs },
@@ -199,8 +211,11 @@ export class GatewayController {
         coord: this.coord,
         metrics: this.metrics,
         logger: this.log.child({ part: 'offsets' }),
+        logIdOf: (q) => this.reader?.cursors.logId(q),
       });
       this.committer.start();
+      // Operator resets and group deletions reach us from the brokers (mqadmin resetOffsetByTime, deleteSubGroup).
+      wireAdminEvents(this.client, this.coord, this.log.child({ part: 'admin-events' }));
     } catch (err) {
       // Undo whatever did start (listener, client, coord) before reporting the failure.
       this.state = 'running';
@@ -366,6 +381,6 @@ export class GatewayController {
   private async connectRedis(): Promise<Coordinator> {
     const opts = this.redisOptions();
     await checkRedisEviction(opts, this.log);
-    return RedisCoordinator.connect(opts, { logger: this.log });
+    return RedisCoordinator.connect(opts, { logger: this.log, groupStateTtlMs: this.options.groupStateTtlMs });
   }
 }

@@ -45,6 +45,8 @@ export class GatewayMetrics {
   readonly inflightBytes: Gauge;
   /** Messages the group has not consumed yet, per topic (set by the offset committer). */
   readonly groupLag: Gauge<'group' | 'topic'>;
+  /** Messages a group never received because the master proved them deleted by retention first. */
+  readonly messagesExpired: Counter<'group' | 'topic'>;
 
   /** @param registry the process's Registry; without one the metrics are kept but not exported (tests). */
   constructor(registry?: Registry) {
@@ -82,6 +84,12 @@ export class GatewayMetrics {
     this.groupLag = new Gauge({
       name: METRIC.gatewayGroupLag,
       help: 'Messages not yet consumed by a consumer group (broker max offset - committed offset, summed over queues)',
+      labelNames: ['group', 'topic'],
+      registers,
+    });
+    this.messagesExpired = new Counter({
+      name: METRIC.gatewayMessagesExpired,
+      help: 'Messages skipped for a consumer group because the master reported them deleted by retention before the group consumed them',
       labelNames: ['group', 'topic'],
       registers,
     });

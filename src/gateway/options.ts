@@ -66,8 +66,11 @@ export const GATEWAY_OPTION_SPEC = {
   authTokensFile: opt('', 'tokens file (JSON or .properties, see src/gateway/auth.ts); empty = auth off'),
   tlsCertFile: opt('', 'PEM certificate chain for TLS on the Thrift port; empty = plain TCP'),
   tlsKeyFile: opt('', 'PEM private key for tlsCertFile'),
+  receiptSecret: opt('', 'HMAC key that signs receipts, or several comma-separated (the first signs, all verify: key rotation); replicas that share consumers must share it; required with coord=redis (empty = a random key per process)'),
+  groupStateTtlMs: opt(7 * 24 * 3600 * 1000, 'consumer-group state in coord unused this long expires (its offsets stay on the brokers; a later get starts from them), in ms', {
+    min: 1000,
+  }),
   tlsCaFile: opt('', 'PEM CA certificates: clients must present a certificate they sign (mutual TLS; its subject CN names the principal); empty = no client certificates'),
-  receiptSecret: opt('', 'HMAC key that signs receipts; replicas that share consumers must share it (empty = a random key per process)'),
   receiptSecretFile: opt('', 'file holding receiptSecret (keeps it off the command line); surrounding whitespace is ignored'),
   redisPasswordFile: opt('', 'file holding the Redis password (used instead of one in redisUrl); surrounding whitespace is ignored'),
 };
@@ -82,6 +85,12 @@ export type GatewayOptions = Resolved<GatewayFullSpec>;
 /** Validates input (unknown keys rejected) and checks combinations the spec cannot express. */
 export function resolveGatewayOptions(input: Record<string, unknown> = {}): GatewayOptions {
   const o = resolveOptions(GATEWAY_FULL_SPEC, input, 'gateway');
+  // Replicas would refuse each other's receipts (each would sign with a random key): refuse to start.
+  if (o.coord === 'redis' && o.receiptSecret.trim() === '' && o.receiptSecretFile === '') {
+    throw new MqError('INVALID_OPTION', 'gateway: coord=redis needs receiptSecret or receiptSecretFile (the HMAC key every replica shares to verify receipts)', {
+      details: { option: 'receiptSecret' },
+    });
+  }
   // A half-configured TLS would silently serve plain TCP: refuse it.
   if ((o.tlsCertFile === '') !== (o.tlsKeyFile === '')) {
     throw new MqError('INVALID_OPTION', 'gateway: TLS needs both tlsCertFile and tlsKeyFile (or neither)', {

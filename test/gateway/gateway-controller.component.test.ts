@@ -52,10 +52,13 @@ describe('gateway/GatewayController (auth, validation, unreachable cluster)', fu
     expect([e.code, e.index, e.retryable]).to.deep.equal([T.ErrorCode.PAYLOAD_TOO_LARGE, 2, false]);
     const e2 = await failure(c.send([msg('orders'), msg('orders', Buffer.alloc(0))], 'tok'));
     expect([e2.code, e2.index]).to.deep.equal([T.ErrorCode.INVALID_ARGUMENT, 1]);
-    for (const bad of [{ maxMessages: 1025 }, { maxMessages: -1 }, { waitMs: 30001 }, { invisibleMs: -5 }, { tagExpression: 'A ||' }, { ack: ['nonsense'] }]) {
+    for (const bad of [{ maxMessages: 1025 }, { maxMessages: -1 }, { waitMs: 30001 }, { invisibleMs: -5 }, { tagExpression: 'A ||' }]) {
       const g = await failure(c.get({ topic: 'orders', consumerGroup: 'billing', auth: 'tok', ...bad }));
       expect(g.code, JSON.stringify(bad)).to.equal(T.ErrorCode.INVALID_ARGUMENT);
     }
+    // A receipt that is not one of ours is reported INVALID and does not fail the call.
+    const r = await c.get({ topic: 'orders', consumerGroup: 'billing', auth: 'tok', maxMessages: 0, ack: ['nonsense', 'r1.AAAA.x'] });
+    expect([r.acked, r.ackResults]).to.deep.equal([0, [T.AckStatus.INVALID, T.AckStatus.INVALID]]);
   });
 
   it('an unreachable cluster gives retryable UNAVAILABLE or TIMEOUT, never INTERNAL', async () => {
