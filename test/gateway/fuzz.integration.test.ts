@@ -3,7 +3,8 @@
  * on, small caps): about 200 cases — well-framed calls with out-of-range, empty, huge, non-UTF-8 and NUL-containing
  * values, 10,000-message batches, 100,000 keys, 10,000 receipts; malformed Thrift: unknown methods, wrong types,
  * truncation, deep nesting, 2 GiB and negative length words, garbage, mutated frames; 2,000 idle sockets, slow
- * writers, a label flood of 3,000 unauthenticated gets, concurrent large sends and gets.
+ * writers, a label flood of 3,000 unauthenticated gets, concurrent large sends and gets. Small caps: 4 MiB messages,
+ * 10 MiB frames, 32 MiB in flight, 16 MiB of replies.
  *
  * Each well-framed call gets a result or a GatewayError (never INTERNAL) in time; a malformed one gets an answer or a
  * closed connection in time; a normal send+get succeeds after every case and during the long attacks; the
@@ -26,6 +27,9 @@ import type { Reply } from './raw-thrift';
 const MiB = 1024 * 1024;
 const TOKEN = 'fuzz-token';
 const CAPS = { maxInflightBytes: 32 * MiB, maxInflightReplyBytes: 16 * MiB };
+/** Small caps: 4 MiB messages in frames of up to 10 MiB (room for the 9 MB frame of empty structs). */
+const MAX_MESSAGE = 4 * MiB;
+const FRAME_LIMIT = 10 * MiB;
 const RSS_LIMIT = CAPS.maxInflightBytes + CAPS.maxInflightReplyBytes + 150 * MiB;
 
 /** How a case must end. */
@@ -72,16 +76,22 @@ describe('gateway fuzz: hostile Thrift input against a gateway process (integrat
     fs.writeFileSync(tokens, JSON.stringify([{ name: 'fuzzer', token: TOKEN, send: [topic, 'Fuzz*'], get: [topic, 'Fuzz*'], groups: ['*'] }]));
     gw = await startGateway(cluster.namesrvAddr, [
       `--authTokensFile=${tokens}`,
+      `--maxMessageSize=${MAX_MESSAGE}`,
+      `--frameHeadroomBytes=${FRAME_LIMIT - MAX_MESSAGE}`,
       `--maxInflightBytes=${CAPS.maxInflightBytes}`,
       `--maxInflightBytesPerConnection=${16 * MiB}`,
       `--maxInflightReplyBytes=${CAPS.maxInflightReplyBytes}`,
-      '--frameReadTimeoutMs=1000',
+      '--frameReadTimeoutMs=3000',
       `--frameMinBytesPerSecond=${2 * MiB}`,
       '--maxWaitMs=2000',
       '--connectionIdleTimeoutMs=5000',
       '--maxConnectionsPerAddress=1000',
     ]);
     port = Number(gw.fields.listenPort);
+  });
+
+  afterEach(function () {
+    if (gw?.child.pid) console.log(`      (after "${this.currentTest?.title.slice(0, 40)}…": gateway RSS peak ${Math.round(peakRss(gw.child.pid).hwm / MiB)} MiB)`);
   });
 
   after(async () => {
@@ -197,7 +207,8 @@ describe('gateway fuzz: hostile Thrift input against a gateway process (integrat
     answer('send: 100k-character key', send([msg({ keys: [big(100000)] })]), INVALID);
     answer('send: 1 MB property value', send([msg({ properties: { p: big(1000000) } })]), INVALID);
     answer('send: 5,000 properties', send([msg({ properties: Object.fromEntries(Array.from({ length: 5000 }, (_, i) => [`p${i}`, 'v'])) })]), INVALID);
-    answer('send: body of maxMessageSize + 1', send([msg({ body: Buffer.alloc(8 * MiB + 1, 1) })]), T.ErrorCode.PAYLOAD_TOO_LARGE);
+    answer('send: body of maxMessageSize + 1', send([msg({ body: Buffer.alloc(MAX_MESSAGE + 1, 1) })]), T.ErrorCode.PAYLOAD_TOO_LARGE);
+    answer('send: body of 8 MiB', send([msg({ body: Buffer.alloc(8 * MiB, 1) })]), T.ErrorCode.PAYLOAD_TOO_LARGE);
     answer('send: 100k-character shardingKey', send([msg({ shardingKey: big(100000) })]));
     answer('get: 10k-character group', get({ consumerGroup: big(10000) }), INVALID);
     answer('get: 100k-character tagExpression', get({ tagExpression: big(100000) }));
@@ -269,7 +280,7 @@ describe('gateway fuzz: hostile Thrift input against a gateway process (integrat
     out.push({ name: 'negative length word', bytes: word(0x80000000, head), expect: 'close' });
     out.push({ name: 'length -1', bytes: word(0xffffffff), expect: 'close' });
     out.push({ name: 'length 0', bytes: word(0), expect: 'close' });
-    answer('frame limit + 1, send head', word(9 * MiB + 1, head), T.ErrorCode.PAYLOAD_TOO_LARGE);
+    answer('frame limit + 1, send head', word(FRAME_LIMIT + 1, head), T.ErrorCode.PAYLOAD_TOO_LARGE);
     // Truncation: a valid call cut short inside a frame whose length matches (undecodable), and a frame that never
     // completes (closed at the frame deadline).
     const full = send([msg({ tags: 'T', keys: ['k1', 'k2'], properties: { a: 'b' } })]).subarray(4);
@@ -323,7 +334,7 @@ describe('gateway fuzz: hostile Thrift input against a gateway process (integrat
     try {
       await normal();
       await normal();
-      // 1 s + 9 MiB at 2 MiB/s: about 5.5 s after their first byte, however often they trickle.
+      // 3 s + 9 MiB at 2 MiB/s: about 7.5 s after their first byte, however often they trickle.
       await Promise.all(slow.map((s) => s.closedByServer(20000)));
       await normal();
     } finally {
@@ -373,7 +384,8 @@ describe('gateway fuzz: hostile Thrift input against a gateway process (integrat
     await normal();
   });
 
-  it('concurrent 8 MiB sends and large gets stay within the caps (BUSY or fewer messages, never more memory)', async () => {
+  it('concurrent 4 MiB sends and large gets stay within the caps (BUSY or fewer messages, never more memory)', async () => {
+    // Twelve 4 MiB sends (48 MiB offered, 32 MiB in-flight cap) and twelve gets of up to 32 MiB each (16 MiB reply cap).
     const bigTopic = await cluster.createTopic('FuzzBig', 1);
     const body = Buffer.alloc(4 * MiB, 5);
     const feeder = connect(port);
@@ -385,9 +397,9 @@ describe('gateway fuzz: hostile Thrift input against a gateway process (integrat
     } finally {
       feeder.close();
     }
-    const clients = Array.from({ length: 16 }, () => connect(port));
+    const clients = Array.from({ length: 24 }, () => connect(port));
     try {
-      const huge = Buffer.alloc(8 * MiB, 6);
+      const huge = Buffer.alloc(MAX_MESSAGE, 6);
       const outcomes = await Promise.all(
         clients.map((c, i) =>
           within(
