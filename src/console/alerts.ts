@@ -100,6 +100,9 @@ export function evaluate(t: Threshold, rows: readonly LagRow[], now: number, pre
   return { threshold: t, firing, count, ageSeconds, reasons, since: firing ? (previous?.firing ? previous.since : now) : undefined, checkedAt: now };
 }
 
+/** A YAML single-quoted scalar (only ' needs doubling): PromQL's double quotes stay readable. */
+const yq = (v: string): string => `'${v.replace(/'/g, "''")}'`;
+
 const esc = (v: string): string => v.replace(/\\/g, '\\\\').replace(/"/g, '\\"');
 
 function selector(t: Threshold): string {
@@ -111,7 +114,7 @@ function selector(t: Threshold): string {
   return `{${l.join(',')}}`;
 }
 
-/** The thresholds as a Prometheus rules file (YAML; strings JSON-quoted, which YAML accepts). */
+/** The thresholds as a Prometheus rules file (YAML). */
 export function prometheusRules(thresholds: readonly Threshold[]): string {
   const lines = ['groups:', '  - name: mq-console-backlog', '    rules:'];
   if (thresholds.length === 0) return 'groups: []\n';
@@ -121,9 +124,9 @@ export function prometheusRules(thresholds: readonly Threshold[]): string {
     const forLine = `      for: ${t.forSeconds ?? 60}s`;
     const by = t.queueId !== undefined ? 'group, topic, brokerName, queueId' : t.topic !== undefined ? 'group, topic' : 'group';
     const rule = (alert: string, expr: string, summary: string): void => {
-      lines.push(`      - alert: ${alert}`, `        expr: ${JSON.stringify(expr)}`, forLine.replace(/^ {6}/, '        '), '        labels:');
-      for (const [k, v] of labels) lines.push(`          ${k}: ${JSON.stringify(v)}`);
-      lines.push('        annotations:', `          summary: ${JSON.stringify(summary)}`);
+      lines.push(`      - alert: ${alert}`, `        expr: ${yq(expr)}`, forLine.replace(/^ {6}/, '        '), '        labels:');
+      for (const [k, v] of labels) lines.push(`          ${k}: ${yq(v)}`);
+      lines.push('        annotations:', `          summary: ${yq(summary)}`);
     };
     if (t.maxCount !== undefined) {
       rule(`MqConsumer${scope}Backlog`, `sum by (${by}) (mq_broker_consumer_lag${selector(t)}) > ${t.maxCount}`, `backlog of ${t.group} above ${t.maxCount} messages ({{ $value }})`);
