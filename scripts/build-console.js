@@ -2,6 +2,7 @@
 // Builds the console's front end (src/console/web: index.html, app.js, style.css) into dist/src/console/web, where
 // the console server serves it from. No bundler and no dependency: the files are shipped as written, with comments
 // and leading indentation stripped from the CSS. Prints the total size.
+const { Buffer } = require('buffer');
 const fs = require('fs');
 const path = require('path');
 const root = path.join(__dirname, '..');

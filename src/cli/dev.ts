@@ -29,7 +29,7 @@ const SUMMARY = 'run a name server, a master/slave broker set and a gateway in o
 /** Options of `mq dev` (ports, data directory, broker set shape); everything else uses the components' defaults. */
 export const DEV_OPTIONS = {
   dataDir: opt('./data', 'directory for the brokers data (master/ and slave/ below it)'),
-  basePort: opt<number>(-1, '-1 = the default ports; 0 = free ports for everything; N = N..N+6 (see mq dev --help)', {
+  basePort: opt<number>(-1, '-1 = the default ports; 0 = free ports for everything; N = N..N+7 (see mq dev --help)', {
     min: -1,
     max: 65000,
   }),

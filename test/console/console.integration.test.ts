@@ -7,6 +7,8 @@
  * the page makes must stay on the console's origin. Screenshots go to docs/console/.
  */
 import { expect } from 'chai';
+import { chromium } from 'playwright-core';
+import type { Browser, Page, Request } from 'playwright-core';
 import { execFileSync } from 'child_process';
 import fs from 'fs';
 import path from 'path';
@@ -21,10 +23,6 @@ const CHROMIUM = '/usr/bin/chromium';
 const ADMIN = 'console-admin-token-e2e';
 const READ = 'console-read-token-e2e';
 const SHOTS = path.join(ROOT, 'docs', 'console');
-
-// playwright-core is a devDependency; its types are loose here on purpose (only a few calls are used).
-/* eslint-disable @typescript-eslint/no-explicit-any */
-type Page = any;
 
 async function until<T>(what: string, fn: () => Promise<T | undefined | false>, ms = 30000, every = 300): Promise<T> {
   const end = Date.now() + ms;
@@ -45,7 +43,7 @@ describe('console in headless Chromium against mq dev (e2e)', function () {
   this.timeout(120000);
   let dev: MqProcess;
   let tmp: { dir: string; cleanup(): void };
-  let browser: any;
+  let browser: Browser;
   let page: Page;
   let base: string;
   let gw: TestClient;
@@ -65,11 +63,10 @@ describe('console in headless Chromium against mq dev (e2e)', function () {
     );
     base = `http://127.0.0.1:${dev.fields.consolePort}`;
     gw = connect(Number(dev.fields.gatewayPort));
-    const { chromium } = require('playwright-core');
     browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--headless', '--no-sandbox', '--disable-gpu'] });
     const context = await browser.newContext({ viewport: { width: 1100, height: 720 }, acceptDownloads: true });
     page = await context.newPage();
-    page.on('request', (r: any) => requests.push(r.url()));
+    page.on('request', (r: Request) => requests.push(r.url()));
     fs.mkdirSync(SHOTS, { recursive: true });
   });
 
@@ -86,7 +83,7 @@ describe('console in headless Chromium against mq dev (e2e)', function () {
 
   async function signIn(token: string): Promise<void> {
     await page.goto(`${base}/#cluster`);
-    await page.evaluate(() => (globalThis as any).sessionStorage.clear());
+    await page.evaluate(() => (globalThis as unknown as { sessionStorage: { clear(): void } }).sessionStorage.clear());
     await page.reload();
     await page.fill('#token', token);
     await page.click('#login-button');
@@ -155,7 +152,7 @@ describe('console in headless Chromium against mq dev (e2e)', function () {
     await page.goto(`${base}/#topics/${TOPIC}`);
     await page.waitForSelector('#growth-chart');
     expect(await text('#messages-today')).to.equal('20');
-    const bars = await page.$$eval('#growth-chart rect', (els: any[]) => els.reduce((s, e) => s + Number(e.getAttribute('data-count')), 0));
+    const bars = await page.$$eval('#growth-chart rect', (els) => els.reduce((s, e) => s + Number(e.getAttribute('data-count')), 0));
     expect(bars).to.equal(20);
     expect(await page.locator('#queue-table tbody tr').count()).to.equal(2);
     await shot('topic');
@@ -249,7 +246,7 @@ describe('console in headless Chromium against mq dev (e2e)', function () {
     ];
     for (const token of [READ, '', 'wrong-token']) {
       const codes = await page.evaluate(
-        async ([b, t, list]: [string, string, Array<[string, string, unknown]>]) => {
+        async ({ b, t, list }: { b: string; t: string; list: Array<[string, string, unknown]> }) => {
           const out: number[] = [];
           for (const [method, p, body] of list) {
             const headers: Record<string, string> = { 'content-type': 'application/json' };
@@ -258,7 +255,7 @@ describe('console in headless Chromium against mq dev (e2e)', function () {
           }
           return out;
         },
-        [base, token, calls],
+        { b: base, t: token, list: calls },
       );
       expect(codes, `token "${token}"`).to.deep.equal(calls.map(() => (token === READ ? 403 : 401)));
     }

@@ -1,5 +1,5 @@
 /* The console's single-page front end: plain DOM, no framework, no request leaves the console's origin. */
-/* global document, window, fetch, sessionStorage, URL, Blob, setTimeout, clearTimeout, atob */
+/* global document, window, fetch, sessionStorage, URL, URLSearchParams, Blob, TextDecoder, setTimeout, clearTimeout, atob */
 'use strict';
 
 const state = { token: sessionStorage.getItem('mq-console-token') || '', role: '', timer: undefined, page: '', lagHistory: {} };
