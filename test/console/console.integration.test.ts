@@ -192,6 +192,9 @@ describe('console in headless Chromium against mq dev (e2e)', function () {
     await until('the backlog to go down to 0', async () => Number(await page.locator('#group-lag-total').getAttribute('data-value')) === 0);
     await sleep(2500);
     await shot('group');
+    // The gateway's own group state (memory coordination in mq dev) is on the cluster page.
+    await page.goto(`${base}/#cluster`);
+    await until('the gateway leases of the group', async () => (await text('#leases')).includes(GROUP));
     await page.goto(`${base}/#alerts`);
     await until('the alert to clear', async () => (await text('#alert-table tbody tr td[data-col="state"]')) === 'ok');
   });
@@ -226,6 +229,21 @@ describe('console in headless Chromium against mq dev (e2e)', function () {
       return m;
     });
     expect(again.keys).to.deep.equal(['poison-1']);
+  });
+
+  it('deletes a topic from its page (after a confirmation)', async () => {
+    await page.evaluate(
+      async ([u, t]: string[]) => fetch(u, { method: 'POST', headers: { authorization: `Bearer ${t}` }, body: JSON.stringify({ topic: 'ConsoleScratch' }) }),
+      [`${base}/api/topics`, ADMIN],
+    );
+    await page.goto(`${base}/#topics/ConsoleScratch`);
+    await page.waitForSelector('#delete-topic');
+    page.once('dialog', (d) => void d.accept());
+    await page.click('#delete-topic');
+    await until('the topic list without ConsoleScratch', async () => {
+      if ((await page.locator('#topic-table').count()) === 0) return false;
+      return !(await text('#topic-table')).includes('ConsoleScratch') && (await text('#topic-table')).includes(TOPIC);
+    });
   });
 
   it('with the read-only token: pages load, every change is refused (403) and the buttons are disabled', async () => {
