@@ -219,8 +219,13 @@ export class ConsoleApi {
 
   // ---- groups ----
 
-  async groups(): Promise<Array<Record<string, unknown>>> {
-    const names = new Set<string>();
+  /**
+   * Every known group: the brokers' subscription groups, the groups named by %RETRY% topics, and `extra` (the
+   * gateway's groups, which pull without registering a subscription group).
+   */
+  async groups(extra: readonly string[] = []): Promise<Array<Record<string, unknown>>> {
+    const names = new Set<string>(extra);
+    for (const t of await this.admin.topicList()) if (t.startsWith('%RETRY%')) names.add(t.slice('%RETRY%'.length));
     for (const m of await this.admin.masters()) {
       try {
         for (const g of Object.keys(await this.admin.subscriptionGroups(m.addr))) names.add(g);

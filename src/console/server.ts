@@ -198,7 +198,7 @@ export class ConsoleServer {
       case 'DELETE topics/:a':
         return api.deleteTopic(a);
       case 'GET groups':
-        return api.groups();
+        return api.groups(await this.gatewayGroups());
       case 'GET groups/:a':
         return api.group(a);
       case 'POST groups/:a/reset':
@@ -255,6 +255,17 @@ export class ConsoleServer {
     const end = Number(q.get('end') ?? Date.now());
     if (!Number.isFinite(begin) || !Number.isFinite(end)) throw new HttpError(400, 'begin and end are epoch milliseconds');
     return this.api.byTime(topic, begin, end, Number(q.get('limit') ?? 2000));
+  }
+
+  /** Group names in the gateway's state (when the console is given it), else none. */
+  private async gatewayGroups(): Promise<string[]> {
+    if (!this.deps.gatewayStatus) return [];
+    try {
+      const st = (await this.deps.gatewayStatus()) as { groups?: Array<{ group?: unknown }> };
+      return (st.groups ?? []).map((g) => g.group).filter((g): g is string => typeof g === 'string' && !g.startsWith('%'));
+    } catch {
+      return [];
+    }
   }
 
   private async fetchGatewayStatus(): Promise<unknown> {

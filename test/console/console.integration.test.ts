@@ -112,7 +112,6 @@ describe('console in headless Chromium against mq dev (e2e)', function () {
     expect(await text('#role')).to.equal('admin');
     const brokers = await text('#brokers');
     expect(brokers).to.contain('ASYNC_MASTER').and.contain('SLAVE').and.contain('V4_9_8').and.contain('broker-a');
-    await shot('cluster');
   });
 
   it('creates a topic from the topics page', async () => {
@@ -146,6 +145,15 @@ describe('console in headless Chromium against mq dev (e2e)', function () {
     const saved = path.join(tmp.dir, 'message.json');
     await dl.saveAs(saved);
     expect(Buffer.from(JSON.parse(fs.readFileSync(saved, 'utf8')).body, 'base64').toString()).to.contain('order-7');
+    // By id (the msgId the gateway returned, a UNIQ_KEY: looked up in the topic), and by topic + time range.
+    const msgId = await text('#message-table td[data-col="msgId"]');
+    await page.selectOption('#query-mode', 'id');
+    await page.fill('#query-id', msgId);
+    await page.click('#query-run');
+    await until('the message by id', async () => (await page.locator('#message-table tbody tr[data-key]').count()) === 1 && (await text('#body-view')).includes('order-7'));
+    await page.selectOption('#query-mode', 'time');
+    await page.click('#query-run');
+    await until('20 messages in the last hour', async () => (await page.locator('#message-table tbody tr[data-key]').count()) === 20);
   });
 
   it('shows the topic with its queues, messages today and a growth chart', async () => {
@@ -167,6 +175,8 @@ describe('console in headless Chromium against mq dev (e2e)', function () {
     await page.click('#alert-add');
     await page.waitForSelector('#alert-table tbody tr[data-key]');
     await send(TOPIC, 30, 'more');
+    await page.goto(`${base}/#groups`);
+    await page.waitForSelector(`#group-table tr[data-key="${GROUP}"]`, { timeout: 20000 });
     await page.goto(`${base}/#groups/${GROUP}`);
     const up = await until('the backlog to show 30', async () => {
       const v = Number(await page.locator('#group-lag-total').getAttribute('data-value'));
@@ -195,6 +205,7 @@ describe('console in headless Chromium against mq dev (e2e)', function () {
     // The gateway's own group state (memory coordination in mq dev) is on the cluster page.
     await page.goto(`${base}/#cluster`);
     await until('the gateway leases of the group', async () => (await text('#leases')).includes(GROUP));
+    await shot('cluster');
     await page.goto(`${base}/#alerts`);
     await until('the alert to clear', async () => (await text('#alert-table tbody tr td[data-col="state"]')) === 'ok');
   });

@@ -179,11 +179,11 @@ pages.cluster = async (root) => {
         { label: 'Role', key: 'role', get: (b) => (b.ok ? b.role : h('span.bad', {}, 'unreachable')) },
         { label: 'Version', get: (b) => b.version },
         { label: 'Perm', get: (b) => (b.ok ? permText(b.permission) : '') },
-        { label: 'Disk (commit log)', get: (b) => h('span', { class: b.commitLogDiskRatio > 0.85 ? 'bad' : '' }, pct(b.commitLogDiskRatio)) },
+        { label: 'Disk', get: (b) => h('span', { class: b.commitLogDiskRatio > 0.85 ? 'bad' : '' }, pct(b.commitLogDiskRatio)) },
         { label: 'Put TPS', num: true, get: (b) => b.putTps },
         { label: 'Get TPS', num: true, get: (b) => b.getTps },
         { label: 'Put today', num: true, get: (b) => b.msgPutToday },
-        { label: 'Replication lag (bytes)', num: true, key: 'replication', get: (b) => (b.brokerId === 0 ? '' : b.replicationLagBytes) },
+        { label: 'Repl. lag (bytes)', num: true, key: 'replication', get: (b) => (b.brokerId === 0 ? '' : b.replicationLagBytes) },
       ], c.brokers, { id: 'brokers' })),
   );
   if (gw && Array.isArray(gw.groups)) {
