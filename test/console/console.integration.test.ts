@@ -164,6 +164,11 @@ describe('console in headless Chromium against mq dev (e2e)', function () {
     expect(bars).to.equal(20);
     expect(await page.locator('#queue-table tbody tr').count()).to.equal(2);
     await shot('topic');
+    await page.click('button[data-granularity="hour"]');
+    await until('the hourly chart', async () => {
+      const n = await page.$$eval('#growth-chart rect', (els) => [els.length, els.reduce((s, e) => s + Number(e.getAttribute('data-count')), 0)]);
+      return n[0] === 24 && n[1] === 20;
+    });
   });
 
   it("watches a group's backlog go up and down, with a backlog alert that fires and clears", async () => {
@@ -230,6 +235,11 @@ describe('console in headless Chromium against mq dev (e2e)', function () {
     expect(await text('#dlq-table td[data-col="origin"]')).to.equal(topic);
     expect(Number(await text('#dlq-table td[data-col="attempts"]'))).to.be.at.least(2);
     await shot('dlq');
+    const [exp] = await Promise.all([page.waitForEvent('download'), page.click('#dlq-export')]);
+    const file = path.join(tmp.dir, 'dlq.json');
+    await exp.saveAs(file);
+    const exported = JSON.parse(fs.readFileSync(file, 'utf8')) as Array<{ originTopic: string; body: string }>;
+    expect(exported.map((m) => [m.originTopic, Buffer.from(m.body, 'base64').toString()])).to.deep.equal([[topic, 'poison-body']]);
     await page.check('#dlq-table input[type="checkbox"]');
     await page.click('#dlq-resend');
     await until('the resend report', async () => (await text('#status')).includes('resent 1 message(s) to ConsolePoison'));
