@@ -8,6 +8,9 @@ import fs from 'fs';
 import path from 'path';
 import { MQ_BIN, spawnMq, stopAll, tempDir } from '../helpers/proc';
 import type { MqProcess } from '../helpers/proc';
+import { AdminClient } from '../../src/client/admin';
+import { T } from '../../src/gateway';
+import { connect } from '../gateway/thrift-client';
 
 function runMq(args: string[]): Promise<{ code: number | null; out: string }> {
   return new Promise((resolve) => {
@@ -92,5 +95,32 @@ describe('mq console (process)', function () {
     expect(bad.status).to.equal(400);
     expect(((await bad.json()) as { error: string }).error).to.contain('topic must be');
     expect((await fetch(`${base}api/nothing-here`, { headers: auth('file-read') })).status).to.equal(404);
+
+    // Reset offset by time: a group caught up on the topic is moved back to the start, its lag is the topic again.
+    const gw = connect(Number(dev.fields.gatewayPort));
+    try {
+      const sent = await gw.send(Array.from({ length: 6 }, (_, i) => new T.Message({ topic: 'CliConsoleTopic', body: Buffer.from(`m${i}`) })));
+      expect(sent.every((r) => !r.error)).to.equal(true);
+    } finally {
+      gw.close();
+    }
+    const admin = new AdminClient({ namesrvAddr: `127.0.0.1:${dev.fields.namesrvPort}` });
+    try {
+      const [m] = await admin.topicMasters('CliConsoleTopic');
+      for (const q of await admin.topicStats(m.addr, 'CliConsoleTopic')) await admin.updateConsumerOffset(m.addr, 'reset_g', 'CliConsoleTopic', q.queueId, q.maxOffset);
+    } finally {
+      await admin.close();
+    }
+    const lagOf = async (): Promise<number> => {
+      const g = (await (await fetch(`${base}api/groups/reset_g`, { headers: auth('file-read') })).json()) as { rows: Array<{ topic: string; lag: number }> };
+      return g.rows.filter((r) => r.topic === 'CliConsoleTopic').reduce((s, r) => s + r.lag, 0);
+    };
+    expect(await lagOf()).to.equal(0);
+    const resetBody = JSON.stringify({ topic: 'CliConsoleTopic', timestamp: 0 });
+    expect((await fetch(`${base}api/groups/reset_g/reset`, { method: 'POST', headers: auth('file-read'), body: resetBody })).status).to.equal(403);
+    expect(await lagOf()).to.equal(0);
+    const reset = await fetch(`${base}api/groups/reset_g/reset`, { method: 'POST', headers: auth('file-admin'), body: resetBody });
+    expect(reset.status, await reset.clone().text()).to.equal(200);
+    expect(await lagOf()).to.equal(6);
   });
 });
