@@ -202,9 +202,13 @@ describe('console in headless Chromium against mq dev (e2e)', function () {
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw new Error(`promtool rejected the rules: ${String((err as { stderr?: Buffer }).stderr ?? err)}`);
     }
-    await drain(TOPIC, GROUP, 30);
     await page.goto(`${base}/#groups/${GROUP}`);
+    await until('the group page', async () => Number(await page.locator('#group-lag-total').getAttribute('data-value')) === 30);
+    // Live: the open page follows the consumer without a reload (a marker set on the window survives).
+    await page.evaluate(() => ((globalThis as unknown as { liveMarker: number }).liveMarker = 1));
+    await drain(TOPIC, GROUP, 30);
     await until('the backlog to go down to 0', async () => Number(await page.locator('#group-lag-total').getAttribute('data-value')) === 0);
+    expect(await page.evaluate(() => (globalThis as unknown as { liveMarker?: number }).liveMarker)).to.equal(1);
     await sleep(2500);
     await shot('group');
     // The gateway's own group state (memory coordination in mq dev) is on the cluster page.
