@@ -39,7 +39,7 @@ class QueryTest {
             assertEquals(List.of("q-0", "q-1", "q-2"), bodies);
 
             SendResult r = sent.get(1);
-            MessageExt byOffsetId = p.viewMessage(r.getOffsetMsgId());
+            MessageExt byOffsetId = p.viewMessage(topic, r.getOffsetMsgId());
             assertEquals("q-1", new String(byOffsetId.getBody(), StandardCharsets.UTF_8));
             assertEquals(r.getMsgId(), byOffsetId.getMsgId());
 

@@ -69,7 +69,7 @@ class RocketmqSerializeTest {
             assertEquals("binary single", new String(got.get(6).getBody(), StandardCharsets.UTF_8));
             assertEquals(one.getMsgId(), got.get(6).getMsgId());
 
-            MessageExt viewed = p.viewMessage(one.getOffsetMsgId());
+            MessageExt viewed = p.viewMessage(topic, one.getOffsetMsgId());
             assertEquals("bin-key", viewed.getKeys());
             List<MessageExt> byKey = QueryTest.retry(() -> {
                 List<MessageExt> l = p.queryMessage(topic, "bin-key", 8, 0, Long.MAX_VALUE).getMessageList();
