@@ -56,4 +56,18 @@ describe('broker: requests of Apache RocketMQ clients (component)', function () 
     expect(raw.toString('latin1').split('UNIQ_KEY\u0001').length - 1).to.equal(3);
     expect(recs.every((r) => r.properties.CLUSTER === 'DefaultCluster')).to.equal(true);
   });
+
+  it('answers GET_TOPIC_CONFIG (351, 5.x mqadmin topicStatus / consumerProgress) with the topic config, or TOPIC_NOT_EXIST', async () => {
+    const topic = uniqueName('T');
+    expect((await call(createTopicRequest(topic, 3))).code).to.equal(ResponseCode.SUCCESS);
+    // 5.x MQClientAPIImpl.getTopicConfig: header topic + lo=true, body = TopicConfigAndQueueMapping JSON
+    const res = await call(RemotingCommand.createRequest(351, { topic, lo: true }));
+    expect(res.code, res.remark).to.equal(ResponseCode.SUCCESS);
+    const body = JSON.parse(res.body!.toString('utf8'));
+    expect(body).to.include({ topicName: topic, readQueueNums: 3, writeQueueNums: 3, perm: 6, topicFilterType: 'SINGLE_TAG', order: false });
+    // no static-topic mapping: the admin tool then reads the topic the classic way
+    expect(body.mappingDetail ?? null).to.equal(null);
+    const missing = await call(RemotingCommand.createRequest(351, { topic: 'NoSuchTopic_' + topic, lo: true }));
+    expect(missing.code).to.equal(ResponseCode.TOPIC_NOT_EXIST);
+  });
 });

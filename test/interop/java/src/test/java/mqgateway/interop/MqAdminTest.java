@@ -24,7 +24,6 @@ import org.apache.rocketmq.common.consumer.ConsumeFromWhere;
 import org.apache.rocketmq.common.message.Message;
 import org.apache.rocketmq.tools.command.MQAdminStartup;
 import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -32,12 +31,6 @@ import org.junit.jupiter.api.Test;
  * server and brokers: the commands an operator types first.
  */
 class MqAdminTest {
-    /**
-     * Commands that need broker admin codes our broker does not answer yet (GET_TOPIC_STATS_INFO 202,
-     * GET_CONSUME_STATS 208, the putTps/getTransferedTps/... keys of GET_BROKER_RUNTIME_INFO 28). The pom leaves the
-     * tag out unless -Dinterop.excludedGroups= (empty) is given.
-     */
-    static final String PENDING_ADMIN = "pending-admin";
     static OurCluster c;
     static String topic;
     static String group;
@@ -127,7 +120,6 @@ class MqAdminTest {
     }
 
     @Test
-    @Tag(PENDING_ADMIN)
     void clusterListShowsMasterAndSlave() {
         String text = mqadmin("clusterList");
         noError(text);
@@ -160,7 +152,6 @@ class MqAdminTest {
     }
 
     @Test
-    @Tag(PENDING_ADMIN)
     void topicStatusShowsEveryQueueAndItsMaxOffset() {
         String text = mqadmin("topicStatus", "-t", topic);
         noError(text);
@@ -179,7 +170,6 @@ class MqAdminTest {
     }
 
     @Test
-    @Tag(PENDING_ADMIN)
     void consumerProgressShowsOffsetsAndDiff() {
         String text = mqadmin("consumerProgress", "-g", group);
         noError(text);
@@ -205,7 +195,6 @@ class MqAdminTest {
     }
 
     @Test
-    @Tag(PENDING_ADMIN)
     void brokerStatusPrintsRuntimeFigures() {
         String text = mqadmin("brokerStatus", "-b", c.masterAddr);
         noError(text);
