@@ -12,7 +12,7 @@
  * BENCH_VS_FLUSH (comma list, default ASYNC_FLUSH,SYNC_FLUSH), MQ_INTEROP_RMQ_LIB / BENCH_VS_TOOL (directories).
  * Every process is started here on 127.0.0.1 with free ports and temp dirs and stopped by pid.
  */
-import { spawn } from 'child_process';
+import { spawn, spawnSync } from 'child_process';
 import type { ChildProcess } from 'child_process';
 import fs from 'fs';
 import os from 'os';
@@ -33,6 +33,8 @@ const TOOL = process.env.BENCH_VS_TOOL ?? path.join(__dirname, '..', '..', '..',
 const CLIENT_HEAP = ['-Xms128m', '-Xmx512m'];
 const QUEUES = 8;
 const logger = pino({ level: 'silent' });
+// The Apache servers run with the full JIT here (the tests start them with C1 only, for speed).
+process.env.MQ_INTEROP_FULL_JIT = '1';
 
 interface Figures {
   sendTps: number;
@@ -175,6 +177,11 @@ async function runCase(c: Cluster, size: number, home: string): Promise<Figures>
   };
 }
 
+function javaVersion(): string {
+  const r = spawnSync('java', ['-version'], { encoding: 'utf8' });
+  return (/version "([^"]+)"/.exec(r.stderr ?? '') ?? [])[1] ?? '?';
+}
+
 function fmtSize(n: number): string {
   return n >= 1024 * 1024 ? `${n / 1024 / 1024} MiB` : n >= 1024 ? `${n / 1024} KiB` : `${n} B`;
 }
@@ -196,7 +203,7 @@ async function main(): Promise<void> {
   const results: { flush: string; size: number; apache: Figures; ours: Figures }[] = [];
   console.log(`vs-rocketmq: ${new Date().toISOString()} on ${os.cpus().length} CPUs (${os.cpus()[0]?.model ?? '?'}), load ${os.loadavg()[0].toFixed(1)}`);
   console.log(`  tool: Apache RocketMQ 4.9.8 benchmark Producer -w ${THREADS} -s <size> and Consumer -w 16, ${SECONDS} s a case, topic of ${QUEUES} queues`);
-  console.log(`  JVM: broker ${BROKER_HEAP.join(' ')}, namesrv ${NAMESRV_HEAP.join(' ')}, tools ${CLIENT_HEAP.join(' ')}; all ${JVM_COMMON.slice(0, 3).join(' ')} (+ JDK 17 add-opens)`);
+  console.log(`  JVM: broker ${BROKER_HEAP.join(' ')}, namesrv ${NAMESRV_HEAP.join(' ')}, tools ${CLIENT_HEAP.join(' ')}; all ${JVM_COMMON.slice(0, 2).join(' ')} (+ JDK 17 add-opens), Java ${process.env.BENCH_VS_JAVA_VERSION ?? javaVersion()}`);
   try {
     for (const flush of FLUSHES) {
       const byKind: Record<string, Figures[]> = {};
