@@ -3,8 +3,8 @@
 #  1. test/interop/java: Apache rocketmq-client + rocketmq-tools (mqadmin) 4.9.8, then 5.3.3, against our name server
 #     and master/slave broker set (Maven, JUnit 5);
 #  2. test/interop/go: rocketmq-client-go v2 against the same (go test);
-#  3. test/interop/*.interop.test.js: our gateway in front of Apache's 4.9.7 name server + broker, and mixed clusters
-#     (mocha), with the Apache jars fetched here by Maven.
+#  3. test/interop/*.interop.test.js: our gateway in front of Apache's 4.9.7 and 5.3.3 name server + broker, and
+#     mixed clusters (mocha), with the Apache jars fetched here by Maven.
 # Everything Maven and Go need is downloaded by this script (no cache is assumed). Every part runs; the script exits
 # non-zero when any part failed. MQ_INTEROP_CACHE keeps the Apache lib dir between runs (default: a temp dir).
 set -uo pipefail
@@ -17,22 +17,24 @@ failed=()
 [ -f dist/src/cli/main.js ] || npm run build
 
 CACHE="${MQ_INTEROP_CACHE:-$(mktemp -d -t mq-interop-XXXXXX)}"
-LIB="$CACHE/rocketmq-4/lib"
-export MQ_INTEROP_RMQ_LIB="$LIB"
+export MQ_INTEROP_RMQ_LIB="$CACHE/rocketmq-4/lib"
+export MQ_INTEROP_RMQ5_LIB="$CACHE/rocketmq-5/lib"
 MVN=(mvn -B -ntp)
 
 step() { echo "suite-interop: $1 (at $((SECONDS - start)) s)"; }
 
-step "fetching Apache RocketMQ 4.9.7 name server + broker jars"
-if [ ! -f "$LIB/.complete" ]; then
-  if "${MVN[@]}" -q -f test/interop/apache/pom-4.xml \
+for line in 4 5; do
+  lib="$CACHE/rocketmq-$line/lib"
+  step "fetching Apache RocketMQ $line.x name server + broker jars"
+  [ -f "$lib/.complete" ] && continue
+  if "${MVN[@]}" -q -f "test/interop/apache/pom-$line.xml" \
       org.apache.maven.plugins:maven-dependency-plugin:3.6.1:copy-dependencies \
-      -DoutputDirectory="$LIB" -DincludeScope=runtime; then
-    touch "$LIB/.complete"
+      -DoutputDirectory="$lib" -DincludeScope=runtime; then
+    touch "$lib/.complete"
   else
-    failed+=("apache-jars")
+    failed+=("apache-$line-jars")
   fi
-fi
+done
 
 for v in 4.9.8 5.3.3; do
   step "java: rocketmq-client $v against our cluster"

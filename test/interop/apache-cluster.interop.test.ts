@@ -3,9 +3,11 @@
  *  1. the gateway in front of an all-Apache cluster: tags, at-least-once redelivery, DLQ, orderly, long poll,
  *     5 MiB bodies (the Apache broker's maxMessageSize raised to 8 MiB);
  *  2. our name server with an Apache broker;
- *  3. an Apache name server with our broker.
- * Two JVMs for the whole file: one Apache broker registers with both name servers (a 4.x broker accepts a list).
- * Run by scripts/ci/suite-interop.sh, which fetches the jars (MQ_INTEROP_RMQ_LIB).
+ *  3. an Apache name server with our broker;
+ *  4. the gateway cases of 1 again in front of Apache 5.3.3's name server and broker (MQ_INTEROP_RMQ5_LIB).
+ * Two Apache JVMs at a time: for 1-3 one Apache broker registers with both name servers (a 4.x broker accepts a
+ * list); 4 starts its own pair after the first pair stopped.
+ * Run by scripts/ci/suite-interop.sh, which fetches the jars (MQ_INTEROP_RMQ_LIB, MQ_INTEROP_RMQ5_LIB).
  */
 import { expect } from 'chai';
 import crypto from 'crypto';
@@ -23,114 +25,81 @@ import type { JavaProcess } from './apache-rocketmq';
 
 const logger = pino({ level: process.env.MQ_TEST_LOG ?? 'silent' });
 
-describe('interop: Apache RocketMQ servers with our gateway, name server and broker', function () {
-  this.timeout(180000);
-  const tmp = tempDir('mq-interop-apache-');
-  let apacheNs: JavaProcess;
-  let apacheBroker: JavaProcess;
-  let ourNs: MqProcess;
-  let ourBroker: MqProcess;
-  const gateways: MqProcess[] = [];
-  const clients: TestClient[] = [];
-  const admins: MQClient[] = [];
+const gateways: MqProcess[] = [];
+const clients: TestClient[] = [];
+const admins: MQClient[] = [];
 
-  before(async function () {
-    if (!apacheAvailable()) {
-      if (process.env.MQ_REQUIRE_TOOLS === '1') throw new Error('Apache RocketMQ jars missing: run scripts/ci/suite-interop.sh');
-      this.skip();
-    }
-    ourNs = await spawnMq(['namesrv', '--listenPort=0', '--httpPort=-1']);
-    apacheNs = await startApacheNamesrv(`${tmp.dir}/apache-ns`);
-    apacheBroker = await startApacheBroker(`${tmp.dir}/apache-broker`, {
-      namesrvAddr: `${apacheNs.addr};127.0.0.1:${ourNs.fields.listenPort}`,
-      clusterName: 'ApacheCluster',
-      brokerName: 'apache-a',
-      extra: { maxMessageSize: 8 * 1024 * 1024 },
-    });
-    ourBroker = await spawnMq(
-      [
-        'broker', '--brokerClusterName=OurCluster', '--brokerName=ours-a', `--storePathRootDir=${tmp.dir}/our-broker`,
-        `--namesrvAddr=${apacheNs.addr}`, '--listenPort=0', `--haListenPort=${await freePort()}`, '--httpPort=-1',
-        `--mappedFileSizeCommitLog=${64 * 1024 * 1024}`, '--registerNameServerPeriod=1000',
-      ],
-      { readyTimeoutMs: 20000 },
-    );
-  });
+/** Stops every gateway, Thrift client and admin client the tests of this file made. */
+async function closeClients(): Promise<void> {
+  for (const c of clients.splice(0)) c.close();
+  for (const a of admins.splice(0)) await a.shutdown().catch(() => undefined);
+  await Promise.all(gateways.splice(0).map((g) => g.stop()));
+}
 
-  after(async () => {
-    for (const c of clients) c.close();
-    for (const a of admins) await a.shutdown().catch(() => undefined);
-    await Promise.all(gateways.map((g) => g.stop()));
-    await ourBroker?.stop();
-    await apacheBroker?.stop();
-    await apacheNs?.stop();
-    await ourNs?.stop();
-    tmp.cleanup();
-  });
+async function admin(namesrvAddr: string): Promise<MQClient> {
+  const a = new MQClient({ namesrvAddr, instanceName: uniqueName('interop-admin') }, { logger });
+  await a.start();
+  admins.push(a);
+  return a;
+}
 
-  async function admin(namesrvAddr: string): Promise<MQClient> {
-    const a = new MQClient({ namesrvAddr, instanceName: uniqueName('interop-admin') }, { logger });
-    await a.start();
-    admins.push(a);
-    return a;
+/** Creates a topic on the brokers of `cluster` (as our admin does: UPDATE_AND_CREATE_TOPIC) and waits for its route. */
+async function createTopic(a: MQClient, cluster: string, prefix: string, queues: number): Promise<string> {
+  const topic = uniqueName(prefix);
+  for (let i = 0; i < 100; i++) {
+    const info = await a.getClusterInfo().catch(() => null);
+    if (info?.clusterAddrTable[cluster]) break;
+    await sleep(200);
   }
-
-  /** Creates a topic on the brokers of `cluster` (as our admin does: UPDATE_AND_CREATE_TOPIC) and waits for its route. */
-  async function createTopic(a: MQClient, cluster: string, prefix: string, queues: number): Promise<string> {
-    const topic = uniqueName(prefix);
-    for (let i = 0; i < 100; i++) {
-      const info = await a.getClusterInfo().catch(() => null);
-      if (info?.clusterAddrTable[cluster]) break;
-      await sleep(200);
+  await a.createTopic({ topic, clusterName: cluster, writeQueueNums: queues, readQueueNums: queues });
+  for (let i = 0; i < 150; i++) {
+    try {
+      const r = await a.getRoute(topic);
+      if (r.publishQueues.length === queues) return topic;
+    } catch (err) {
+      if (!MqError.is(err, 'TOPIC_NOT_FOUND')) throw err;
     }
-    await a.createTopic({ topic, clusterName: cluster, writeQueueNums: queues, readQueueNums: queues });
-    for (let i = 0; i < 150; i++) {
-      try {
-        const r = await a.getRoute(topic);
-        if (r.publishQueues.length === queues) return topic;
-      } catch (err) {
-        if (!MqError.is(err, 'TOPIC_NOT_FOUND')) throw err;
-      }
-      await sleep(200);
-    }
-    throw new Error(`route of ${topic} never appeared`);
+    await sleep(200);
   }
+  throw new Error(`route of ${topic} never appeared`);
+}
 
-  async function gateway(namesrvAddr: string, extra: string[] = []): Promise<TestClient> {
-    const g = await spawnMq(
-      ['gateway', `--namesrvAddr=${namesrvAddr}`, '--listenPort=0', '--listenHost=127.0.0.1', '--httpPort=-1', ...extra],
-      { readyTimeoutMs: 20000 },
-    );
-    gateways.push(g);
-    const c = connect(Number(g.fields.listenPort));
-    clients.push(c);
-    return c;
+async function gateway(namesrvAddr: string, extra: string[] = []): Promise<TestClient> {
+  const g = await spawnMq(
+    ['gateway', `--namesrvAddr=${namesrvAddr}`, '--listenPort=0', '--listenHost=127.0.0.1', '--httpPort=-1', ...extra],
+    { readyTimeoutMs: 20000 },
+  );
+  gateways.push(g);
+  const c = connect(Number(g.fields.listenPort));
+  clients.push(c);
+  return c;
+}
+
+/** Reads until `n` messages came or `tries` gets returned nothing new. */
+async function drain(c: TestClient, req: Parameters<TestClient['get']>[0], n: number, tries = 40): Promise<T.ReceivedMessage[]> {
+  const out: T.ReceivedMessage[] = [];
+  for (let i = 0; i < tries && out.length < n; i++) {
+    const r = await c.get({ maxMessages: 32, waitMs: 500, ...req });
+    out.push(...r.messages);
   }
+  return out;
+}
 
-  /** Reads until `n` messages came or `tries` gets returned nothing new. */
-  async function drain(c: TestClient, req: Parameters<TestClient['get']>[0], n: number, tries = 40): Promise<T.ReceivedMessage[]> {
-    const out: T.ReceivedMessage[] = [];
-    for (let i = 0; i < tries && out.length < n; i++) {
-      const r = await c.get({ maxMessages: 32, waitMs: 500, ...req });
-      out.push(...r.messages);
-    }
-    return out;
-  }
-
-  describe('the gateway in front of Apache namesrv + broker', () => {
+function gatewayCases(title: string, env: () => { namesrvAddr: string; cluster: string; brokerName: string }): void {
+  describe(`the gateway in front of ${title} namesrv + broker`, () => {
     let c: TestClient;
     let a: MQClient;
     before(async () => {
-      a = await admin(apacheNs.addr);
-      c = await gateway(apacheNs.addr, ['--maxReconsumeTimes=2', '--getMaxResponseBytes=12000000']);
+      a = await admin(env().namesrvAddr);
+      c = await gateway(env().namesrvAddr, ['--maxReconsumeTimes=2', '--getMaxResponseBytes=12000000']);
     });
 
     it('sends and gets with exact tag filtering ("Aa" and "BB" share a hash code)', async () => {
-      const topic = await createTopic(a, 'ApacheCluster', 'ApTags', 2);
+      const topic = await createTopic(a, env().cluster, 'ApTags', 2);
       const tags = ['Aa', 'BB', 'C', 'Aa', 'BB', 'C'];
       const sent = await c.send(tags.map((t, i) => new T.Message({ topic, body: Buffer.from(`${t}-${i}`), tags: t, keys: [`k${i}`] })));
       expect(sent.map((s) => s.error)).to.deep.equal(tags.map(() => null));
-      expect(sent.every((s) => s.brokerName === 'apache-a')).to.equal(true);
+      expect(sent.every((s) => s.brokerName === env().brokerName)).to.equal(true);
       const onlyAa = await drain(c, { topic, consumerGroup: uniqueName('tagsA'), tagExpression: 'Aa' }, 2);
       expect(onlyAa.map((m) => m.body.toString()).sort()).to.deep.equal(['Aa-0', 'Aa-3']);
       const all = await drain(c, { topic, consumerGroup: uniqueName('tagsAll') }, 6);
@@ -139,7 +108,7 @@ describe('interop: Apache RocketMQ servers with our gateway, name server and bro
     });
 
     it('redelivers an unacked message (at-least-once) and forgets an acked one', async () => {
-      const topic = await createTopic(a, 'ApacheCluster', 'ApAlo', 1);
+      const topic = await createTopic(a, env().cluster, 'ApAlo', 1);
       await c.send([new T.Message({ topic, body: Buffer.from('at-least-once') })]);
       const group = uniqueName('alo');
       const first = await drain(c, { topic, consumerGroup: group, invisibleMs: 800 }, 1);
@@ -153,7 +122,7 @@ describe('interop: Apache RocketMQ servers with our gateway, name server and bro
     });
 
     it('moves a poison message to %DLQ%<group> on the Apache broker after maxReconsumeTimes', async () => {
-      const topic = await createTopic(a, 'ApacheCluster', 'ApDlq', 1);
+      const topic = await createTopic(a, env().cluster, 'ApDlq', 1);
       const poison = Buffer.from('poison-' + crypto.randomBytes(4).toString('hex'));
       await c.send([new T.Message({ topic, body: poison, tags: 'P', keys: ['pk'] })]);
       const group = uniqueName('dlq');
@@ -179,7 +148,7 @@ describe('interop: Apache RocketMQ servers with our gateway, name server and bro
     });
 
     it('keeps per-key order with shardingKey and orderly gets', async () => {
-      const topic = await createTopic(a, 'ApacheCluster', 'ApOrder', 4);
+      const topic = await createTopic(a, env().cluster, 'ApOrder', 4);
       const msgs: T.Message[] = [];
       for (let s = 0; s < 10; s++) for (let k = 0; k < 4; k++) msgs.push(new T.Message({ topic, body: Buffer.from(`k${k}:${s}`), shardingKey: `k${k}` }));
       for (const m of msgs) expect((await c.send([m]))[0].error).to.equal(null);
@@ -197,13 +166,13 @@ describe('interop: Apache RocketMQ servers with our gateway, name server and bro
     });
 
     it('a long poll returns with a message sent while it waits', async () => {
-      const topic = await createTopic(a, 'ApacheCluster', 'ApLp', 2);
+      const topic = await createTopic(a, env().cluster, 'ApLp', 2);
       const group = uniqueName('lp');
       expect((await c.get({ topic, consumerGroup: group, maxMessages: 4, waitMs: 0 })).messages).to.have.length(0);
       const started = Date.now();
       const waiting = c.get({ topic, consumerGroup: group, maxMessages: 4, waitMs: 20000 });
       await sleep(1000);
-      const sender = await gateway(apacheNs.addr);
+      const sender = await gateway(env().namesrvAddr);
       await sender.send([new T.Message({ topic, body: Buffer.from('wake up') })]);
       const got = await waiting;
       expect(got.messages.map((m) => m.body.toString())).to.deep.equal(['wake up']);
@@ -211,7 +180,7 @@ describe('interop: Apache RocketMQ servers with our gateway, name server and bro
     });
 
     it('carries 5 MiB bodies through the Apache broker (maxMessageSize raised to 8 MiB)', async () => {
-      const topic = await createTopic(a, 'ApacheCluster', 'ApBig', 1);
+      const topic = await createTopic(a, env().cluster, 'ApBig', 1);
       const bodies = [crypto.randomBytes(5 * 1024 * 1024), Buffer.alloc(5 * 1024 * 1024, 'x'), crypto.randomBytes(1024 * 1024)];
       for (const body of bodies) expect((await c.send([new T.Message({ topic, body })]))[0].error).to.equal(null);
       const got = await drain(c, { topic, consumerGroup: uniqueName('big') }, 3, 60);
@@ -219,6 +188,49 @@ describe('interop: Apache RocketMQ servers with our gateway, name server and bro
       got.forEach((m, i) => expect(m.body.equals(bodies[i]), `body ${i}`).to.equal(true));
     });
   });
+}
+
+describe('interop: Apache RocketMQ servers with our gateway, name server and broker', function () {
+  this.timeout(180000);
+  const tmp = tempDir('mq-interop-apache-');
+  let apacheNs: JavaProcess;
+  let apacheBroker: JavaProcess;
+  let ourNs: MqProcess;
+  let ourBroker: MqProcess;
+
+  before(async function () {
+    if (!apacheAvailable()) {
+      if (process.env.MQ_REQUIRE_TOOLS === '1') throw new Error('Apache RocketMQ jars missing: run scripts/ci/suite-interop.sh');
+      this.skip();
+    }
+    ourNs = await spawnMq(['namesrv', '--listenPort=0', '--httpPort=-1']);
+    apacheNs = await startApacheNamesrv(`${tmp.dir}/apache-ns`);
+    apacheBroker = await startApacheBroker(`${tmp.dir}/apache-broker`, {
+      namesrvAddr: `${apacheNs.addr};127.0.0.1:${ourNs.fields.listenPort}`,
+      clusterName: 'ApacheCluster',
+      brokerName: 'apache-a',
+      extra: { maxMessageSize: 8 * 1024 * 1024 },
+    });
+    ourBroker = await spawnMq(
+      [
+        'broker', '--brokerClusterName=OurCluster', '--brokerName=ours-a', `--storePathRootDir=${tmp.dir}/our-broker`,
+        `--namesrvAddr=${apacheNs.addr}`, '--listenPort=0', `--haListenPort=${await freePort()}`, '--httpPort=-1',
+        `--mappedFileSizeCommitLog=${64 * 1024 * 1024}`, '--registerNameServerPeriod=1000',
+      ],
+      { readyTimeoutMs: 20000 },
+    );
+  });
+
+  after(async () => {
+    await closeClients();
+    await ourBroker?.stop();
+    await apacheBroker?.stop();
+    await apacheNs?.stop();
+    await ourNs?.stop();
+    tmp.cleanup();
+  });
+
+  gatewayCases('Apache 4.9.7', () => ({ namesrvAddr: apacheNs.addr, cluster: 'ApacheCluster', brokerName: 'apache-a' }));
 
   describe('mixed clusters', () => {
     it('our name server routes to an Apache broker: the gateway sends and gets through it', async () => {
@@ -248,4 +260,35 @@ describe('interop: Apache RocketMQ servers with our gateway, name server and bro
       expect(got.map((m) => m.body.toString()).sort()).to.deep.equal(['mix-1', 'mix-2', 'mix-3']);
     });
   });
+});
+
+describe('interop: Apache RocketMQ 5.3.3 servers with our gateway', function () {
+  this.timeout(180000);
+  const tmp = tempDir('mq-interop-apache5-');
+  let ns: JavaProcess;
+  let broker: JavaProcess;
+
+  before(async function () {
+    if (!apacheAvailable(5)) {
+      if (process.env.MQ_REQUIRE_TOOLS === '1') throw new Error('Apache RocketMQ 5.x jars missing: run scripts/ci/suite-interop.sh');
+      this.skip();
+    }
+    ns = await startApacheNamesrv(`${tmp.dir}/ns`, 5);
+    broker = await startApacheBroker(`${tmp.dir}/broker`, {
+      line: 5,
+      namesrvAddr: ns.addr,
+      clusterName: 'Apache5Cluster',
+      brokerName: 'apache5-a',
+      extra: { maxMessageSize: 8 * 1024 * 1024 },
+    });
+  });
+
+  after(async () => {
+    await closeClients();
+    await broker?.stop();
+    await ns?.stop();
+    tmp.cleanup();
+  });
+
+  gatewayCases('Apache 5.3.3', () => ({ namesrvAddr: ns.addr, cluster: 'Apache5Cluster', brokerName: 'apache5-a' }));
 });

@@ -12,13 +12,15 @@ import net from 'net';
 import os from 'os';
 import path from 'path';
 
-export function apacheLib(): string {
-  return process.env.MQ_INTEROP_RMQ_LIB ?? path.join(os.tmpdir(), 'mq-interop-cache', 'rocketmq-4', 'lib');
+/** The lib directory of the 4.x servers (MQ_INTEROP_RMQ_LIB) or the 5.x ones (MQ_INTEROP_RMQ5_LIB). */
+export function apacheLib(line: 4 | 5 = 4): string {
+  const env = line === 4 ? process.env.MQ_INTEROP_RMQ_LIB : process.env.MQ_INTEROP_RMQ5_LIB;
+  return env ?? path.join(os.tmpdir(), 'mq-interop-cache', `rocketmq-${line}`, 'lib');
 }
 
 /** Whether the Apache jars are there (the suite script fetches them; without it the tests cannot run). */
-export function apacheAvailable(): boolean {
-  const lib = apacheLib();
+export function apacheAvailable(line: 4 | 5 = 4): boolean {
+  const lib = apacheLib(line);
   return fs.existsSync(lib) && fs.readdirSync(lib).some((f) => f.startsWith('rocketmq-broker-'));
 }
 
@@ -77,11 +79,20 @@ function writeHome(dir: string): string {
   return home;
 }
 
-function startJava(dir: string, heap: string[], mainClass: string, args: string[], readyRe: RegExp, port: number, timeoutMs = 90000): Promise<JavaProcess> {
+function startJava(
+  lib: string,
+  dir: string,
+  heap: string[],
+  mainClass: string,
+  args: string[],
+  readyRe: RegExp,
+  port: number,
+  timeoutMs = 120000,
+): Promise<JavaProcess> {
   const home = writeHome(dir);
   const child = spawn(
     'java',
-    [...heap, ...JVM_COMMON, ...(process.env.MQ_INTEROP_FULL_JIT === '1' ? [] : JVM_QUICK_START), `-Duser.home=${dir}`, `-Drocketmq.home.dir=${home}`, '-cp', `${apacheLib()}/*`, mainClass, ...args],
+    [...heap, ...JVM_COMMON, ...(process.env.MQ_INTEROP_FULL_JIT === '1' ? [] : JVM_QUICK_START), `-Duser.home=${dir}`, `-Drocketmq.home.dir=${home}`, '-cp', `${lib}/*`, mainClass, ...args],
     { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ROCKETMQ_HOME: home } },
   );
   let out = '';
@@ -124,13 +135,14 @@ function startJava(dir: string, heap: string[], mainClass: string, args: string[
   });
 }
 
-/** Apache's NamesrvStartup on a free port. */
-export async function startApacheNamesrv(dir: string): Promise<JavaProcess> {
+/** Apache's NamesrvStartup (4.x, or 5.x with line 5) on a free port. */
+export async function startApacheNamesrv(dir: string, line: 4 | 5 = 4): Promise<JavaProcess> {
   fs.mkdirSync(dir, { recursive: true });
   const port = await freeBrokerPort();
   const conf = path.join(dir, 'namesrv.properties');
-  fs.writeFileSync(conf, `listenPort=${port}\n`);
-  return startJava(dir, NAMESRV_HEAP, 'org.apache.rocketmq.namesrv.NamesrvStartup', ['-c', conf], /The Name Server boot success/, port);
+  // 4.x has no bindAddress (it listens on every interface); 5.x binds where told
+  fs.writeFileSync(conf, `listenPort=${port}\n${line === 5 ? 'bindAddress=127.0.0.1\n' : ''}`);
+  return startJava(apacheLib(line), dir, NAMESRV_HEAP, 'org.apache.rocketmq.namesrv.NamesrvStartup', ['-c', conf], /The Name Server boot success/, port);
 }
 
 export interface ApacheBrokerOptions {
@@ -142,6 +154,8 @@ export interface ApacheBrokerOptions {
   extra?: Record<string, string | number | boolean>;
   /** JVM heap flags instead of BROKER_HEAP. */
   heap?: string[];
+  /** Apache line: 4 (default, 4.9.7) or 5 (5.3.3). */
+  line?: 4 | 5;
 }
 
 /** Apache's BrokerStartup (a master) on a free port triple. */
@@ -161,9 +175,10 @@ export async function startApacheBroker(dir: string, o: ApacheBrokerOptions): Pr
     autoCreateTopicEnable: true,
     autoCreateSubscriptionGroup: true,
     mappedFileSizeCommitLog: 64 * 1024 * 1024,
+    ...(o.line === 5 ? { bindAddress: '127.0.0.1', timerWheelEnable: false } : {}),
     ...o.extra,
   };
   const file = path.join(dir, 'broker.conf');
   fs.writeFileSync(file, Object.entries(conf).map(([k, v]) => `${k}=${v}`).join('\n') + '\n');
-  return startJava(dir, o.heap ?? BROKER_HEAP, 'org.apache.rocketmq.broker.BrokerStartup', ['-c', file], /The broker\[.*boot success/, port);
+  return startJava(apacheLib(o.line ?? 4), dir, o.heap ?? BROKER_HEAP, 'org.apache.rocketmq.broker.BrokerStartup', ['-c', file], /The broker\[.*boot success/, port);
 }
