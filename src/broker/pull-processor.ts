@@ -11,7 +11,7 @@ import type { Channel } from '../remoting';
 import { PullSysFlag, decodePullMessageHeader, encodePullMessageResponseHeader } from '../remoting/header/pull-message';
 import type { PullMessageRequestHeader } from '../remoting/header/pull-message';
 import type { BrokerContext } from './context';
-import { suggestWhichBrokerId as suggestWhichBrokerId_ } from './ha/slave-read';
+import { MASTER_ID, suggestWhichBrokerId as suggestWhichBrokerId_ } from './ha/slave-read';
 import type { PullHoldService } from './pull-hold-service';
 import { encodeAsStrings } from './send-processor';
 import { getStatusToPullCode } from './status-map';
@@ -104,11 +104,15 @@ export class PullProcessor {
         ctx.metrics.getMessages.inc({ topic: h.topic }, r.messageCount);
         ctx.metrics.getBytes.inc({ topic: h.topic }, body.length);
       }
-      // A slave does not correct offsets unless offsetCheckInSlave (ref §2.3.3).
-      if (isSlave && code === ResponseCode.PULL_OFFSET_MOVED && !cfg.offsetCheckInSlave) {
-        code = ResponseCode.PULL_RETRY_IMMEDIATELY;
-        nextBeginOffset = h.queueOffset;
-      }
+    }
+    // A slave does not correct offsets unless offsetCheckInSlave (ref §2.3.3): its store may start later or end
+    // earlier than the master's, so "out of range" there is no evidence about the log. It answers
+    // PULL_RETRY_IMMEDIATELY with the offset unchanged (the remark keeps the store status) and points at the master.
+    let slaveRedirect = false;
+    if (isSlave && code === ResponseCode.PULL_OFFSET_MOVED && !cfg.offsetCheckInSlave) {
+      code = ResponseCode.PULL_RETRY_IMMEDIATELY;
+      nextBeginOffset = h.queueOffset;
+      slaveRedirect = true;
     }
     // Commit the consumer's offset on masters, on the first execution only (ref §2.3.3 bit 0).
     if (allowSuspend && (h.sysFlag & PullSysFlag.COMMIT_OFFSET) !== 0 && !isSlave) {
@@ -133,11 +137,13 @@ export class PullProcessor {
       });
     }
     ctx.metrics.pulls.inc({ result: pullResultLabel(code) });
-    const suggestWhichBrokerId = suggestWhichBrokerId_({
-      slaveReadEnable: cfg.slaveReadEnable,
-      brokerId: cfg.brokerId,
-      suggestPullingFromSlave: suggestSlave,
-    });
+    const suggestWhichBrokerId = slaveRedirect
+      ? MASTER_ID
+      : suggestWhichBrokerId_({
+          slaveReadEnable: cfg.slaveReadEnable,
+          brokerId: cfg.brokerId,
+          suggestPullingFromSlave: suggestSlave,
+        });
     const res = RemotingCommand.createResponse(code, remark);
     res.extFields = encodeAsStrings(encodePullMessageResponseHeader({
         suggestWhichBrokerId,

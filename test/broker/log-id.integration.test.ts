@@ -141,6 +141,7 @@ describe('logId with real mq processes', function () {
     const pr = await c.pull({ consumerGroup: 'G_logid', ...q, offset: 0, maxMsgNums: 32 });
     expect(pr.status).to.equal('FOUND');
     expect(pr.logId).to.equal(logId);
+    expect(pr.storeStatus).to.equal('FOUND');
     const min = await c.getMinOffsetAnswer(q, { mode: 'master' });
     expect(min).to.include({ offset: 0, logId, brokerId: 0 });
     expect(await c.getMaxOffsetAnswer(q)).to.include({ offset: 5, logId });
