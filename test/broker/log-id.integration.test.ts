@@ -181,6 +181,14 @@ describe('logId with real mq processes', function () {
     const stale = await until(() => maxOffset(s, topic), (r) => r.code !== ResponseCode.SUCCESS, 10000, 'the stale slave to refuse');
     expect(stale.code).to.equal(ResponseCode.SERVICE_NOT_AVAILABLE);
     expect((await pull(s, topic)).code).to.equal(ResponseCode.SERVICE_NOT_AVAILABLE);
+    // Nor does it take consumer offsets (they would be positions in the old log, handed back to the new master).
+    const commit = RemotingCommand.createRequest(RequestCode.UPDATE_CONSUMER_OFFSET, {
+      consumerGroup: 'G_logid',
+      topic,
+      queueId: 0,
+      commitOffset: 3,
+    });
+    expect((await raw.invokeSync(addr(s), commit)).code).to.equal(ResponseCode.SERVICE_NOT_AVAILABLE);
     // It kept its old identity file (never serving the old log under the new master's name).
     expect(idOf(sDir.dir)).to.equal(logId.split('.')[0]);
   });

@@ -151,7 +151,7 @@ export class HaController {
 export function brokerSyncTarget(
   topics: { all(): TopicConfig[]; upsert(tc: TopicConfig): unknown; delete(topic: string): boolean },
   offsets: { commit(group: string, topic: string, queueId: number, offset: number): void; entries(): OffsetEntry[] },
-  identity?: { fromMaster(storeId: string): Promise<void> },
+  identity?: { fromMaster(storeId: string): Promise<boolean> },
 ): SlaveSyncTarget {
   const same = (a: TopicConfig, b: TopicConfig): boolean =>
     a.readQueueNums === b.readQueueNums &&
