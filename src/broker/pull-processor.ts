@@ -4,6 +4,7 @@
  * status (status-map.ts). An empty result with FLAG_SUSPEND is held by the PullHoldService, which re-runs it on
  * arrival or timeout. The response body is the stored record bytes, concatenated once. Every answer with the pull
  * header names the log it read (`logId`, log-identity.ts); a slave whose store came from another master refuses.
+ * A master's PULL_OFFSET_MOVED is also recorded in topic OFFSET_MOVED_EVENT (offset-moved-event.ts).
  */
 import { RemotingCommand } from '../remoting/command';
 import { ResponseCode } from '../remoting/codes';
@@ -12,6 +13,7 @@ import { PullSysFlag, decodePullMessageHeader, encodePullMessageResponseHeader }
 import type { PullMessageRequestHeader } from '../remoting/header/pull-message';
 import type { BrokerContext } from './context';
 import { MASTER_ID, suggestWhichBrokerId as suggestWhichBrokerId_ } from './ha/slave-read';
+import { recordOffsetMoved } from './offset-moved-event';
 import type { PullHoldService } from './pull-hold-service';
 import { encodeAsStrings } from './send-processor';
 import { getStatusToPullCode } from './status-map';
@@ -113,6 +115,14 @@ export class PullProcessor {
       code = ResponseCode.PULL_RETRY_IMMEDIATELY;
       nextBeginOffset = h.queueOffset;
       slaveRedirect = true;
+    } else if (code === ResponseCode.PULL_OFFSET_MOVED) {
+      recordOffsetMoved(ctx, {
+        consumerGroup: h.consumerGroup,
+        topic: h.topic,
+        queueId: h.queueId,
+        offsetRequest: h.queueOffset,
+        offsetNew: nextBeginOffset,
+      });
     }
     // Commit the consumer's offset on masters, on the first execution only (ref §2.3.3 bit 0).
     if (allowSuspend && (h.sysFlag & PullSysFlag.COMMIT_OFFSET) !== 0 && !isSlave) {

@@ -6,12 +6,15 @@
  *   - a slave whose store starts later than the master's (it joined late and copied only the master's last segment):
  *     the same offset is PULL_RETRY_IMMEDIATELY, nextBeginOffset unchanged, suggesting the master (brokerId 0), never
  *     an offset move; likewise beyond its max and for a negative offset; with offsetCheckInSlave the slave corrects;
- *   - suggestWhichBrokerId with slaveReadEnable is the group's broker id (0, the master), not the slave's own id.
+ *   - suggestWhichBrokerId with slaveReadEnable is the group's broker id (0, the master), not the slave's own id;
+ *   - a master's offset move is recorded as a message in topic OFFSET_MOVED_EVENT (tag = group, JSON body with the
+ *     queue, the requested and the new offset), as RocketMQ does; a slave's answer records nothing.
  */
 import { expect } from 'chai';
 import fs from 'fs';
 import path from 'path';
 import type { MessageStore } from '../../src/store';
+import { decodeRecord } from '../../src/common/message';
 import { ResponseCode } from '../../src/remoting';
 import { tempDir } from '../helpers/proc';
 import { openStore, msg } from '../store/store-fixtures';
@@ -138,5 +141,28 @@ describe('broker/pull outside the queue range: master vs slave', function () {
     // Beyond the max (a cursor from another log): moved to the max, as RocketMQ does when the min is not 0.
     expect(await pull(m, 45)).to.deep.include({ code: ResponseCode.PULL_OFFSET_MOVED, remark: 'OFFSET_OVERFLOW_BADLY', next: 40 });
     expect(await pull(m, 40)).to.deep.include({ code: ResponseCode.PULL_NOT_FOUND, remark: 'OFFSET_OVERFLOW_ONE', next: 40 });
+
+    // Each move above is an OFFSET_MOVED_EVENT message (ops tools read them); the slave tests before wrote none.
+    // The events are appended after the answers (not awaited by the pull): wait for them, bounded.
+    let events = await master.getMessage('ops', 'OFFSET_MOVED_EVENT', 0, 0, 32, 1 << 20);
+    for (let i = 0; i < 100 && events.messageCount < 3; i++) {
+      await new Promise((r) => setTimeout(r, 20));
+      events = await master.getMessage('ops', 'OFFSET_MOVED_EVENT', 0, 0, 32, 1 << 20);
+    }
+    expect(events.status).to.equal('FOUND');
+    const decoded = events.records.map((r) => decodeRecord(r));
+    expect(decoded.map((r) => r.properties.TAGS)).to.deep.equal(['CG', 'CG', 'CG']);
+    const bodies = decoded.map((r) => JSON.parse(r.body.toString('utf8')) as Record<string, unknown>);
+    expect(bodies[0]).to.deep.equal({
+      consumerGroup: 'CG',
+      messageQueue: { brokerName: m.broker.config.brokerName, queueId: 0, topic: TOPIC },
+      offsetNew: min,
+      offsetRequest: 0,
+    });
+    expect(bodies.map((b) => [b.offsetRequest, b.offsetNew])).to.deep.equal([
+      [0, min],
+      [-1, min],
+      [45, 40],
+    ]);
   });
 });
