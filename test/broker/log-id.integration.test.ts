@@ -82,8 +82,15 @@ describe('logId with real mq processes', function () {
   });
 
   /** GET_MAX_OFFSET straight to one broker process: its code, logId and offset. */
-  async function maxOffset(p: MqProcess, topic: string): Promise<{ code: number; logId?: string; offset?: string }> {
-    const r = await raw.invokeSync(addr(p), RemotingCommand.createRequest(RequestCode.GET_MAX_OFFSET, { topic, queueId: 0 }));
+  async function maxOffset(
+    p: MqProcess,
+    topic: string,
+    serializeType: 'JSON' | 'ROCKETMQ' = 'JSON',
+  ): Promise<{ code: number; logId?: string; offset?: string }> {
+    const req = RemotingCommand.createRequest(RequestCode.GET_MAX_OFFSET, { topic, queueId: 0 });
+    req.serializeType = serializeType;
+    const r = await raw.invokeSync(addr(p), req);
+    expect(r.serializeType).to.equal(serializeType);
     return { code: r.code, logId: r.extFields?.logId, offset: r.extFields?.offset };
   }
 
@@ -213,5 +220,7 @@ describe('logId with real mq processes', function () {
     expect(lb).to.match(LOG_ID);
     expect(lg).to.match(LOG_ID);
     expect(lb).to.not.equal(lg);
+    // The ROCKETMQ binary header carries it too (the answer uses the request's encoding).
+    expect((await maxOffset(b, topic, 'ROCKETMQ')).logId).to.equal(lb);
   });
 });
