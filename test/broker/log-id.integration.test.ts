@@ -198,6 +198,26 @@ describe('logId with real mq processes', function () {
     expect((await raw.invokeSync(addr(s), commit)).code).to.equal(ResponseCode.SERVICE_NOT_AVAILABLE);
     // It kept its old identity file (never serving the old log under the new master's name).
     expect(idOf(sDir.dir)).to.equal(logId.split('.')[0]);
+    // And it stopped replicating: the new master's log, once longer than the slave's, is not appended after the old.
+    const slaveEnd = async (): Promise<number> => {
+      const r = await raw.invokeSync(addr(s), RemotingCommand.createRequest(RequestCode.GET_BROKER_RUNTIME_INFO));
+      return Number((JSON.parse(r.body?.toString() ?? '{}') as { table: Record<string, string> }).table.commitLogMaxOffset);
+    };
+    const before = await slaveEnd();
+    await until(() => c.publishQueues(topic), (qs) => qs.length === 1, 10000, 'route to the rebuilt master');
+    for (let i = 0; i < 20; i++) expect((await c.send(topic, [{ body: Buffer.alloc(500, i) }]))[0].ok).to.equal(true);
+    expect((await maxOffset(m, topic)).offset).to.equal('20');
+    await sleep(2000);
+    expect(await slaveEnd()).to.equal(before);
+
+    // Restarted, the stale slave still never copies the rebuilt master (now longer than its own log): before every
+    // HA connection its metadata sync must find the master holding its log.
+    await s.stop();
+    for (let i = 0; i < 20; i++) expect((await c.send(topic, [{ body: Buffer.alloc(500, i) }]))[0].ok).to.equal(true);
+    s = await broker(ns, sDir.dir, 'broker-lid', 'SLAVE');
+    await until(() => maxOffset(s, topic), (r) => r.code === ResponseCode.SERVICE_NOT_AVAILABLE, 10000, 'the restarted stale slave to refuse');
+    await sleep(1500);
+    expect(await slaveEnd()).to.equal(before);
   });
 
   it('another cluster whose broker set and topic have the same names reports another logId', async () => {

@@ -77,6 +77,12 @@ export class SlaveSynchronize {
   private applied: Map<string, number> | null = null;
   /** Counters a test or a health check may read. */
   readonly stats = { syncs: 0, failures: 0, handedBack: 0 };
+  /**
+   * What the last round that reached the master found about its store identity: 'same' (this store holds the
+   * master's log, or just took its identity), 'other' (it holds another master's log), 'unchecked' (the master sent
+   * no store id, or the target does not check), undefined before any round.
+   */
+  masterLog: 'same' | 'other' | 'unchecked' | undefined;
 
   constructor(
     private readonly client: SyncInvoker,
@@ -183,7 +189,12 @@ export class SlaveSynchronize {
     const storeId = topics.extFields?.storeId;
     // The slave's log is its master's: take the master's store identity before anything else (src/broker/log-identity.ts).
     let sameLog = true;
-    if (typeof storeId === 'string' && storeId !== '' && this.target.applyStoreId) sameLog = await this.target.applyStoreId(storeId);
+    if (typeof storeId === 'string' && storeId !== '' && this.target.applyStoreId) {
+      sameLog = await this.target.applyStoreId(storeId);
+      this.masterLog = sameLog ? 'same' : 'other';
+    } else {
+      this.masterLog = 'unchecked';
+    }
     const tw = parseBody(topics.body, 'GET_ALL_TOPIC_CONFIG');
     // An answer without a table leaves ours alone (never wipe the slave's topics on a malformed reply).
     if (typeof tw.topicConfigTable === 'object' && tw.topicConfigTable !== null) {
