@@ -12,6 +12,8 @@ import type { Authorizer } from './auth';
 import type { Delivery, GroupReader } from './group-reader';
 import type { GatewayMetrics } from './metrics';
 import type { ReceiptSigner } from './signed-receipt';
+import type { ReplyReservation } from './reply-budget';
+import { PROP } from '../common/message';
 import { T, i64 } from './thrift-api';
 import { MAX_ACKS, MAX_GET_MESSAGES, MAX_INVISIBLE_MS, checkGroup, checkInt, checkTopic, userProperties } from './validate';
 
@@ -36,8 +38,12 @@ export class GetHandler {
     },
   ) {}
 
-  /** Serves one get call. Throws MqError for failures (mapped by the caller). */
-  async get(req: T.GetRequest): Promise<T.GetResult> {
+  /**
+   * Serves one get call. Throws MqError for failures (mapped by the caller). With `reply`, message bodies are
+   * reserved under the gateway's reply cap as they are added: the reply stops where the cap is reached, and a call
+   * that got nothing because of it answers BUSY.
+   */
+  async get(req: T.GetRequest, reply?: ReplyReservation): Promise<T.GetResult> {
     const { auth } = this.deps;
     // Token first, then the request's shape, then the grants for what it names.
     auth.authenticate(req?.auth);
@@ -64,9 +70,16 @@ export class GetHandler {
       invisibleMs,
       maxBytes: this.opts.getMaxResponseBytes,
       orderly: req.orderly === true,
+      reserve: reply?.reserve,
     });
+    if (deliveries.length === 0 && reply?.refused) {
+      throw new MqError('BUSY', `gateway busy: replies being assembled hold maxInflightReplyBytes (${reply.cap} bytes); retry later`, { retriable: true });
+    }
+    // A DLQ read without an explicit grant on it returns only dead letters of topics the principal may read.
+    const keep = auth.dlqFilter(req.auth, topic);
+    const shown = keep ? deliveries.filter((d) => keep(d.message.properties[PROP.RETRY_TOPIC])) : deliveries;
     let bytes = 0;
-    const messages = deliveries.map((d) => {
+    const messages = shown.map((d) => {
       bytes += d.message.body.length;
       return this.toReceived(topic, group, d, invisibleMs > 0);
     });

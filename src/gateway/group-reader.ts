@@ -49,6 +49,8 @@ export interface ReadRequest {
   maxBytes: number;
   /** Ordered consumption: one holder per queue, head first (GetRequest.orderly). */
   orderly?: boolean;
+  /** Reserves a body's bytes under the gateway's reply cap (maxInflightReplyBytes); false stops the reply there. */
+  reserve?: (bytes: number) => boolean;
 }
 
 export interface GroupReaderOptions {
@@ -98,6 +100,9 @@ interface Budget {
   bytes: number;
   /** Messages added so far in this call. */
   added: number;
+  /** The reply cap's reservation (reads for a reply only), and whether it refused a body. */
+  reserve?: (bytes: number) => boolean;
+  refused?: boolean;
 }
 
 export class GroupReader {
@@ -128,13 +133,13 @@ export class GroupReader {
     const queues = await this.deps.client.subscribeQueues(req.topic);
     this.announce(req);
     const out: Delivery[] = [];
-    const budget: Budget = { count: req.maxMessages, bytes: req.maxBytes, added: 0 };
+    const budget: Budget = { count: req.maxMessages, bytes: req.maxBytes, added: 0, reserve: req.reserve };
     if (queues.length === 0 || req.maxMessages <= 0) return out;
     let first: MessageQueue | undefined;
     let idle = 0;
     for (let round = 0; round < MAX_ROUNDS; round++) {
       await this.claimPass(req, queues, out, budget, first);
-      if (out.length > 0) return out;
+      if (out.length > 0 || budget.refused) return out;
       const left = until - Date.now();
       // Nothing claimable below what we know: learn the queues' max offsets (waiting when the caller allows it).
       // The queue that had news is visited first in the next pass.
@@ -430,6 +435,10 @@ export class GroupReader {
             if (m.queueOffset >= to) break;
             // Keep the reply within maxBytes: a message that does not fit waits for the next call (unless it is the first).
             if (budget.count <= 0 || (budget.added > 0 && m.body.length > budget.bytes)) return m.queueOffset;
+            if (budget.reserve && !budget.reserve(m.body.length)) {
+              budget.refused = true;
+              return m.queueOffset;
+            }
             got.push({ message: m, queueKey, lease: lease.lease, attempt: lease.attempt, deadline: lease.deadline });
             budget.count--;
             budget.added++;
