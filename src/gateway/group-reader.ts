@@ -186,20 +186,29 @@ export class GroupReader {
    */
   private async seedFresh(group: string, q: MessageQueue, ref: QueueRef, rewind: boolean): Promise<void> {
     const { client } = this.deps;
-    const max = await client.getMaxOffset(q);
-    const committed = await client.queryConsumerOffset(group, q);
+    const maxA = await client.getMaxOffsetAnswer(q);
+    const max = maxA.offset;
+    const log = maxA.logId ?? this.cursors.logId(q);
+    const committedA = await client.queryConsumerOffsetAnswer(group, q);
+    const committed = committedA.offset;
+    // An offset stored for another log (a rebuilt store, another cluster) is not this log's.
+    const sameLog = committedA.logId === undefined || log === undefined || committedA.logId === log;
     // A max offset that came from a slave (the master is away) may lag: the committed offset is then trusted.
-    const slaveServing = this.cursors.knowsMax(q) && this.cursors.masterMax(q) === undefined;
+    const slaveServing = maxA.brokerId !== 0;
     let start: number;
-    if (committed >= 0 && (committed <= max || (slaveServing && !rewind))) start = committed;
+    if (committed >= 0 && sameLog && (committed <= max || (slaveServing && !rewind))) start = committed;
     else {
-      // A slave that joined late starts later than the master: only the master's min offset is the log's start.
-      start = this.cursors.masterMin(q) ?? (this.cursors.knowsMax(q) ? 0 : await client.getMinOffset(q));
-      start = Math.min(start, max);
+      // The log's oldest retained message, by the master's word only (a slave that joined late starts later).
+      // Without a master, start at 0: reading waits for the master rather than skip what the slave lacks.
+      const minA = await client.getMinOffsetAnswer(q, { mode: 'master' }).catch(() => undefined);
+      start = Math.min(minA?.offset ?? 0, max);
+      if (slaveServing) start = minA?.offset ?? 0;
     }
-    const logId = this.cursors.logId(q);
+    const logId = log;
+    // Only the master's max offset proves a shorter log (a slave's may lag).
+    const rewindAbove = rewind && !slaveServing ? max : undefined;
     const before = await this.coord((c) => c.inspect(ref));
-    await this.coord((c) => c.seed(ref, start, { logId, replaceIfCursorAbove: rewind ? max : undefined, now: Date.now() }));
+    await this.coord((c) => c.seed(ref, start, { logId, replaceIfCursorAbove: rewindAbove, now: Date.now() }));
     if (before && (rewind || (logId !== undefined && before.logId !== '' && before.logId !== logId))) {
       const after = await this.coord((c) => c.inspect(ref));
       if (after && after.cursor !== before.cursor) {
