@@ -145,15 +145,21 @@ describe('gateway GroupReader (fake broker)', () => {
       ...base,
       subscribeQueues: async () => qs,
       pull: async (req: PullRequest) => {
-        if (req.brokerName === 'slave-behind') throw new MqError('TOPIC_NOT_FOUND', 'topic T does not exist on broker slave-behind/1');
+        if (req.brokerName === 'slave-behind') {
+          // Its offsets are known (a probe answers), but reading fails: the slave lacks the topic's config.
+          if (req.maxMsgNums === 1) return { status: 'NO_NEW_MSG', nextBeginOffset: req.offset, minOffset: 0, maxOffset: 5, brokerId: 1, suggestWhichBrokerId: 1, messages: [] };
+          throw new MqError('TOPIC_NOT_FOUND', 'topic T does not exist on broker slave-behind/1');
+        }
         return (base.pull as (r: PullRequest) => Promise<PullResult>)(req);
       },
     } as unknown as MQClient;
     const reader = new GroupReader({ maxReconsumeTimes: 16, reclaimCheckIntervalMs: 1000, pullTimeoutMs: 1000 }, { client, coord: new MemoryCoordinator(), logger });
     const req = { topic: 'T', group: 'g', subscription: parseSubscription('*'), maxMessages: 32, waitMs: 0, invisibleMs: 0, maxBytes: 16_000_000 };
     const seen: number[] = [];
-    for (let i = 0; i < 5 && seen.length < 5; i++) seen.push(...(await reader.read(req)).map((d) => d.message.queueOffset));
+    for (let i = 0; i < 8 && seen.length < 5; i++) seen.push(...(await reader.read(req)).map((d) => d.message.queueOffset));
     expect(seen).to.deep.equal([0, 1, 2, 3, 4]);
+    // Every later call still answers (the queue is skipped, not the call failed).
+    for (let i = 0; i < 4; i++) expect(await reader.read(req)).to.deep.equal([]);
   });
 
   it('a slave whose store starts later than the cursor never moves it; only the master skips retention, counted', async () => {
@@ -197,5 +203,44 @@ describe('gateway GroupReader (fake broker)', () => {
     for (let i = 0; i < 20 && seen.length < 190; i++) seen.push(...(await reader.read(req)).map((d) => d.message.queueOffset));
     expect(seen).to.deep.equal(Array.from({ length: 190 }, (_, i) => i + 10));
     expect(expired.reduce((a, b) => a + b, 0)).to.equal(10);
+  });
+
+  it('a long poll whose broker answers at once without news waits out waitMs with few pulls', async () => {
+    // The master had 30 messages (all consumed); now only a slave with 20 answers, at once, never holding.
+    const q: MessageQueue = { topic: 'T', brokerName: 'b', queueId: 0 };
+    let slave = false;
+    const pulls: PullRequest[] = [];
+    const msg = (o: number): PulledMessage => ({ queueOffset: o, body: Buffer.from('x'), msgId: `m${o}`, keys: [], brokerName: 'b', properties: {} }) as unknown as PulledMessage;
+    const client = {
+      subscribeQueues: async () => [q],
+      registerConsumerGroup: () => undefined,
+      getMaxOffsetAnswer: async () => ({ offset: 30, brokerId: 0, brokerAddr: 'b' }),
+      getMinOffsetAnswer: async () => ({ offset: 0, brokerId: 0, brokerAddr: 'b' }),
+      queryConsumerOffsetAnswer: async () => ({ offset: -1, brokerId: 0, brokerAddr: 'b' }),
+      queryConsumerOffset: async () => -1,
+      getMinOffset: async () => 0,
+      pull: async (req: PullRequest): Promise<PullResult> => {
+        pulls.push(req);
+        await new Promise((resolve) => setImmediate(resolve));
+        if (slave) return { status: 'NO_MATCHED_MSG', nextBeginOffset: req.offset, minOffset: 0, maxOffset: 20, brokerId: 1, suggestWhichBrokerId: 1, messages: [] };
+        const n = Math.max(0, Math.min(req.maxMsgNums, 30 - req.offset));
+        const base = { minOffset: 0, maxOffset: 30, brokerId: 0, suggestWhichBrokerId: 0 };
+        if (n === 0) return { ...base, status: 'NO_NEW_MSG', nextBeginOffset: req.offset, messages: [] };
+        return { ...base, status: 'FOUND', nextBeginOffset: req.offset + n, messages: Array.from({ length: n }, (_, i) => msg(req.offset + i)) };
+      },
+    } as unknown as MQClient;
+    const reader = new GroupReader({ maxReconsumeTimes: 16, reclaimCheckIntervalMs: 1000, pullTimeoutMs: 1000 }, { client, coord: new MemoryCoordinator(), logger });
+    const req = { topic: 'T', group: 'g', subscription: parseSubscription('*'), maxMessages: 64, waitMs: 0, invisibleMs: 0, maxBytes: 16_000_000 };
+    let got = 0;
+    for (let i = 0; i < 5 && got < 30; i++) got += (await reader.read(req)).length;
+    expect(got).to.equal(30);
+    slave = true;
+    const before = pulls.length;
+    const t0 = Date.now();
+    const r = await reader.read({ ...req, waitMs: 1500 });
+    const took = Date.now() - t0;
+    expect(r).to.deep.equal([]);
+    expect(took, 'returned early').to.be.at.least(1400);
+    expect(pulls.length - before, 'pulls of one long poll').to.be.below(40);
   });
 });
