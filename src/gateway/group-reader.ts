@@ -59,8 +59,8 @@ export interface GroupReaderOptions {
   /** Network timeout beyond a pull's hold time, ms. */
   pullTimeoutMs: number;
   /**
-   * Auto-ack reads write the group's committed offset to the broker before the call returns (memory coordination:
-   * a crash must not replay auto-acked messages). Default false.
+   * Auto-ack reads write the group's committed offset to the broker as the reply leaves (memory coordination: a
+   * crash should not replay seconds of auto-acked messages). Default false.
    */
   commitAutoAck?: boolean;
 }
@@ -113,6 +113,8 @@ export class GroupReader {
   private readonly watcher: QueueWatcher;
   /** group NUL queue → when a rewind was last checked fresh. */
   private readonly rewindCheckedAt = new Map<string, number>();
+  /** group NUL topic NUL queue key → the auto-ack commit in flight (see commitNow). */
+  private readonly commits = new Map<string, { again: boolean }>();
 
   constructor(
     private readonly opts: GroupReaderOptions,
@@ -356,15 +358,34 @@ export class GroupReader {
   }
 
   /**
-   * Writes the group's committed offset of the queue to the broker now (auto-ack with memory coordination). The
-   * messages are consumed either way: a broker that cannot take the offset now gets it from the offset committer.
+   * Writes the group's committed offset of the queue to the broker as the reply leaves (auto-ack with memory
+   * coordination), instead of up to offsetFlushIntervalMs later. Not awaited, and coalesced: at most one write per
+   * group and queue is in flight, the newest offset goes next. A broker that cannot take it now gets it from the
+   * offset committer.
    */
   private async commitNow(group: string, q: MessageQueue, ref: QueueRef): Promise<void> {
-    const snap = await this.coord((c) => c.inspect(ref));
-    if (!snap) return;
-    await this.deps.client.updateConsumerOffset(group, q, snap.committed).catch((err: unknown) => {
-      this.deps.logger.debug({ err, group, queue: ref.queueKey }, 'auto-ack commit to the broker failed (the offset committer retries)');
-    });
+    const k = `${group}\u0000${ref.topic}\u0000${ref.queueKey}`;
+    const slot = this.commits.get(k);
+    if (slot) {
+      slot.again = true;
+      return;
+    }
+    const state = { again: false };
+    this.commits.set(k, state);
+    void (async () => {
+      try {
+        do {
+          state.again = false;
+          const snap = await this.deps.coord.inspect(ref);
+          if (!snap) break;
+          await this.deps.client.updateConsumerOffset(group, q, snap.committed);
+        } while (state.again);
+      } catch (err) {
+        this.deps.logger.debug({ err, group, queue: ref.queueKey }, 'auto-ack commit to the broker failed (the offset committer retries)');
+      } finally {
+        this.commits.delete(k);
+      }
+    })();
   }
 
   /** Counts and logs messages the master proved gone before the group consumed them. */
