@@ -90,6 +90,8 @@ const MAX_HOLD_MS = 5000;
 const MAX_ROUNDS = 1000;
 /** A master's max offset below a state's cursor is checked (fresh) at most this often per group and queue, ms. */
 const REWIND_CHECK_MS = 1000;
+/** Shortest gap between two auto-ack commits of one group and queue (see commitNow), ms. */
+const AUTO_COMMIT_GAP_MS = 100;
 /** Pauses after a wait that ended without news while time was left, ms (doubling up to the last). */
 const IDLE_BACKOFF_MS = [20, 50, 100, 200, 500, 1000];
 
@@ -360,7 +362,7 @@ export class GroupReader {
   /**
    * Writes the group's committed offset of the queue to the broker as the reply leaves (auto-ack with memory
    * coordination), instead of up to offsetFlushIntervalMs later. Not awaited, and coalesced: at most one write per
-   * group and queue is in flight, the newest offset goes next. A broker that cannot take it now gets it from the
+   * group and queue every AUTO_COMMIT_GAP_MS, the newest offset goes next. A broker that cannot take it now gets it from the
    * offset committer.
    */
   private async commitNow(group: string, q: MessageQueue, ref: QueueRef): Promise<void> {
@@ -374,12 +376,15 @@ export class GroupReader {
     this.commits.set(k, state);
     void (async () => {
       try {
-        do {
+        for (;;) {
           state.again = false;
           const snap = await this.deps.coord.inspect(ref);
           if (!snap) break;
           await this.deps.client.updateConsumerOffset(group, q, snap.committed);
-        } while (state.again);
+          // Later deliveries of a busy queue are written together, at most every AUTO_COMMIT_GAP_MS.
+          await sleep(AUTO_COMMIT_GAP_MS);
+          if (!state.again) break;
+        }
       } catch (err) {
         this.deps.logger.debug({ err, group, queue: ref.queueKey }, 'auto-ack commit to the broker failed (the offset committer retries)');
       } finally {
