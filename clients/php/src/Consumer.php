@@ -22,6 +22,7 @@ final class Consumer
     /** @var string[] */
     private array $addresses;
     private bool $stopping = false;
+    private ?\Closure $log = null;
 
     /** @param string|string[] $addresses */
     public function __construct(
@@ -46,7 +47,8 @@ final class Consumer
 
     /**
      * Runs until stop(), SIGTERM/SIGINT, or $maxRuntimeMs; returns the counters. Options are named arguments (an
-     * unknown name is an Error). $invisibleMs must be > 0 (the loop is at-least-once).
+     * unknown name is an Error). $invisibleMs must be > 0 (the loop is at-least-once). $log receives one line per
+     * retried error and per failed handler (default: error_log).
      * @param callable(ReceivedMessage):void|callable(ReceivedMessage[]):void $handler
      * @throws GatewayException a non-retryable refusal (auth, unknown topic, bad argument)
      */
@@ -65,7 +67,9 @@ final class Consumer
         int $backoffMs = 100,
         int $maxBackoffMs = 5000,
         ?int $maxRuntimeMs = null,
+        ?\Closure $log = null,
     ): ConsumeStats {
+        $this->log = $log ?? fn (string $line) => error_log($line);
         if ($topic === '' || $group === '' || $tagExpression === '') {
             throw new \InvalidArgumentException('topic, group and tagExpression must not be empty');
         }
@@ -200,7 +204,7 @@ final class Consumer
                         $stats->reconnects++;
                     }
                     $ms = $backoff->nextMs($e);
-                    error_log($e->getMessage() . "; retrying in {$ms} ms");
+                    ($this->log)($e->getMessage() . "; retrying in {$ms} ms");
                     $this->sleepMs($ms);
                     continue;
                 }
@@ -233,7 +237,7 @@ final class Consumer
                 ($o['handler'])($messages);
             } catch (\Throwable $e) {
                 $stats->failed += count($messages);
-                error_log('mqgateway: handler failed on a batch of ' . count($messages) . ': ' . $e->getMessage() . '; left for redelivery');
+                ($this->log)('mqgateway: handler failed on a batch of ' . count($messages) . ': ' . $e->getMessage() . '; left for redelivery');
                 return [];
             }
             $stats->handled += count($messages);
@@ -253,7 +257,7 @@ final class Consumer
                 ($o['handler'])($m);
             } catch (\Throwable $e) {
                 $stats->failed++;
-                error_log("mqgateway: handler failed on {$m->msgId} (attempt {$m->deliveryAttempt}): " . $e->getMessage() . '; left for redelivery');
+                ($this->log)("mqgateway: handler failed on {$m->msgId} (attempt {$m->deliveryAttempt}): " . $e->getMessage() . '; left for redelivery');
                 if ($o['orderly']) {
                     $blocked[$q] = true;
                 }
@@ -289,7 +293,7 @@ final class Consumer
         }
         if ($receipts !== []) {
             $stats->droppedAcks += count($receipts);
-            error_log('mqgateway: could not confirm the ack of ' . count($receipts) . ' handled messages at stop (the interrupted call may have applied it); unacked ones are delivered again');
+            ($this->log)('mqgateway: could not confirm the ack of ' . count($receipts) . ' handled messages at stop (the interrupted call may have applied it); unacked ones are delivered again');
         }
     }
 
