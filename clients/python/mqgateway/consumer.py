@@ -255,7 +255,8 @@ class Consumer(object):
             finally:
                 c.close()
         run.count("dropped_acks", len(receipts))
-        _log.warning("could not ack %d handled messages at stop; they will be delivered again", len(receipts))
+        _log.warning("could not confirm the ack of %d handled messages at stop (the interrupted call may have applied it); "
+                     "unacked ones are delivered again", len(receipts))
 
 
 def consume(topic: str, group: str, handler: Handler, addresses: Union[Address, Sequence[Address]] = "127.0.0.1:9090",
