@@ -10,7 +10,7 @@ set -euo pipefail
 HERE="$(cd "$(dirname "$0")" && pwd)"
 OUT="${1:-$HERE/bin}"
 mkdir -p "$OUT"
-CMDS=(smoke ingest enrich resize)
+CMDS=(smoke ingest enrich resize bench)
 if [ "${MQ_GO_MODE:-}" != module ] && [ -d /usr/share/gocode/src/github.com/apache/thrift/lib/go/thrift ]; then
   GP="$(mktemp -d)"
   trap 'rm -rf "$GP"' EXIT

@@ -8,7 +8,6 @@ use MqGateway\Api\MessageGatewayClient;
 use MqGateway\Api\SendRequest;
 use Thrift\Exception\TException;
 use Thrift\Protocol\TBinaryProtocol;
-use Thrift\Transport\TFramedTransport;
 use Thrift\Transport\TSocket;
 
 /**
@@ -29,7 +28,7 @@ final class Client
 
     public readonly string $address;
     private ?TSocket $socket = null;
-    private ?TFramedTransport $transport = null;
+    private ?FramedTransport $transport = null;
     private ?MessageGatewayClient $client = null;
     private int $timeoutMs;
 
@@ -86,7 +85,7 @@ final class Client
         $socket = new TSocket($this->host, $this->port);
         $socket->setSendTimeout($this->timeoutMs);
         $socket->setRecvTimeout($this->timeoutMs);
-        $transport = new TFramedTransport($socket);
+        $transport = new FramedTransport($socket);
         try {
             $transport->open();
         } catch (TException $e) {
