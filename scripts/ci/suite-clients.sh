@@ -29,7 +29,7 @@ python_suite() {
   # Installed from a copy, so that the build leaves nothing in the checkout.
   cp -R clients/python "$WORK/pysrc"
   rm -rf "$WORK/pysrc/build" "$WORK/pysrc/"*.egg-info
-  "$WORK/venv/bin/pip" install --quiet --disable-pip-version-check "$WORK/pysrc" "pytest>=7" || return 1
+  "$WORK/venv/bin/pip" install --quiet --disable-pip-version-check "$WORK/pysrc" "pytest>=7" mypy || return 1
   (cd clients/python/tests && MQGATEWAY_INSTALLED=1 "$WORK/venv/bin/pytest" -q -p no:cacheprovider -rs)
 }
 

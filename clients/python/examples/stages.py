@@ -26,7 +26,7 @@ def parse(description: str) -> argparse.Namespace:
 
 
 def addresses(args: argparse.Namespace) -> List[str]:
-    return args.gateways.split(",")
+    return str(args.gateways).split(",")
 
 
 def article(text: str) -> bytes:

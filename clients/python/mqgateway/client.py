@@ -42,8 +42,8 @@ def parse_address(address: Address) -> Tuple[str, int]:
         host, _, rest = address[1:].partition("]")
         return host, int(rest[1:]) if rest.startswith(":") else DEFAULT_PORT
     if address.count(":") == 1:
-        host, port = address.split(":")
-        return host, int(port)
+        host, port_text = address.split(":")
+        return host, int(port_text)
     return address, DEFAULT_PORT
 
 

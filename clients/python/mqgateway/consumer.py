@@ -100,7 +100,7 @@ class Consumer(object):
         opts = dict(topic=topic, group=group, handler=handler, batch=batch, max_messages=max_messages,
                     wait_ms=wait_ms, invisible_ms=invisible_ms, tag_expression=tag_expression, orderly=orderly,
                     backoff=(backoff_ms, max_backoff_ms))
-        restore: List[Tuple[int, Any]] = []
+        restore: List[Tuple[signal.Signals, Any]] = []
         if handle_signals and threading.current_thread() is threading.main_thread():
             def on_signal(signum: int, _frame: Any) -> None:
                 _log.info("signal %d: stopping after the running handlers", signum)

@@ -38,8 +38,8 @@ class Backoff(object):
         self.attempt += 1
         if isinstance(err, GatewayError) and err.code == ErrorCode.BUSY:
             wait = err.retry_after_ms if err.retry_after_ms is not None else DEFAULT_BUSY_WAIT_MS
-            return wait * (1.0 + 0.2 * self._rng.random()) / 1000.0
-        cap = min(self.max_ms, self.base_ms * (2 ** min(self.attempt - 1, 20)))
+            return float(wait) * (1.0 + 0.2 * self._rng.random()) / 1000.0
+        cap = min(self.max_ms, self.base_ms << min(self.attempt - 1, 20))
         return (cap / 2.0 + self._rng.random() * cap / 2.0) / 1000.0
 
 

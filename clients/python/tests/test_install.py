@@ -23,3 +23,22 @@ def test_public_api_is_typed():
     sig = inspect.signature(mqgateway.Consumer.consume)
     assert sig.parameters["orderly"].annotation in (bool, "bool")
     assert set(mqgateway.__all__) >= {"Producer", "Consumer", "consume", "AckStatus", "Message", "GatewayError"}
+
+
+def test_type_hints_check_with_mypy_strict():
+    import shutil
+    import subprocess
+    try:
+        import mypy  # noqa: F401
+    except ImportError:
+        if os.environ.get("MQ_REQUIRE_TOOLS") == "1":
+            raise
+        pytest.skip("mypy is not installed (scripts/ci/suite-clients.sh installs it)")
+    src = os.path.abspath(os.path.join(os.path.dirname(__file__), ".."))
+    cache = os.path.join(os.environ.get("TMPDIR", "/tmp"), "mqgateway-mypy-cache-%d" % os.getpid())
+    try:
+        r = subprocess.run([sys.executable, "-m", "mypy", "--cache-dir", cache, "mqgateway", "examples"], cwd=src,
+                           capture_output=True, text=True, timeout=300)
+    finally:
+        shutil.rmtree(cache, ignore_errors=True)
+    assert r.returncode == 0, r.stdout + r.stderr
