@@ -3,20 +3,33 @@
  * the remoting server with every processor, the send queue, long polling, delayed delivery, offset and topic
  * persistence, metrics and registration with the name servers.
  */
+import path from 'path';
 import type pino from 'pino';
 import type { Registry } from 'prom-client';
+import { MqError, acquireDirLock } from '../common';
+import type { DirLock } from '../common';
 import type { MessageStore } from '../store';
-import { RemotingClient, RemotingServer, notSupportedRemark } from '../remoting';
+import { RemotingClient, RemotingServer, authHook, clusterAuthCheck, notSupportedRemark } from '../remoting';
 import type { Channel, Processor } from '../remoting';
 import { RemotingCommand } from '../remoting/command';
 import { RequestCode, ResponseCode } from '../remoting/codes';
+import { checkAcl } from './acl/plain-acl';
+import type { PlainAclConfig } from './acl/plain-acl';
 import { adminProcessors } from './admin-processor';
+import { BrokerStatsManager } from './broker-stats-manager';
+import type { OpsContext } from './ops-context';
+import { opsRuntimeInfo, opsMetricSources } from './ops-runtime';
+import { processors as resetOffsetProcessors } from './reset-offset-processor';
+import { processors as statsProcessors } from './stats-processor';
+import { processors as subscriptionGroupProcessors } from './subscription-group-processor';
+import { StatsLogService } from './stats-log-service';
+import { SubscriptionGroupManager } from './subscription-group-manager';
 import { clientProcessors, notifyConsumerIdsChanged } from './client-processor';
 import { storeOptionsOf } from './config';
 import type { BrokerConfig } from './config';
-import type { BrokerContext } from './context';
 import { ConsumerManager } from './consumer-manager';
 import { ConsumerOffsetManager } from './consumer-offset-manager';
+import { LogIdentity } from './log-identity';
 import { BrokerMetrics } from './metrics';
 import { offsetProcessors } from './offset-processor';
 import { parseDelayLevels } from './options';
@@ -40,6 +53,8 @@ export interface BrokerDeps {
   registry?: Registry;
   /** A store to use instead of building one from the config (tests wrap or fake it). Not shut down by the broker. */
   store?: BrokerStore;
+  /** The parsed plain_acl.yml (src/cli reads the file); required when aclEnable=true. */
+  acl?: PlainAclConfig;
 }
 
 /** Ports and names once started. */
@@ -66,10 +81,13 @@ export class BrokerController {
   private holds?: PullHoldService;
   private ha?: HaController;
   private sendQueue?: SendQueue;
-  private ctx?: BrokerContext;
+  private ctx?: OpsContext;
+  private statsLog?: StatsLogService;
   private address?: BrokerAddress;
   private readonly startedAt = Date.now();
   private stopping: Promise<void> | null = null;
+  /** The exclusive lock on storePathRootDir while this broker owns its store. */
+  private storeLock?: DirLock;
 
   constructor(
     config: BrokerConfig,
@@ -83,9 +101,17 @@ export class BrokerController {
   /** Loads the store and metadata, binds the port, registers with the name servers. */
   async start(): Promise<BrokerAddress> {
     const cfg = this.config;
+    if (cfg.aclEnable && !this.deps.acl) {
+      throw new MqError('INVALID_OPTION', 'broker: aclEnable=true needs the accounts of aclFile (a plain_acl.yml-format file)', {
+        details: { option: 'aclFile' },
+      });
+    }
     if (this.deps.store) {
       this.store = this.deps.store;
     } else {
+      // One writer per store directory: a second process on the same storePathRootDir exits here, before it reads
+      // or writes anything (two writers lose acknowledged messages).
+      this.storeLock = await acquireDirLock(cfg.storePathRootDir, `broker ${cfg.brokerName}`);
       // Loaded on demand: tests that inject a store never load the store module.
       const { MessageStore: Store } = await import('../store/message-store');
       const store = new Store(storeOptionsOf(cfg), { logger: this.logger, registry: this.registry });
@@ -101,7 +127,25 @@ export class BrokerController {
     const offsets = new ConsumerOffsetManager(cfg.storePathRootDir);
     await offsets.load();
     const metrics = new BrokerMetrics(this.registry);
-    const ctx: BrokerContext = {
+    // The store's identity (created with a master's store, copied by a slave from its master) and topic epochs.
+    const identity = new LogIdentity(cfg.storePathRootDir, cfg.brokerRole === 'SLAVE', {
+      logger: this.logger,
+      storeEmpty: () => this.store.getMaxPhyOffset() === 0,
+      topicEpoch: (topic) => {
+        const tc = topics.get(topic);
+        return tc ? tc.topicEpoch : null;
+      },
+      // Never append another master's log after this one's: stop replicating until the slave is rebuilt.
+      onConflict: () => void this.ha?.client?.shutdown(),
+    });
+    await identity.start();
+    const groups = new SubscriptionGroupManager(cfg.storePathRootDir);
+    await groups.load();
+    const stats = new BrokerStatsManager(cfg.brokerClusterName);
+    metrics.attachStats(stats);
+    const ctx: OpsContext = {
+      stats,
+      groups,
       config: cfg,
       store: this.store,
       topics,
@@ -110,6 +154,7 @@ export class BrokerController {
       storeHost: { ip: cfg.brokerIP1, port: cfg.listenPort },
       delayLevels: parseDelayLevels(cfg.messageDelayLevel),
       metrics,
+      identity,
       logger: this.logger,
       registerNow: () => this.registration?.registerAll() ?? Promise.resolve(),
     };
@@ -138,6 +183,12 @@ export class BrokerController {
       registry: this.registry,
     });
     this.server = server;
+    // Authentication happens once, before dispatch, for every code (processors never see a refused request): the
+    // cluster secret for registration/admin codes and cluster members, then the RocketMQ ACL for everyone else.
+    const acl = cfg.aclEnable ? this.deps.acl : undefined;
+    if (cfg.clusterSecret !== '' || acl) {
+      server.setRequestHook(authHook(clusterAuthCheck(cfg.clusterSecret, acl ? (req, addr) => checkAcl(acl, req, addr) : undefined)));
+    }
     const reg = (code: number, p: Processor): void => server.registerProcessor(code, p);
     reg(RequestCode.SEND_MESSAGE, sender.process);
     reg(RequestCode.SEND_MESSAGE_V2, sender.process);
@@ -149,6 +200,9 @@ export class BrokerController {
       clientProcessors(ctx),
       queryProcessors(ctx),
       lockProcessors(new RebalanceLockManager()),
+      statsProcessors(ctx),
+      subscriptionGroupProcessors(ctx),
+      resetOffsetProcessors(ctx),
       adminProcessors(ctx, {
         onConfigChanged: (changed) => this.applyLive(changed),
         runtimeInfo: () => this.runtimeInfo(),
@@ -180,8 +234,8 @@ export class BrokerController {
           logger: this.logger,
           registry: this.registry,
           store: this.ownedStore,
-          client: (this.client = new RemotingClient({ logger: this.logger, defaultTimeoutMs: cfg.registerBrokerTimeoutMills })),
-          target: brokerSyncTarget(topics, offsets),
+          client: (this.client = this.newClient()),
+          target: brokerSyncTarget(topics, offsets, identity),
           masterAddresses: () => this.registration?.lastResponse,
         },
       );
@@ -196,6 +250,9 @@ export class BrokerController {
       this.ha?.notifyNewData();
     });
     holds.start(cfg.pullHoldRecheckMills);
+    const statsFile = String(cfg.statsLogFile) === 'off' ? '' : cfg.statsLogFile || path.join(cfg.storePathRootDir, 'logs', 'stats.log');
+    this.statsLog = new StatsLogService(stats, statsFile, this.logger);
+    this.statsLog.start();
     sendQueue.start();
     offsets.startAutoPersist(cfg.flushConsumerOffsetInterval, (err) => this.logger.warn({ err }, 'consumerOffset write failed'));
     if (cfg.brokerRole !== 'SLAVE') {
@@ -209,8 +266,11 @@ export class BrokerController {
       sendQueueSize: () => sendQueue.size(),
       sendQueueHeadWaitMs: () => sendQueue.takeMaxHeadWaitMs(),
       heldPulls: () => holds.size(),
+      // Master facts only (a slave's offsets are copies): see BrokerMetrics.
       consumerLag: () =>
-        offsets.entries().map((e) => ({ ...e, lag: Math.max(0, this.store.getMaxOffsetInQueue(e.topic, e.queueId) - e.offset) })),
+        cfg.brokerRole === 'SLAVE'
+          ? []
+          : offsets.entries().map((e) => ({ ...e, lag: Math.max(0, this.store.getMaxOffsetInQueue(e.topic, e.queueId) - e.offset) })),
       dlqDepth: () =>
         topics
           .all()
@@ -221,6 +281,8 @@ export class BrokerController {
           })),
       storePath: () => cfg.storePathRootDir,
       commitLogBytes: () => this.store.getMaxPhyOffset() - this.store.getMinPhyOffset(),
+      ...(cfg.brokerRole === 'SLAVE' ? {} : opsMetricSources(ctx)),
+      info: () => ({ cluster: cfg.brokerClusterName, brokerName: cfg.brokerName, brokerId: cfg.brokerId, role: cfg.brokerRole }),
     });
 
     // Registration comes last: routes only point here once every processor is ready.
@@ -228,7 +290,7 @@ export class BrokerController {
       .split(';')
       .map((s) => s.trim())
       .filter((s) => s !== '');
-    this.client ??= new RemotingClient({ logger: this.logger, defaultTimeoutMs: cfg.registerBrokerTimeoutMills });
+    this.client ??= this.newClient();
     this.registration = new RegistrationService(
       this.client,
       namesrvAddrs,
@@ -246,6 +308,16 @@ export class BrokerController {
     await this.registration.start(cfg.registerNameServerPeriod);
     this.logger.info({ ...this.address, namesrvAddrs }, 'broker started');
     return this.address;
+  }
+
+  /** The broker's outgoing client: its requests carry the cluster signature when clusterSecret is set. */
+  private newClient(): RemotingClient {
+    const cfg = this.config;
+    return new RemotingClient({
+      logger: this.logger,
+      defaultTimeoutMs: cfg.registerBrokerTimeoutMills,
+      signer: cfg.clusterSecret !== '' ? { clusterSecret: cfg.clusterSecret } : undefined,
+    });
   }
 
   /** RegisterBrokerBody JSON (ref §3.3); topics carry the broker permission when it is not RW. */
@@ -290,6 +362,7 @@ export class BrokerController {
       consumers: String(counts.consumers),
       producers: String(counts.producers),
       scheduleMessageOffset: JSON.stringify(this.schedule?.offsetTable() ?? {}),
+      ...opsRuntimeInfo(this.ctx!, this.statsLog!, this.startedAt),
     };
   }
 
@@ -299,24 +372,35 @@ export class BrokerController {
     return this.address;
   }
 
-  /** Clean shutdown: unregister, answer held pulls, close the port, flush metadata, shut the store down. */
+  /**
+   * Clean shutdown: unregister, answer held pulls, close the port, flush metadata, shut the store down. Every step
+   * runs even when an earlier one fails (a failure is logged): the store is always flushed and its lock released.
+   */
   shutdown(): Promise<void> {
     if (this.stopping) return this.stopping;
     this.stopping = (async () => {
+      const step = async (name: string, fn: () => unknown): Promise<void> => {
+        try {
+          await fn();
+        } catch (err) {
+          this.logger.error({ err, step: name }, 'broker shutdown step failed; continuing');
+        }
+      };
       // Unregister first so that clients stop routing here, then stop serving, then persist, then the store.
-      await this.registration?.shutdown();
-      this.holds?.wakeAll();
-      this.sendQueue?.stop();
-      await this.server?.close();
-      this.sendQueue?.drain('broker is shutting down');
-      await this.schedule?.shutdown();
-      await this.ha?.shutdown();
-      if (this.ctx) {
-        await this.ctx.offsets.close();
-        await this.ctx.topics.flush();
-      }
-      await this.client?.close();
-      if (this.ownedStore) await this.ownedStore.shutdown();
+      await step('unregister', () => this.registration?.shutdown());
+      await step('wake held pulls', () => this.holds?.wakeAll());
+      await step('stop send queue', () => this.sendQueue?.stop());
+      await step('close remoting port', () => this.server?.close());
+      await step('drain send queue', () => this.sendQueue?.drain('broker is shutting down'));
+      await step('schedule service', () => this.schedule?.shutdown());
+      await step('stats log', () => this.statsLog?.shutdown());
+      await step('HA', () => this.ha?.shutdown());
+      await step('write consumerOffset.json', () => this.ctx?.offsets.close());
+      await step('write topics.json', () => this.ctx?.topics.flush());
+      await step('write subscriptionGroup.json', () => this.ctx?.groups.flush());
+      await step('close remoting client', () => this.client?.close());
+      if (this.ownedStore) await step('store shutdown', () => this.ownedStore!.shutdown());
+      this.storeLock?.release();
       this.logger.info('broker stopped');
     })();
     return this.stopping;

@@ -10,12 +10,14 @@ import { RemotingClient } from '../remoting';
 import type { NameServerAddressProvider } from './address/address-provider';
 import { createAddressProvider } from './address/create-address-provider';
 import { AdminApi } from './admin/admin';
+import { serverRequestHandler } from './admin/server-requests';
+import type { AdminEventListener } from './admin/server-requests';
 import type { CreateTopicRequest } from './admin/admin';
 import { BrokerInvoker } from './broker-invoker';
 import { clientMetrics } from './client-metrics';
 import type { ClientMetrics } from './client-metrics';
 import { OffsetApi } from './consumer/offsets';
-import type { QueueRef } from './consumer/offsets';
+import type { OffsetAnswer, OffsetQueryOptions, QueueRef } from './consumer/offsets';
 import { Puller } from './consumer/puller';
 import type { PullRequest, PullResult } from './consumer/puller';
 import { consumerSendMsgBack } from './consumer/send-back';
@@ -58,6 +60,7 @@ export class MQClient {
   private readonly broker: BrokerInvoker;
   private readonly log: Logger;
   private state: State = 'new';
+  private readonly adminListeners = new Set<AdminEventListener>();
 
   /** @throws MqError('INVALID_OPTION') for unknown or bad options, or when no name-server source is set. */
   constructor(options: ClientOptionsInput | Record<string, unknown> = {}, deps: MQClientDeps = {}) {
@@ -72,9 +75,12 @@ export class MQClient {
       frameMaxLength: o.frameMaxLength,
       logger: this.log,
       registry: deps.registry,
+      // An ACL account signs every request (AccessKey + Signature), as RocketMQ's AclClientRPCHook does.
+      signer: o.aclAccessKey !== '' ? { accessKey: o.aclAccessKey, secretKey: o.aclSecretKey } : undefined,
     });
-    // No onRequest handler: brokers' NOTIFY_CONSUMER_IDS_CHANGED is oneway and needs no answer (the gateway does
-    // no rebalancing), and other broker-initiated requests get REQUEST_CODE_NOT_SUPPORTED (ref §2.1).
+    // Broker-initiated requests (ref §2.1): reset offset / group deleted become admin events (onAdminEvent);
+    // NOTIFY_CONSUMER_IDS_CHANGED needs nothing (no rebalancing); others get REQUEST_CODE_NOT_SUPPORTED.
+    this.remoting.onRequest(serverRequestHandler(this.adminListeners, this.log.child({ part: 'server-requests' })));
     this.addresses = deps.addressProvider ?? createAddressProvider(o, this.log);
     this.routes = new RouteCache(
       { pollNameServerInterval: o.pollNameServerInterval, mqClientApiTimeout: o.mqClientApiTimeout },
@@ -179,6 +185,26 @@ export class MQClient {
     return this.offsets.searchOffsetByTimestamp(q, timestamp);
   }
 
+  /** GET_MAX_OFFSET with the log identity and the answering broker id (see {@link OffsetApi}). */
+  getMaxOffsetAnswer(q: QueueRef, o?: OffsetQueryOptions): Promise<OffsetAnswer> {
+    return this.offsets.getMaxOffsetAnswer(q, o);
+  }
+
+  /** GET_MIN_OFFSET with the log identity and the answering broker id; `mode: 'master'` asks brokerId 0 only. */
+  getMinOffsetAnswer(q: QueueRef, o?: OffsetQueryOptions): Promise<OffsetAnswer> {
+    return this.offsets.getMinOffsetAnswer(q, o);
+  }
+
+  /** SEARCH_OFFSET_BY_TIMESTAMP with the log identity and the answering broker id. */
+  searchOffsetByTimestampAnswer(q: QueueRef, timestamp: number, o?: OffsetQueryOptions): Promise<OffsetAnswer> {
+    return this.offsets.searchOffsetByTimestampAnswer(q, timestamp, o);
+  }
+
+  /** QUERY_CONSUMER_OFFSET with the log identity and the answering broker id (offset -1: none stored). */
+  queryConsumerOffsetAnswer(group: string, q: QueueRef, o?: OffsetQueryOptions): Promise<OffsetAnswer> {
+    return this.offsets.queryConsumerOffsetAnswer(group, q, o);
+  }
+
   getEarliestMsgStoreTime(q: QueueRef): Promise<number> {
     return this.offsets.getEarliestMsgStoreTime(q);
   }
@@ -204,6 +230,15 @@ export class MQClient {
 
   unregisterConsumerGroup(group: string): void {
     this.heartbeat.unregisterConsumerGroup(group);
+  }
+
+  /**
+   * Calls `listener` when a broker resets a group's offsets (mqadmin resetOffsetByTime) or deletes a group this
+   * client heartbeats. Returns a function that removes the listener.
+   */
+  onAdminEvent(listener: AdminEventListener): () => void {
+    this.adminListeners.add(listener);
+    return () => this.adminListeners.delete(listener);
   }
 
   /** Sends a heartbeat now; resolves with the broker addresses that accepted it. */

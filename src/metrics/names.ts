@@ -17,12 +17,6 @@ export const METRIC = {
   storeWriteMs: 'mq_store_commitlog_write_ms',
   storeDiskUsedRatio: 'mq_store_disk_used_ratio',
   // store and broker
-  brokerPutMessages: 'mq_broker_put_messages_total',
-  brokerPutBytes: 'mq_broker_put_bytes_total',
-  brokerGetMessages: 'mq_broker_get_messages_total',
-  brokerGetBytes: 'mq_broker_get_bytes_total',
-  brokerCommitLogBytes: 'mq_broker_commitlog_bytes',
-  brokerDiskUsedRatio: 'mq_broker_disk_used_ratio',
   brokerLockHoldMs: 'mq_broker_commitlog_lock_hold_ms',
   brokerSendQueueHeadWaitMs: 'mq_broker_send_queue_head_wait_ms',
   brokerSendQueueSize: 'mq_broker_send_queue_size',
@@ -34,11 +28,15 @@ export const METRIC = {
   brokerTopicPutBytes: 'mq_broker_topic_put_bytes_total',
   brokerTopicGetMessages: 'mq_broker_topic_get_messages_total',
   brokerTopicGetBytes: 'mq_broker_topic_get_bytes_total',
+  brokerGroupGetMessages: 'mq_broker_group_get_messages_total',
+  brokerConsumerLagSeconds: 'mq_broker_consumer_lag_seconds',
+  brokerDlqUnread: 'mq_broker_dlq_unread',
+  brokerUp: 'mq_broker_info',
   brokerPullRequests: 'mq_broker_pull_requests_total',
-  brokerStoreDiskUsedBytes: 'mq_broker_store_disk_used_bytes',
   brokerReplicationLagBytes: 'mq_broker_replication_lag_bytes',
   brokerReplicationLagSeconds: 'mq_broker_replication_lag_seconds',
   brokerSlaveConnected: 'mq_broker_slave_connected',
+  brokerSlavesConnected: 'mq_broker_slaves_connected',
   // client (src/client)
   clientSendAttempts: 'mq_client_send_attempts_total',
   clientPulls: 'mq_client_pulls_total',
@@ -50,6 +48,7 @@ export const METRIC = {
   gatewayErrors: 'mq_gateway_errors_total',
   gatewayInflightBytes: 'mq_gateway_inflight_bytes',
   gatewayGroupLag: 'mq_gateway_group_lag',
+  gatewayMessagesExpired: 'mq_gateway_messages_expired_total',
 } as const;
 
 export type MetricName = (typeof METRIC)[keyof typeof METRIC];
