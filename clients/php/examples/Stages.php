@@ -32,7 +32,7 @@ final class Stages
     public static function article(string $text): string
     {
         return json_encode(['id' => substr(hash('sha256', $text), 0, 16), 'title' => strtoupper(substr($text, 0, 40)), 'text' => $text,
-            'words' => str_word_count($text), 'chars' => strlen($text), 'summary' => str_repeat($text . ' ', 1 + intdiv(900, strlen($text) + 1))]);
+            'words' => str_word_count($text), 'chars' => strlen($text), 'summary' => str_repeat($text . ' ', max(1, intdiv(1200, strlen($text) + 1)))]);
     }
 
     /** A greyscale binary PGM of 1-5 MB whose size and pattern depend on the text. */

@@ -32,7 +32,7 @@ def addresses(args: argparse.Namespace) -> List[str]:
 def article(text: str) -> bytes:
     words = text.split()
     doc = {"id": hashlib.sha256(text.encode()).hexdigest()[:16], "title": text[:40].upper(), "text": text,
-           "words": len(words), "chars": len(text), "summary": (text + " ") * (1 + 900 // (len(text) + 1))}
+           "words": len(words), "chars": len(text), "summary": (text + " ") * max(1, 1200 // (len(text) + 1))}
     return json.dumps(doc).encode()
 
 

@@ -47,7 +47,7 @@ func Article(text string) []byte {
 		"text":    text,
 		"words":   len(words),
 		"chars":   len(text),
-		"summary": strings.Repeat(text+" ", 1+900/(len(text)+1)),
+		"summary": strings.Repeat(text+" ", max(1, 1200/(len(text)+1))),
 	}
 	b, _ := json.Marshal(a)
 	return b
@@ -55,6 +55,13 @@ func Article(text string) []byte {
 
 func min(a, b int) int {
 	if a < b {
+		return a
+	}
+	return b
+}
+
+func max(a, b int) int {
+	if a > b {
 		return a
 	}
 	return b
