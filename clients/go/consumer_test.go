@@ -126,18 +126,20 @@ func TestConsumeConcurrentGoroutines(t *testing.T) {
 	}
 }
 
-// hog holds size bytes of the gateway's in-flight budget: a frame header announcing them, then nothing.
+// hog holds size - 1 bytes of the gateway's in-flight budget: a frame announcing size bytes, all sent but the last
+// one (the gateway counts bytes as they arrive, and waits frameReadTimeoutMs for the rest).
 func hog(t *testing.T, port string, size int) net.Conn {
 	conn, err := net.Dial("tcp", "127.0.0.1:"+port)
 	if err != nil {
 		t.Fatal(err)
 	}
-	var head [6]byte
-	binary.BigEndian.PutUint32(head[:], uint32(size))
-	head[4], head[5] = 0x80, 0x01
-	if _, err := conn.Write(head[:]); err != nil {
+	frame := make([]byte, 4+size-1)
+	binary.BigEndian.PutUint32(frame, uint32(size))
+	frame[4], frame[5] = 0x80, 0x01
+	if _, err := conn.Write(frame); err != nil {
 		t.Fatal(err)
 	}
+	time.Sleep(500 * time.Millisecond) // until the gateway has read them
 	return conn
 }
 

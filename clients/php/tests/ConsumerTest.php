@@ -100,11 +100,15 @@ echo "stopped handled={$s->handled}\n";');
         $this->assertGreaterThan(1, count(array_unique(array_map(fn ($l) => explode(' ', $l)[0], $lines))), 'one process did everything');
     }
 
-    /** Holds $size bytes of the gateway's in-flight budget: a frame header announcing them, then nothing. */
+    /**
+     * Holds $size - 1 bytes of the gateway's in-flight budget: a frame announcing $size bytes, all sent but the last one
+     * (the gateway counts bytes as they arrive, and waits frameReadTimeoutMs for the rest).
+     */
     private static function hog(string $port, int $size)
     {
         $s = stream_socket_client("tcp://127.0.0.1:{$port}");
-        fwrite($s, pack('N', $size) . "\x80\x01");
+        fwrite($s, pack('N', $size) . "\x80\x01" . str_repeat("\0", $size - 3));
+        usleep(500000); // until the gateway has read them
         return $s;
     }
 

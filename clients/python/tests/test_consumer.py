@@ -122,9 +122,11 @@ def test_sigterm_stops_a_consumer_process_gracefully(dev_gateway, tmp_path):
 
 
 def hog(port, size):
-    """Holds `size` bytes of the gateway's in-flight budget: a frame header announcing them, then nothing."""
+    """Holds `size` - 1 bytes of the gateway's in-flight budget: a frame announcing `size` bytes, all sent but the
+    last one (the gateway counts bytes as they arrive, and waits frameReadTimeoutMs for the rest)."""
     s = socket.create_connection(("127.0.0.1", port))
-    s.sendall(struct.pack(">i", size) + b"\x80\x01")
+    s.sendall(struct.pack(">i", size) + b"\x80\x01" + b"\0" * (size - 3))
+    time.sleep(0.5)  # until the gateway has read them
     return s
 
 
