@@ -216,3 +216,42 @@ func TestConsumeSurvivesGatewayRestartAndFailsOver(t *testing.T) {
 		t.Fatalf("reconnects %d", stats.Reconnects)
 	}
 }
+
+func TestConsumeOrderlyKeepsKeyOrderAcrossAFailure(t *testing.T) {
+	topic, group := unique("GoOrderly"), "orderly"
+	c := dial(t, devAddr)
+	var msgs []*mqgateway.Message
+	for i := 0; i < 20; i++ {
+		msgs = append(msgs, &mqgateway.Message{Topic: topic, Body: []byte(fmt.Sprintf("o%02d", i)), ShardingKey: "order-42"})
+	}
+	if _, err := c.SendBatch(context.Background(), msgs); err != nil {
+		t.Fatal(err)
+	}
+	cons, _ := mqgateway.NewConsumer([]string{devAddr})
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	var handled []string
+	failed := false
+	_, err := cons.Consume(ctx, topic, group, func(_ context.Context, m *mqgateway.ReceivedMessage) error {
+		if string(m.Body) == "o05" && !failed {
+			failed = true
+			return errors.New("transient failure")
+		}
+		handled = append(handled, string(m.Body))
+		if len(handled) == 20 {
+			cancel()
+		}
+		return nil
+	}, mqgateway.ConsumeOptions{Orderly: true, MaxMessages: 8, WaitMs: 1000, InvisibleMs: 1500, Logger: quiet})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, b := range handled {
+		if b != fmt.Sprintf("o%02d", i) {
+			t.Fatalf("out of order: %v", handled)
+		}
+	}
+	if len(handled) != 20 || !failed {
+		t.Fatalf("handled %v", handled)
+	}
+}

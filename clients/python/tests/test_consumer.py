@@ -190,3 +190,23 @@ def test_gateway_restart_and_failover_lose_nothing(cluster):
     assert len(seen) == n, "lost %d messages" % (n - len(seen))
     assert out["stats"].reconnects >= 2  # the dead address, and the restart
     gw2.stop()
+
+
+def test_orderly_keeps_key_order_across_a_failure(dev_gateway):
+    topic, group = unique("PyOrderly"), "orderly"
+    with Producer(dev_gateway) as p:
+        p.send_batch([Message(topic=topic, body=b"o%02d" % i, sharding_key="order-42") for i in range(20)])
+    handled, failed, stop = [], [], threading.Event()
+
+    def handler(m):
+        if m.body == b"o05" and not failed:
+            failed.append(m)
+            raise RuntimeError("transient failure")
+        handled.append(m.body)
+        if len(handled) == 20:
+            stop.set()
+    t, out = run_in_thread(lambda: consume(topic, group, handler, addresses=dev_gateway, orderly=True, max_messages=8,
+                                           wait_ms=1000, invisible_ms=1500, stop=stop, handle_signals=False))
+    t.join(60)
+    assert "error" not in out, out
+    assert failed and handled == [b"o%02d" % i for i in range(20)]
