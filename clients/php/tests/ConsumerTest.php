@@ -167,4 +167,26 @@ echo "stopped handled={$s->handled}\n";');
         $this->assertCount($n, $seen, 'messages were lost');
         $this->assertGreaterThanOrEqual(2, $stats->reconnects);
     }
+
+    public function testOrderlyKeepsKeyOrderAcrossAFailure(): void
+    {
+        $topic = MqProc::unique('PhpOrderly');
+        $c = Client::connect(MqProc::dev());
+        $c->sendBatch(array_map(fn ($i) => new Message(topic: $topic, body: sprintf('o%02d', $i), shardingKey: 'order-42'), range(0, 19)));
+        $consumer = new Consumer(MqProc::dev());
+        $handled = [];
+        $failed = false;
+        $consumer->consume($topic, 'orderly', function (ReceivedMessage $m) use (&$handled, &$failed, $consumer): void {
+            if ($m->body === 'o05' && !$failed) {
+                $failed = true;
+                throw new \RuntimeException('transient failure');
+            }
+            $handled[] = $m->body;
+            if (count($handled) === 20) {
+                $consumer->stop();
+            }
+        }, orderly: true, maxMessages: 8, waitMs: 1000, invisibleMs: 1500, maxRuntimeMs: 30000, log: fn () => null);
+        $this->assertTrue($failed);
+        $this->assertSame(array_map(fn ($i) => sprintf('o%02d', $i), range(0, 19)), $handled);
+    }
 }

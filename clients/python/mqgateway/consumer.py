@@ -16,6 +16,7 @@ import time
 from dataclasses import dataclass, field
 from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple, Union
 
+from mqgateway.api.ttypes import ErrorCode
 from mqgateway.client import Address, Client, MAX_ACKS, MAX_BATCH
 from mqgateway.errors import GatewayError, MqGatewayError, TransportError
 from mqgateway.model import AckStatus, ReceivedMessage
@@ -159,7 +160,8 @@ class Consumer(object):
                     if run.stop.is_set():
                         break
                     if not is_retryable(e):
-                        if acks and isinstance(e, GatewayError) and e.code != 3 and e.code != 4:
+                        if acks and isinstance(e, GatewayError) and e.code not in (ErrorCode.UNAUTHENTICATED,
+                                                                                ErrorCode.PERMISSION_DENIED):
                             # A gateway that refuses old receipts must not stop the loop: drop them (redelivery).
                             run.count("dropped_acks", len(acks))
                             pending = pending[len(acks):]
