@@ -170,6 +170,19 @@ func TestConsumeWaitsRetryAfterOnBusy(t *testing.T) {
 	if stats.Busy < 3 || stats.Busy > 6 {
 		t.Fatalf("busy calls %d (stats %+v)", stats.Busy, stats)
 	}
+	// The Producer waits RetryAfter too: BUSY for 1 s, then a retry goes through (retrying in a tight loop would
+	// have used up its 3 retries in milliseconds and returned ErrBusy).
+	h2 := hog(t, gw.fields["listenPort"], cap)
+	time.AfterFunc(time.Second, func() { h2.Close() })
+	p, _ := mqgateway.NewProducer([]string{addr})
+	defer p.Close()
+	start := time.Now()
+	if _, err := p.Send(context.Background(), &mqgateway.Message{Topic: topic, Body: []byte("after busy")}); err != nil {
+		t.Fatalf("send after BUSY: %v", err)
+	}
+	if took := time.Since(start); took < 700*time.Millisecond {
+		t.Fatalf("retried after %v, before retryAfterMs", took)
+	}
 }
 
 func TestConsumeSurvivesGatewayRestartAndFailsOver(t *testing.T) {

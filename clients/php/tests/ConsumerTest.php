@@ -136,6 +136,18 @@ echo "stopped handled={$s->handled}\n";');
             }
         }, waitMs: 1000, invisibleMs: 10000, maxRuntimeMs: 20000);
         $this->assertSame(3, $got);
+        // The Producer waits retryAfterMs too: BUSY for 1 s (the hog goes when pcntl's alarm fires), then a retry goes
+        // through (retrying in a tight loop would have used up its 3 retries in milliseconds and thrown BUSY).
+        $hog = self::hog($gw->fields['listenPort'], $cap);
+        pcntl_async_signals(true);
+        pcntl_signal(SIGALRM, function () use (&$hog): void {
+            fclose($hog);
+        });
+        pcntl_alarm(1);
+        $start = microtime(true);
+        $this->assertTrue((new Producer($addr, retries: 3))->send(new Message(topic: $topic, body: 'after busy'))->ok());
+        $this->assertGreaterThanOrEqual(0.7, microtime(true) - $start);
+        pcntl_signal(SIGALRM, SIG_DFL);
         $gw->stop();
     }
 

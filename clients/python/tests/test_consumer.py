@@ -157,6 +157,14 @@ def test_busy_waits_retry_after_ms(cluster):
     assert sorted(handled) == [b"b0", b"b1", b"b2"]
     # 3.5 s of BUSY at 700 ms (+ up to 20 % jitter) each: about 4-5 calls, never a tight loop.
     assert 3 <= stats.busy <= 6, stats
+    # The Producer waits retryAfterMs too: BUSY for 1 s, then the retry goes through (no retries in a tight loop
+    # would have used up its 3 retries in milliseconds and raised BUSY).
+    h = hog(int(gw.fields["listenPort"]), cap)
+    threading.Timer(1.0, h.close).start()
+    start = time.time()
+    with Producer(addr, retries=3) as p:
+        assert p.send(Message(topic=topic, body=b"after busy")).ok
+    assert time.time() - start >= 0.7
     gw.stop()
 
 
