@@ -19,6 +19,9 @@ type Producer struct {
 	Retries int
 	// BaseBackoff and MaxBackoff bound the jittered backoff. Defaults 100 ms and 5 s.
 	BaseBackoff, MaxBackoff time.Duration
+	// OnRetry, when set, is called before each retry with the error (the call's, or the first failed message's)
+	// and the wait.
+	OnRetry func(err error, wait time.Duration)
 
 	addrs []string
 	opts  []Option
@@ -90,7 +93,7 @@ func (p *Producer) SendBatch(ctx context.Context, msgs []*Message) ([]SendResult
 			if errors.Is(err, ErrConnection) {
 				p.failover()
 			}
-			if !sleep(ctx, b.next(err)) {
+			if !sleep(ctx, p.wait(&b, err)) {
 				return nil, fmt.Errorf("mqgateway: send: %w", ctx.Err())
 			}
 			continue
@@ -109,11 +112,19 @@ func (p *Producer) SendBatch(ctx context.Context, msgs []*Message) ([]SendResult
 		if len(again) == 0 || b.attempt >= p.Retries {
 			return results, nil
 		}
-		if !sleep(ctx, b.next(firstErr)) {
+		if !sleep(ctx, p.wait(&b, firstErr)) {
 			return results, nil
 		}
 		todo = again
 	}
+}
+
+func (p *Producer) wait(b *backoff, err error) time.Duration {
+	d := b.next(err)
+	if p.OnRetry != nil {
+		p.OnRetry(err, d)
+	}
+	return d
 }
 
 // Send sends one message; the error is the message's own when it was not stored after the retries.
