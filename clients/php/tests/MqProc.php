@@ -15,6 +15,8 @@ final class MqProc
     private $proc;
     private int $pid;
     private static ?self $dev = null;
+    /** @var self[] */
+    private static array $started = [];
     private static ?array $cluster = null;
     private string $out = '';
 
@@ -28,6 +30,15 @@ final class MqProc
         $cmd = array_merge([self::repo() . '/bin/mq'], $args);
         $this->proc = proc_open($cmd, [0 => ['file', '/dev/null', 'r'], 1 => ['pipe', 'w'], 2 => ['file', '/dev/null', 'w']], $pipes, self::repo());
         $this->pid = proc_get_status($this->proc)['pid'];
+        // Whatever a test leaves running (a failed assertion skips its own stop()) is stopped at exit.
+        if (self::$started === []) {
+            register_shutdown_function(function () {
+                foreach (array_reverse(self::$started) as $p) {
+                    $p->stop();
+                }
+            });
+        }
+        self::$started[] = $this;
         $out = $pipes[1];
         $until = microtime(true) + 60;
         while (microtime(true) < $until) {
