@@ -143,10 +143,10 @@ export class BrokerController {
     const sendBack = new SendBackProcessor(ctx, sendQueue, sender);
     const puller = new PullProcessor(ctx, holds);
 
-    // The broker binds brokerIP1, the address it advertises (127.0.0.1 by default here).
+    // As RocketMQ: bind bindAddress (all interfaces by default), advertise brokerIP1.
     const server = new RemotingServer({
       listenPort: cfg.listenPort,
-      host: cfg.brokerIP1,
+      host: cfg.bindAddress,
       frameMaxLength: cfg.frameMaxLength,
       idleTimeoutMs: cfg.serverChannelMaxIdleTimeSeconds * 1000,
       name: 'broker',
@@ -197,7 +197,7 @@ export class BrokerController {
     // Replication (src/broker/ha) needs the real store: a master serves the HA port, a slave copies from its master.
     if (this.ownedStore) {
       this.ha = new HaController(
-        { brokerRole: cfg.brokerRole, ha: pickHaOptions(cfg, haListenPort, cfg.brokerIP1), slaveSync: pickSlaveSyncOptions(cfg) },
+        { brokerRole: cfg.brokerRole, ha: pickHaOptions(cfg, haListenPort, cfg.bindAddress), slaveSync: pickSlaveSyncOptions(cfg) },
         {
           logger: this.logger,
           registry: this.registry,

@@ -19,6 +19,7 @@ import { NamesrvController, resolveNamesrvOptions } from '../namesrv';
 import { registerCommand } from './commands';
 import { loadConfig } from './config';
 import { printReady, startRuntime } from './runtime';
+import type { ProcessRuntime } from './runtime';
 
 const SUMMARY = 'run a name server, a master/slave broker set and a gateway in one process (data under ./data)';
 
@@ -92,13 +93,19 @@ export async function runDev(argv: string[]): Promise<number> {
   fs.mkdirSync(dataDir, { recursive: true });
 
   const holder: { gateway?: GatewayController } = {};
-  const rt = await startRuntime({
-    component: 'dev',
-    httpPort: ports.http,
-    logLevel: o.logLevel,
-    shutdownTimeoutMs: o.shutdownTimeoutMs,
-    health: () => holder.gateway?.health() ?? { ok: false },
-  });
+  let rt: ProcessRuntime;
+  try {
+    rt = await startRuntime({
+      component: 'dev',
+      httpPort: ports.http,
+      logLevel: o.logLevel,
+      shutdownTimeoutMs: o.shutdownTimeoutMs,
+      health: () => holder.gateway?.health() ?? { ok: false },
+    });
+  } catch (err) {
+    console.error(`mq dev: ${(err as Error).message}`);
+    return 1;
+  }
   const log = rt.logger;
   try {
     // Name server first: everyone registers with it.

@@ -3,6 +3,7 @@
  * endpoint, and clean shutdown on SIGTERM/SIGINT.
  */
 import { Registry, collectDefaultMetrics } from 'prom-client';
+import { MqError } from '../common';
 import { createLogger } from './logger';
 import type { Logger } from './logger';
 import { startObservability } from './http';
@@ -45,7 +46,14 @@ export async function startRuntime(opts: RuntimeOptions): Promise<ProcessRuntime
   const http: ObservabilityServer =
     opts.httpPort < 0
       ? { port: -1, close: async () => undefined }
-      : await startObservability(registry, opts.health, opts.httpPort);
+      : await startObservability(registry, opts.health, opts.httpPort).catch((err: NodeJS.ErrnoException) => {
+          // Name the option and the port: `listen EADDRINUSE` alone does not say which setting to change.
+          const why = err.code === 'EADDRINUSE' ? 'address in use' : err.message;
+          throw new MqError('UNAVAILABLE', `${opts.component}: cannot listen on httpPort ${opts.httpPort}: ${why} (option httpPort; -1 turns it off)`, {
+            cause: err,
+            details: { option: 'httpPort', port: opts.httpPort },
+          });
+        });
   const hooks: Array<() => Promise<void> | void> = [async () => http.close()];
   let resolveStopped!: () => void;
   const stopped = new Promise<void>((r) => (resolveStopped = r));
