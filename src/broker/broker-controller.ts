@@ -21,6 +21,7 @@ import type { BrokerConfig } from './config';
 import type { BrokerContext } from './context';
 import { ConsumerManager } from './consumer-manager';
 import { ConsumerOffsetManager } from './consumer-offset-manager';
+import { LogIdentity } from './log-identity';
 import { BrokerMetrics } from './metrics';
 import { offsetProcessors } from './offset-processor';
 import { parseDelayLevels } from './options';
@@ -117,6 +118,18 @@ export class BrokerController {
     const offsets = new ConsumerOffsetManager(cfg.storePathRootDir);
     await offsets.load();
     const metrics = new BrokerMetrics(this.registry);
+    // The store's identity (created with a master's store, copied by a slave from its master) and topic epochs.
+    const identity = new LogIdentity(cfg.storePathRootDir, cfg.brokerRole === 'SLAVE', {
+      logger: this.logger,
+      storeEmpty: () => this.store.getMaxPhyOffset() === 0,
+      topicEpoch: (topic) => {
+        const tc = topics.get(topic);
+        return tc ? tc.topicEpoch : null;
+      },
+      // Never append another master's log after this one's: stop replicating until the slave is rebuilt.
+      onConflict: () => void this.ha?.client?.shutdown(),
+    });
+    await identity.start();
     const ctx: BrokerContext = {
       config: cfg,
       store: this.store,
@@ -126,6 +139,7 @@ export class BrokerController {
       storeHost: { ip: cfg.brokerIP1, port: cfg.listenPort },
       delayLevels: parseDelayLevels(cfg.messageDelayLevel),
       metrics,
+      identity,
       logger: this.logger,
       registerNow: () => this.registration?.registerAll() ?? Promise.resolve(),
     };
@@ -203,7 +217,7 @@ export class BrokerController {
           registry: this.registry,
           store: this.ownedStore,
           client: (this.client = this.newClient()),
-          target: brokerSyncTarget(topics, offsets),
+          target: brokerSyncTarget(topics, offsets, identity),
           masterAddresses: () => this.registration?.lastResponse,
         },
       );

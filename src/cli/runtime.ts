@@ -1,9 +1,8 @@
 /**
- * What every long-running `mq` process shares: a logger, its own prom-client Registry, the /metrics + /healthz
- * endpoint, and clean shutdown on SIGTERM/SIGINT.
+ * What every long-running `mq` process shares: a logger, its own prom-client Registry, the /metrics + /healthz +
+ * /livez endpoint (http.ts), and clean shutdown on SIGTERM/SIGINT.
  */
 import { Registry, collectDefaultMetrics } from 'prom-client';
-import { MqError } from '../common';
 import { createLogger } from './logger';
 import type { Logger } from './logger';
 import { startObservability } from './http';
@@ -25,7 +24,10 @@ export interface RuntimeOptions {
   component: string;
   /** HTTP port for /metrics and /healthz; 0 picks a free one, -1 disables it. */
   httpPort: number;
-  health: () => HealthReport;
+  /** Address the HTTP port binds to (the process's httpHost option); default 127.0.0.1. */
+  httpHost?: string;
+  /** The /healthz callback: `{ ok, checks?: [{ name, ok, degraded?, detail? }] }`, may be async (see http.ts). */
+  health: () => HealthReport | Promise<HealthReport>;
   logLevel?: string;
   /** Install SIGTERM/SIGINT handlers (off when several components share one process). */
   handleSignals?: boolean;
@@ -46,14 +48,7 @@ export async function startRuntime(opts: RuntimeOptions): Promise<ProcessRuntime
   const http: ObservabilityServer =
     opts.httpPort < 0
       ? { port: -1, close: async () => undefined }
-      : await startObservability(registry, opts.health, opts.httpPort).catch((err: NodeJS.ErrnoException) => {
-          // Name the option and the port: `listen EADDRINUSE` alone does not say which setting to change.
-          const why = err.code === 'EADDRINUSE' ? 'address in use' : err.message;
-          throw new MqError('UNAVAILABLE', `${opts.component}: cannot listen on httpPort ${opts.httpPort}: ${why} (option httpPort; -1 turns it off)`, {
-            cause: err,
-            details: { option: 'httpPort', port: opts.httpPort },
-          });
-        });
+      : await startObservability(registry, opts.health, opts.httpPort, opts.httpHost ?? '127.0.0.1');
   const hooks: Array<() => Promise<void> | void> = [async () => http.close()];
   let resolveStopped!: () => void;
   const stopped = new Promise<void>((r) => (resolveStopped = r));
