@@ -15,6 +15,8 @@ import { RequestCode, ResponseCode } from '../remoting/codes';
 import { checkAcl } from './acl/plain-acl';
 import type { PlainAclConfig } from './acl/plain-acl';
 import { adminProcessors } from './admin-processor';
+import { brokerHealth } from './health';
+import type { BrokerHealthReport } from './health';
 import { clientProcessors, notifyConsumerIdsChanged } from './client-processor';
 import { storeOptionsOf } from './config';
 import type { BrokerConfig } from './config';
@@ -337,6 +339,36 @@ export class BrokerController {
       producers: String(counts.producers),
       scheduleMessageOffset: JSON.stringify(this.schedule?.offsetTable() ?? {}),
     };
+  }
+
+  /** The /healthz report (see health.ts): store writable, disk, name-server registration, replication. */
+  health(): BrokerHealthReport {
+    const cfg = this.config;
+    if (!this.address) return { ok: false, checks: [{ name: 'started', ok: false, detail: 'broker is starting or stopped' }] };
+    const reg = this.registration;
+    const owned = this.ownedStore;
+    return brokerHealth({
+      storePathRootDir: cfg.storePathRootDir,
+      diskSpaceWarningLevelRatio: cfg.diskSpaceWarningLevelRatio,
+      registerNameServerPeriod: cfg.registerNameServerPeriod,
+      registerBrokerTimeoutMills: cfg.registerBrokerTimeoutMills,
+      brokerRole: cfg.brokerRole,
+      storeProblem: () => {
+        if (!owned) return undefined;
+        if (owned.commitLog.failed) return `commit-log write failed: ${String((owned.commitLog.failed as Error).message ?? owned.commitLog.failed)}`;
+        if (owned.diskFull) return 'disk full guard is on: puts are refused';
+        return undefined;
+      },
+      nameServers: reg?.nameServers ?? [],
+      lastSuccessAt: reg?.lastSuccessAt ?? new Map(),
+      lastFailure: reg?.lastFailure ?? new Map(),
+      replicationOk: () => {
+        const ha = this.ha;
+        if (!ha) return false;
+        if (ha.service) return ha.service.isSlaveOK(this.store.getMaxPhyOffset());
+        return ha.client?.status === 'connected';
+      },
+    });
   }
 
   /** The bound ports (after start). */

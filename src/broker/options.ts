@@ -30,6 +30,7 @@ export const BROKER_OPTION_SPEC = {
     min: -2,
     max: 65535,
   }),
+  httpHost: opt<string>('127.0.0.1', 'address the HTTP port binds to (0.0.0.0 = every interface, for a Prometheus on another host)'),
   bindAddress: opt<string>('0.0.0.0', 'address the remoting and HA ports bind to (all interfaces by default, as RocketMQ); brokerIP1 is what is advertised'),
   storePathRootDir: opt(path.join(os.homedir(), 'store'), 'root directory of commit log, queues, index and config'),
   brokerPermission: opt(6, 'broker permission bits (2 write, 4 read); reported for every topic when not 6', {

@@ -53,7 +53,12 @@ export async function runBroker(argv: string[]): Promise<number> {
       httpPort: config.httpPort,
       logLevel: config.logLevel || undefined,
       shutdownTimeoutMs: config.shutdownTimeoutMs,
-      health: () => ({ ok: holder.ready, brokerName: config.brokerName, brokerRole: config.brokerRole }),
+      httpHost: config.httpHost,
+      health: () => {
+        const base = { brokerName: config.brokerName, brokerRole: config.brokerRole };
+        if (!holder.ready || !holder.controller) return { ...base, ok: false, checks: [{ name: 'started', ok: false, detail: 'broker is starting' }] };
+        return { ...base, ...holder.controller.health() };
+      },
     });
   } catch (err) {
     console.error(`mq broker: ${(err as Error).message}`);

@@ -41,11 +41,21 @@ export async function runNamesrv(argv: string[]): Promise<number> {
       // Unset option: undefined, so that createLogger falls back to MQ_LOG_LEVEL, then info.
       logLevel: options.logLevel || undefined,
       shutdownTimeoutMs: options.shutdownTimeoutMs,
-      health: () => ({
-        ok: holder.controller?.running ?? false,
-        liveBrokers: holder.controller?.routes.liveBrokerCount() ?? 0,
-        topics: holder.controller?.routes.topicCount() ?? 0,
-      }),
+      httpHost: options.httpHost,
+      health: () => {
+        const running = holder.controller?.running ?? false;
+        const liveBrokers = holder.controller?.routes.liveBrokerCount() ?? 0;
+        return {
+          ok: running,
+          liveBrokers,
+          topics: holder.controller?.routes.topicCount() ?? 0,
+          checks: [
+            running ? { name: 'serving', ok: true } : { name: 'serving', ok: false, detail: 'remoting port not listening' },
+            // No broker registered: the name server works, but every route lookup fails.
+            liveBrokers > 0 ? { name: 'brokers', ok: true } : { name: 'brokers', ok: true, degraded: true, detail: 'no live broker registered' },
+          ],
+        };
+      },
     });
   } catch (err) {
     console.error(`mq namesrv: ${(err as Error).message}`);
