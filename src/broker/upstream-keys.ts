@@ -5,6 +5,8 @@
  * for something this broker cannot honour. README ("RocketMQ keys without effect") documents both tables; a unit test
  * keeps it in step.
  */
+import path from 'path';
+import { BROKER_OPTION_SPEC } from './options';
 
 const THREADS = 'Node.js runs one event loop: thread-pool sizes have no meaning here';
 const NETTY = 'Netty tuning of the Java remoting layer; Node sockets are used as they are';
@@ -101,8 +103,17 @@ export const BROKER_IGNORED_KEYS: Readonly<Record<string, string>> = Object.free
 
 const truthy = (v: string): boolean => v.trim().toLowerCase() === 'true';
 
+/** A store path key is harmless when it names the place this broker uses anyway: `<storePathRootDir>/<sub>`. */
+function fixedPath(key: string, sub: string) {
+  return (v: string, given: Readonly<Record<string, string>>): string | undefined => {
+    const root = given.storePathRootDir ?? String(BROKER_OPTION_SPEC.storePathRootDir.default);
+    if (path.resolve(v.trim()) === path.resolve(root, sub)) return undefined;
+    return `${key} must be <storePathRootDir>/${sub} (${path.join(root, sub)}) here; got ${v}`;
+  };
+}
+
 /** key → check returning why the value cannot be honoured (undefined: the value is harmless and ignored). */
-export const BROKER_REFUSED_KEYS: Readonly<Record<string, (value: string) => string | undefined>> = Object.freeze({
+export const BROKER_REFUSED_KEYS: Readonly<Record<string, (value: string, given: Readonly<Record<string, string>>) => string | undefined>> = Object.freeze({
   enableDLegerCommitLog: (v) => (truthy(v) ? 'DLedger (Raft) commit logs are not implemented; use master/slave with brokerRole' : undefined),
   dLegerGroup: (v) => (v.trim() !== '' ? 'DLedger (Raft) commit logs are not implemented' : undefined),
   dLegerPeers: (v) => (v.trim() !== '' ? 'DLedger (Raft) commit logs are not implemented' : undefined),
@@ -113,11 +124,11 @@ export const BROKER_REFUSED_KEYS: Readonly<Record<string, (value: string) => str
   enableMultiDispatch: (v) => (truthy(v) ? 'multi-dispatch is not implemented' : undefined),
   duplicationEnable: (v) => (truthy(v) ? 'duplication mode (recovering from a copied commit log) is not implemented' : undefined),
   timerWheelEnable: (v) => (truthy(v) ? 'timer-wheel (arbitrary delay) messages are not implemented; use delay levels' : undefined),
-  storePathCommitLog: (v) => `the commit log always lives in <storePathRootDir>/commitlog (got ${v})`,
-  storePathConsumeQueue: (v) => `consume queues always live in <storePathRootDir>/consumequeue (got ${v})`,
-  storePathIndex: (v) => `index files always live in <storePathRootDir>/index (got ${v})`,
-  storeCheckpoint: (v) => `the checkpoint always is <storePathRootDir>/checkpoint (got ${v})`,
-  abortFile: (v) => `the abort marker always is <storePathRootDir>/abort (got ${v})`,
+  storePathCommitLog: fixedPath('storePathCommitLog', 'commitlog'),
+  storePathConsumeQueue: fixedPath('storePathConsumeQueue', 'consumequeue'),
+  storePathIndex: fixedPath('storePathIndex', 'index'),
+  storeCheckpoint: fixedPath('storeCheckpoint', 'checkpoint'),
+  abortFile: fixedPath('abortFile', 'abort'),
   mapedFileSizeCommitLog: () => 'this is the pre-4.3 spelling: use mappedFileSizeCommitLog',
   mapedFileSizeConsumeQueue: () => 'this is the pre-4.3 spelling: use mappedFileSizeConsumeQueue',
 });

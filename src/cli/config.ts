@@ -24,7 +24,7 @@ export interface UpstreamKeys {
   /** Keys accepted without effect: key → why it has none. */
   ignored?: Readonly<Record<string, string>>;
   /** Keys refused for values whose meaning cannot be honoured: key → check returning the reason (or undefined). */
-  refused?: Readonly<Record<string, (value: string) => string | undefined>>;
+  refused?: Readonly<Record<string, (value: string, given: Readonly<Record<string, string>>) => string | undefined>>;
 }
 
 /** Keys every process accepts on top of its own spec. */
@@ -54,6 +54,8 @@ export function loadConfig<S extends OptionSpec>(
   for (const [k, v] of Object.entries(options)) if (!COMMON_KEYS.has(k)) given.push({ key: k, value: v, where: `--${k} (command line)` });
 
   const merged: Record<string, unknown> = {};
+  const givenMap: Record<string, string> = {};
+  for (const g of given) givenMap[g.key] = g.value;
   const problems: string[] = [];
   const unknown: string[] = [];
   const ignored = new Set<string>();
@@ -68,7 +70,7 @@ export function loadConfig<S extends OptionSpec>(
       continue;
     }
     const refuse = upstream.refused?.[g.key];
-    const why = refuse?.(g.value);
+    const why = refuse?.(g.value, givenMap);
     if (why !== undefined) {
       problems.push(`${g.where}: ${g.key}=${g.value} cannot be honoured here: ${why}`);
       continue;

@@ -74,19 +74,24 @@ describe('operator habits: RocketMQ-style configs (integration)', function () {
 
   it('accepts RocketMQ keys without effect with one warning listing them; refuses what it cannot honour', async () => {
     const file = path.join(tmp.dir, 'broker-upstream.conf');
-    fs.writeFileSync(file, ['rocketmqHome=/opt/rocketmq', 'pullMessageThreadPoolNums=16', 'serverWorkerThreads=8', 'enableDLegerCommitLog=false', 'listenPort=0', 'httpPort=-1', ''].join('\n'));
-    const p = await spawnMq(['broker', '-c', file, '--storePathRootDir=' + path.join(tmp.dir, 's2')]);
+    const s2 = path.join(tmp.dir, 's2');
+    fs.writeFileSync(
+      file,
+      ['rocketmqHome=/opt/rocketmq', 'pullMessageThreadPoolNums=16', 'serverWorkerThreads=8', 'enableDLegerCommitLog=false', 'listenPort=0', 'httpPort=-1', `storePathRootDir=${s2}`, `storePathCommitLog=${s2}/commitlog`, ''].join('\n'),
+    );
+    const p = await spawnMq(['broker', '-c', file]);
     const warnings = p.output().split('\n').filter((l) => l.includes('RocketMQ keys accepted without effect'));
     expect(warnings).to.have.length(1);
-    expect(warnings[0]).to.contain('enableDLegerCommitLog, pullMessageThreadPoolNums, rocketmqHome, serverWorkerThreads');
+    expect(warnings[0]).to.contain('enableDLegerCommitLog, pullMessageThreadPoolNums, rocketmqHome, serverWorkerThreads, storePathCommitLog');
     expect(await p.stop()).to.equal(0);
 
     const dleger = path.join(tmp.dir, 'broker-dleger.conf');
-    fs.writeFileSync(dleger, ['enableDLegerCommitLog=true', 'dLegerGroup=broker-a', 'listenPort=0', ''].join('\n'));
+    fs.writeFileSync(dleger, ['enableDLegerCommitLog=true', 'dLegerGroup=broker-a', 'storePathCommitLog=/elsewhere/commitlog', 'listenPort=0', ''].join('\n'));
     const r = await runMq(['broker', '-c', dleger, '--storePathRootDir=' + path.join(tmp.dir, 's3')]);
     expect(r.code).to.equal(2);
     expect(r.out).to.contain(`${dleger}:1: enableDLegerCommitLog=true cannot be honoured here`);
     expect(r.out).to.contain(`${dleger}:2: dLegerGroup=broker-a cannot be honoured here`);
+    expect(r.out).to.contain(`${dleger}:3: storePathCommitLog=/elsewhere/commitlog cannot be honoured here`);
   });
 
   it('range-checks values before start: deleteWhen hours 0..23, addresses', async () => {
