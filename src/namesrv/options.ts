@@ -28,6 +28,7 @@ export const NAMESRV_OPTIONS = {
     min: 0,
     max: 600000,
   }),
+  kvConfigPath: opt<string>('', 'file keeping the KV config (PUT_KV_CONFIG, ORDER_TOPIC_CONFIG) across restarts, RocketMQ kvConfig.json format; locked for the life of the process; empty = memory only'),
   orderMessageEnable: opt(false, 'fill orderTopicConf in routes from KV namespace ORDER_TOPIC_CONFIG'),
   // Empty by default so that MQ_LOG_LEVEL applies when the option is not given (as for the broker).
   logLevel: opt('', 'pino log level; empty = MQ_LOG_LEVEL or info', {

@@ -6,7 +6,6 @@ const NETTY = 'Netty tuning of the Java remoting layer; Node sockets are used as
 
 export const NAMESRV_IGNORED_KEYS: Readonly<Record<string, string>> = Object.freeze({
   rocketmqHome: 'no installation directory is read',
-  kvConfigPath: 'the KV store is kept in memory (brokers re-send what matters on registration)',
   configStorePath: 'the configuration is not written back',
   productEnvName: 'no product environment',
   clusterTest: 'no cluster-test mode',
