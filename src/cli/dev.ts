@@ -56,6 +56,17 @@ async function haPortFor(listenPort: number): Promise<number> {
   return listenPort === 0 ? freePort() : 0;
 }
 
+/**
+ * Names the `mq dev` option behind a port when a component fails to start on it (the component's own message names
+ * its own key, e.g. listenPort, which mq dev does not have).
+ */
+function devOption<T>(option: string, port: number, p: Promise<T>): Promise<T> {
+  return p.catch((err: Error) => {
+    if (!/EADDRINUSE|address in use|cannot listen|cannot bind/i.test(err.message)) throw err;
+    throw new MqError('UNAVAILABLE', `${err.message} [mq dev: option ${option}=${port}, or --basePort=0 for free ports]`, { cause: err });
+  });
+}
+
 /** True when this build's broker runs master/slave replication (its options know the HA keys). */
 function haAvailable(): boolean {
   return Object.prototype.hasOwnProperty.call(BROKER_FULL_SPEC, 'haMasterAddress');
@@ -114,7 +125,7 @@ export async function runDev(argv: string[]): Promise<number> {
       registry: new Registry(),
     });
     rt.onShutdown(() => ns.shutdown());
-    const namesrvPort = await ns.start();
+    const namesrvPort = await devOption('namesrvPort', ports.namesrv, ns.start());
     const namesrvAddr = `127.0.0.1:${namesrvPort}`;
     const brokerBase = {
       brokerName: o.brokerName,
@@ -132,7 +143,7 @@ export async function runDev(argv: string[]): Promise<number> {
       { logger: log, registry: new Registry() },
     );
     rt.onShutdown(() => master.shutdown());
-    const masterAddr = await master.start();
+    const masterAddr = await devOption('masterPort', ports.master, master.start());
     let slavePort: number | 'off' = 'off';
     if (withSlave) {
       const slave = new BrokerController(
@@ -140,7 +151,7 @@ export async function runDev(argv: string[]): Promise<number> {
         { logger: log, registry: new Registry() },
       );
       rt.onShutdown(() => slave.shutdown());
-      slavePort = (await slave.start()).listenPort;
+      slavePort = (await devOption('slavePort', ports.slave, slave.start())).listenPort;
     } else if (o.slave) {
       log.warn('this build has no broker HA: running the master only');
     }
@@ -161,7 +172,7 @@ export async function runDev(argv: string[]): Promise<number> {
     holder.gateway = gateway;
     // Hooks run in reverse order: gateway first, then slave, master, name server.
     rt.onShutdown(() => gateway.shutdown());
-    const gatewayPort = await gateway.start();
+    const gatewayPort = await devOption('gatewayPort', ports.gateway, gateway.start());
     printReady('dev', {
       gatewayPort,
       namesrvPort,

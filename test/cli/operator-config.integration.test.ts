@@ -142,6 +142,9 @@ describe('operator habits: RocketMQ-style configs (integration)', function () {
       const c = await runMq(['namesrv', '--listenPort=0', `--httpPort=${port}`]);
       expect(c.code).to.not.equal(0);
       expect(c.out).to.contain(`httpPort ${port}: EADDRINUSE`);
+      const d = await runMq(['dev', `--namesrvPort=${port}`, '--httpPort=-1', `--dataDir=${path.join(tmp.dir, 'dev-u')}`]);
+      expect(d.code).to.not.equal(0);
+      expect(d.out).to.contain(`option namesrvPort=${port}`);
     } finally {
       blocker.close();
     }
