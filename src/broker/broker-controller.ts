@@ -3,6 +3,7 @@
  * the remoting server with every processor, the send queue, long polling, delayed delivery, offset and topic
  * persistence, metrics and registration with the name servers.
  */
+import path from 'path';
 import type pino from 'pino';
 import type { Registry } from 'prom-client';
 import { MqError, acquireDirLock } from '../common';
@@ -17,10 +18,17 @@ import type { PlainAclConfig } from './acl/plain-acl';
 import { adminProcessors } from './admin-processor';
 import { brokerHealth } from './health';
 import type { BrokerHealthReport } from './health';
+import { BrokerStatsManager } from './broker-stats-manager';
+import type { OpsContext } from './ops-context';
+import { opsRuntimeInfo, opsMetricSources } from './ops-runtime';
+import { processors as resetOffsetProcessors } from './reset-offset-processor';
+import { processors as statsProcessors } from './stats-processor';
+import { processors as subscriptionGroupProcessors } from './subscription-group-processor';
+import { StatsLogService } from './stats-log-service';
+import { SubscriptionGroupManager } from './subscription-group-manager';
 import { clientProcessors, notifyConsumerIdsChanged } from './client-processor';
 import { storeOptionsOf } from './config';
 import type { BrokerConfig } from './config';
-import type { BrokerContext } from './context';
 import { ConsumerManager } from './consumer-manager';
 import { ConsumerOffsetManager } from './consumer-offset-manager';
 import { LogIdentity } from './log-identity';
@@ -75,7 +83,8 @@ export class BrokerController {
   private holds?: PullHoldService;
   private ha?: HaController;
   private sendQueue?: SendQueue;
-  private ctx?: BrokerContext;
+  private ctx?: OpsContext;
+  private statsLog?: StatsLogService;
   private address?: BrokerAddress;
   private readonly startedAt = Date.now();
   private stopping: Promise<void> | null = null;
@@ -132,7 +141,13 @@ export class BrokerController {
       onConflict: () => void this.ha?.client?.shutdown(),
     });
     await identity.start();
-    const ctx: BrokerContext = {
+    const groups = new SubscriptionGroupManager(cfg.storePathRootDir);
+    await groups.load();
+    const stats = new BrokerStatsManager(cfg.brokerClusterName);
+    metrics.attachStats(stats);
+    const ctx: OpsContext = {
+      stats,
+      groups,
       config: cfg,
       store: this.store,
       topics,
@@ -187,6 +202,9 @@ export class BrokerController {
       clientProcessors(ctx),
       queryProcessors(ctx),
       lockProcessors(new RebalanceLockManager()),
+      statsProcessors(ctx),
+      subscriptionGroupProcessors(ctx),
+      resetOffsetProcessors(ctx),
       adminProcessors(ctx, {
         onConfigChanged: (changed) => this.applyLive(changed),
         runtimeInfo: () => this.runtimeInfo(),
@@ -234,6 +252,9 @@ export class BrokerController {
       this.ha?.notifyNewData();
     });
     holds.start(cfg.pullHoldRecheckMills);
+    const statsFile = String(cfg.statsLogFile) === 'off' ? '' : cfg.statsLogFile || path.join(cfg.storePathRootDir, 'logs', 'stats.log');
+    this.statsLog = new StatsLogService(stats, statsFile, this.logger);
+    this.statsLog.start();
     sendQueue.start();
     offsets.startAutoPersist(cfg.flushConsumerOffsetInterval, (err) => this.logger.warn({ err }, 'consumerOffset write failed'));
     if (cfg.brokerRole !== 'SLAVE') {
@@ -247,8 +268,11 @@ export class BrokerController {
       sendQueueSize: () => sendQueue.size(),
       sendQueueHeadWaitMs: () => sendQueue.takeMaxHeadWaitMs(),
       heldPulls: () => holds.size(),
+      // Master facts only (a slave's offsets are copies): see BrokerMetrics.
       consumerLag: () =>
-        offsets.entries().map((e) => ({ ...e, lag: Math.max(0, this.store.getMaxOffsetInQueue(e.topic, e.queueId) - e.offset) })),
+        cfg.brokerRole === 'SLAVE'
+          ? []
+          : offsets.entries().map((e) => ({ ...e, lag: Math.max(0, this.store.getMaxOffsetInQueue(e.topic, e.queueId) - e.offset) })),
       dlqDepth: () =>
         topics
           .all()
@@ -259,6 +283,8 @@ export class BrokerController {
           })),
       storePath: () => cfg.storePathRootDir,
       commitLogBytes: () => this.store.getMaxPhyOffset() - this.store.getMinPhyOffset(),
+      ...(cfg.brokerRole === 'SLAVE' ? {} : opsMetricSources(ctx)),
+      info: () => ({ cluster: cfg.brokerClusterName, brokerName: cfg.brokerName, brokerId: cfg.brokerId, role: cfg.brokerRole }),
     });
 
     // Registration comes last: routes only point here once every processor is ready.
@@ -338,6 +364,7 @@ export class BrokerController {
       consumers: String(counts.consumers),
       producers: String(counts.producers),
       scheduleMessageOffset: JSON.stringify(this.schedule?.offsetTable() ?? {}),
+      ...opsRuntimeInfo(this.ctx!, this.statsLog!, this.startedAt),
     };
   }
 
@@ -398,9 +425,11 @@ export class BrokerController {
       await step('close remoting port', () => this.server?.close());
       await step('drain send queue', () => this.sendQueue?.drain('broker is shutting down'));
       await step('schedule service', () => this.schedule?.shutdown());
+      await step('stats log', () => this.statsLog?.shutdown());
       await step('HA', () => this.ha?.shutdown());
       await step('write consumerOffset.json', () => this.ctx?.offsets.close());
       await step('write topics.json', () => this.ctx?.topics.flush());
+      await step('write subscriptionGroup.json', () => this.ctx?.groups.flush());
       await step('close remoting client', () => this.client?.close());
       if (this.ownedStore) await step('store shutdown', () => this.ownedStore!.shutdown());
       this.storeLock?.release();

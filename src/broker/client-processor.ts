@@ -34,7 +34,8 @@ export function clientProcessors(ctx: BrokerContext): Map<number, Processor> {
     let created = false;
     for (const c of hb.consumerDataSet) {
       if (ctx.topics.createIfMissing(retryTopic(c.groupName), ctx.config.retryQueueNums).created) created = true;
-      if (ctx.consumers.registerConsumer(c, hb.clientID, channel)) notifyConsumerIdsChanged(ctx, c.groupName);
+      const meta = { language: req.language, version: req.version };
+      if (ctx.consumers.registerConsumer(c, hb.clientID, channel, Date.now(), meta)) notifyConsumerIdsChanged(ctx, c.groupName);
     }
     for (const p of hb.producerDataSet) ctx.consumers.registerProducer(p.groupName, hb.clientID, channel);
     if (created) {

@@ -17,6 +17,9 @@ interface ClientEntry<C extends ClientChannel> {
   clientId: string;
   channel: C;
   lastUpdate: number;
+  /** Language and version of the client's heartbeat (GET_CONSUMER_CONNECTION_LIST shows them). */
+  language?: string;
+  version?: number;
 }
 
 /** A consumer group as heartbeats describe it: live members and subscriptions by topic. */
@@ -38,7 +41,13 @@ export class ConsumerManager<C extends ClientChannel = ClientChannel> {
    * Records a consumer group member and its subscriptions. Returns true when the group's client id list changed
    * (the caller then sends NOTIFY_CONSUMER_IDS_CHANGED).
    */
-  registerConsumer(data: ConsumerData, clientId: string, channel: C, now = Date.now()): boolean {
+  registerConsumer(
+    data: ConsumerData,
+    clientId: string,
+    channel: C,
+    now = Date.now(),
+    meta: { language?: string; version?: number } = {},
+  ): boolean {
     let g = this.groups.get(data.groupName);
     if (!g) {
       g = {
@@ -56,7 +65,7 @@ export class ConsumerManager<C extends ClientChannel = ClientChannel> {
     g.consumeFromWhere = data.consumeFromWhere;
     const prev = g.clients.get(clientId);
     const changed = !prev || prev.channel.id !== channel.id;
-    g.clients.set(clientId, { clientId, channel, lastUpdate: now });
+    g.clients.set(clientId, { clientId, channel, lastUpdate: now, language: meta.language, version: meta.version });
     for (const sub of data.subscriptionDataSet) {
       const old = g.subscriptions.get(sub.topic);
       if (!old || old.subVersion <= sub.subVersion || old.subString !== sub.subString) g.subscriptions.set(sub.topic, sub);
@@ -106,6 +115,17 @@ export class ConsumerManager<C extends ClientChannel = ClientChannel> {
   consumerChannels(group: string): C[] {
     const g = this.groups.get(group);
     return g ? [...g.clients.values()].filter((e) => !e.channel.closed).map((e) => e.channel) : [];
+  }
+
+  /** Live members of a group with their connection (GET_CONSUMER_CONNECTION_LIST). */
+  consumerEntries(group: string): Array<ClientEntry<C>> {
+    const g = this.groups.get(group);
+    return g ? [...g.clients.values()].filter((e) => !e.channel.closed) : [];
+  }
+
+  /** Forgets a group entirely (DELETE_SUBSCRIPTIONGROUP). */
+  removeGroup(group: string): void {
+    this.groups.delete(group);
   }
 
   group(group: string): ConsumerGroupInfo<C> | undefined {

@@ -48,6 +48,12 @@ export class ConsumerOffsetManager {
     this.dirty = true;
   }
 
+  /** Drops every offset of a group (DELETE_SUBSCRIPTIONGROUP). */
+  removeGroup(group: string): void {
+    this.table.removeGroup(group);
+    this.dirty = true;
+  }
+
   async flush(): Promise<void> {
     if (!this.dirty) return;
     this.dirty = false;

@@ -42,6 +42,7 @@ export const BROKER_OPTION_SPEC = {
   clusterTopicEnable: opt(true, 'the cluster-name topic is readable and writable'),
   brokerTopicEnable: opt(true, 'the broker-name topic is readable and writable'),
   autoCreateSubscriptionGroup: opt(true, 'accept consumer groups that were never declared'),
+  statsLogFile: opt('', 'stats.log in RocketMQ\'s line format (minute/hour/day lines); empty = <storePathRootDir>/logs/stats.log, `off` = none'),
   osPageCacheBusyTimeOutMills: opt(1000, 'commit-log lock hold time (ms) above which sends are refused (ref §6.1)', {
     min: 1,
   }),

@@ -101,8 +101,7 @@ export class PullProcessor {
       if (code === ResponseCode.SUCCESS) {
         // One copy into the frame body (ref §4.9: the records exactly as stored).
         body = r.records.length === 1 ? r.records[0] : Buffer.concat(r.records, r.bufferTotalSize);
-        ctx.metrics.getMessages.inc({ topic: h.topic }, r.messageCount);
-        ctx.metrics.getBytes.inc({ topic: h.topic }, body.length);
+        ctx.metrics.recordGet(h.topic, h.consumerGroup, r.messageCount, body.length);
       }
       // A slave does not correct offsets unless offsetCheckInSlave (ref §2.3.3).
       if (isSlave && code === ResponseCode.PULL_OFFSET_MOVED && !cfg.offsetCheckInSlave) {

@@ -14,6 +14,7 @@ export type BrokerStore = Pick<
   | 'getMinOffsetInQueue'
   | 'getOffsetInQueueByTime'
   | 'getEarliestMessageTime'
+  | 'getMessageStoreTimeStamp'
   | 'lookMessageByOffset'
   | 'queryMessage'
   | 'getMinPhyOffset'

@@ -15,6 +15,7 @@ import { Registry } from 'prom-client';
 import { MqError, describeOptions, freePort, opt } from '../common';
 import { BROKER_FULL_SPEC, BrokerController, resolveBrokerConfig } from '../broker';
 import { GatewayController } from '../gateway';
+import { MergedExposition } from '../metrics';
 import { NamesrvController, resolveNamesrvOptions } from '../namesrv';
 import { registerCommand } from './commands';
 import { loadConfig } from './config';
@@ -104,9 +105,12 @@ export async function runDev(argv: string[]): Promise<number> {
   fs.mkdirSync(dataDir, { recursive: true });
 
   const holder: { gateway?: GatewayController } = {};
+  // /metrics serves every embedded process: each series labelled with the process (and broker name and id).
+  const exposition = new MergedExposition();
   let rt: ProcessRuntime;
   try {
     rt = await startRuntime({
+      exposition,
       component: 'dev',
       httpPort: ports.http,
       logLevel: o.logLevel,
@@ -118,11 +122,17 @@ export async function runDev(argv: string[]): Promise<number> {
     return 1;
   }
   const log = rt.logger;
+  exposition.add(rt.registry, { process: 'gateway' });
+  const registryFor = (labels: Record<string, string>): Registry => {
+    const r = new Registry();
+    exposition.add(r, labels);
+    return r;
+  };
   try {
     // Name server first: everyone registers with it.
     const ns = new NamesrvController(resolveNamesrvOptions({ listenPort: ports.namesrv, bindAddress: '127.0.0.1', httpPort: -1 }), {
       logger: log.child({ component: 'namesrv' }),
-      registry: new Registry(),
+      registry: registryFor({ process: 'namesrv' }),
     });
     rt.onShutdown(() => ns.shutdown());
     const namesrvPort = await devOption('namesrvPort', ports.namesrv, ns.start());
@@ -136,11 +146,11 @@ export async function runDev(argv: string[]): Promise<number> {
       maxReconsumeTimes: o.maxReconsumeTimes,
       logLevel: o.logLevel,
     };
-    // Each component gets its own Registry: master and slave export the same metric names. Only the gateway's is
-    // served on httpPort.
+    // Each component gets its own Registry (master and slave export the same metric names); httpPort serves them
+    // all, told apart by the process, brokerName and brokerId labels.
     const master = new BrokerController(
       resolveBrokerConfig({ ...brokerBase, brokerRole: o.brokerRole, brokerId: 0, listenPort: ports.master, haListenPort: await haPortFor(ports.master), storePathRootDir: path.join(dataDir, 'master') }),
-      { logger: log, registry: new Registry() },
+      { logger: log, registry: registryFor({ process: 'broker', brokerName: o.brokerName, brokerId: '0' }) },
     );
     rt.onShutdown(() => master.shutdown());
     const masterAddr = await devOption('masterPort', ports.master, master.start());
@@ -148,7 +158,7 @@ export async function runDev(argv: string[]): Promise<number> {
     if (withSlave) {
       const slave = new BrokerController(
         resolveBrokerConfig({ ...brokerBase, brokerRole: 'SLAVE', brokerId: 1, listenPort: ports.slave, haListenPort: await haPortFor(ports.slave), storePathRootDir: path.join(dataDir, 'slave') }),
-        { logger: log, registry: new Registry() },
+        { logger: log, registry: registryFor({ process: 'broker', brokerName: o.brokerName, brokerId: '1' }) },
       );
       rt.onShutdown(() => slave.shutdown());
       slavePort = (await devOption('slavePort', ports.slave, slave.start())).listenPort;

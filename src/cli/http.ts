@@ -67,7 +67,7 @@ export async function evaluateHealth(health: () => HealthReport | Promise<Health
 }
 
 export async function startObservability(
-  registry: Registry,
+  registry: Pick<Registry, 'metrics' | 'contentType'>,
   health: () => HealthReport | Promise<HealthReport>,
   port: number,
   host = '127.0.0.1',

@@ -29,6 +29,8 @@ export interface RuntimeOptions {
   /** The /healthz callback: `{ ok, checks?: [{ name, ok, degraded?, detail? }] }`, may be async (see http.ts). */
   health: () => HealthReport | Promise<HealthReport>;
   logLevel?: string;
+  /** What /metrics serves instead of the process Registry (`mq dev` merges the registries of its components). */
+  exposition?: Pick<Registry, 'metrics' | 'contentType'>;
   /** Install SIGTERM/SIGINT handlers (off when several components share one process). */
   handleSignals?: boolean;
   /**
@@ -48,7 +50,7 @@ export async function startRuntime(opts: RuntimeOptions): Promise<ProcessRuntime
   const http: ObservabilityServer =
     opts.httpPort < 0
       ? { port: -1, close: async () => undefined }
-      : await startObservability(registry, opts.health, opts.httpPort, opts.httpHost ?? '127.0.0.1');
+      : await startObservability(opts.exposition ?? registry, opts.health, opts.httpPort, opts.httpHost ?? '127.0.0.1');
   const hooks: Array<() => Promise<void> | void> = [async () => http.close()];
   let resolveStopped!: () => void;
   const stopped = new Promise<void>((r) => (resolveStopped = r));

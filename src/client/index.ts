@@ -38,4 +38,5 @@ export type { QueueRef, OffsetAnswer, OffsetQueryOptions } from './consumer/offs
 export type { SendBackRequest } from './consumer/send-back';
 export type { CreateTopicRequest } from './admin/admin';
 export type { ConsumerGroupInfo } from './heartbeat';
+export type { AdminEvent, AdminEventListener } from './admin/server-requests';
 export { buildClientId } from './heartbeat';

@@ -10,6 +10,8 @@ import { RemotingClient } from '../remoting';
 import type { NameServerAddressProvider } from './address/address-provider';
 import { createAddressProvider } from './address/create-address-provider';
 import { AdminApi } from './admin/admin';
+import { serverRequestHandler } from './admin/server-requests';
+import type { AdminEventListener } from './admin/server-requests';
 import type { CreateTopicRequest } from './admin/admin';
 import { BrokerInvoker } from './broker-invoker';
 import { clientMetrics } from './client-metrics';
@@ -58,6 +60,7 @@ export class MQClient {
   private readonly broker: BrokerInvoker;
   private readonly log: Logger;
   private state: State = 'new';
+  private readonly adminListeners = new Set<AdminEventListener>();
 
   /** @throws MqError('INVALID_OPTION') for unknown or bad options, or when no name-server source is set. */
   constructor(options: ClientOptionsInput | Record<string, unknown> = {}, deps: MQClientDeps = {}) {
@@ -75,8 +78,9 @@ export class MQClient {
       // An ACL account signs every request (AccessKey + Signature), as RocketMQ's AclClientRPCHook does.
       signer: o.aclAccessKey !== '' ? { accessKey: o.aclAccessKey, secretKey: o.aclSecretKey } : undefined,
     });
-    // No onRequest handler: brokers' NOTIFY_CONSUMER_IDS_CHANGED is oneway and needs no answer (the gateway does
-    // no rebalancing), and other broker-initiated requests get REQUEST_CODE_NOT_SUPPORTED (ref §2.1).
+    // Broker-initiated requests (ref §2.1): reset offset / group deleted become admin events (onAdminEvent);
+    // NOTIFY_CONSUMER_IDS_CHANGED needs nothing (no rebalancing); others get REQUEST_CODE_NOT_SUPPORTED.
+    this.remoting.onRequest(serverRequestHandler(this.adminListeners, this.log.child({ part: 'server-requests' })));
     this.addresses = deps.addressProvider ?? createAddressProvider(o, this.log);
     this.routes = new RouteCache(
       { pollNameServerInterval: o.pollNameServerInterval, mqClientApiTimeout: o.mqClientApiTimeout },
@@ -226,6 +230,15 @@ export class MQClient {
 
   unregisterConsumerGroup(group: string): void {
     this.heartbeat.unregisterConsumerGroup(group);
+  }
+
+  /**
+   * Calls `listener` when a broker resets a group's offsets (mqadmin resetOffsetByTime) or deletes a group this
+   * client heartbeats. Returns a function that removes the listener.
+   */
+  onAdminEvent(listener: AdminEventListener): () => void {
+    this.adminListeners.add(listener);
+    return () => this.adminListeners.delete(listener);
   }
 
   /** Sends a heartbeat now; resolves with the broker addresses that accepted it. */

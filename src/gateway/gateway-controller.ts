@@ -11,6 +11,7 @@ import { MQClient } from '../client';
 import type { NameServerAddressProvider } from '../client';
 import { MemoryCoordinator, RedisCoordinator } from '../coord';
 import type { Coordinator } from '../coord';
+import { wireAdminEvents } from './admin-events';
 import { Authorizer } from './auth';
 import { errorCodeName, toGatewayError } from './errors';
 import { GetHandler } from './get-handler';
@@ -213,6 +214,8 @@ export class GatewayController {
         logIdOf: (q) => this.reader?.cursors.logId(q),
       });
       this.committer.start();
+      // Operator resets and group deletions reach us from the brokers (mqadmin resetOffsetByTime, deleteSubGroup).
+      wireAdminEvents(this.client, this.coord, this.log.child({ part: 'admin-events' }));
     } catch (err) {
       // Undo whatever did start (listener, client, coord) before reporting the failure.
       this.state = 'running';

@@ -13,11 +13,14 @@ export interface RemotingMetrics {
   connections: Gauge<'name'>;
 }
 
-const KNOWN_CODES: ReadonlySet<number> = new Set(Object.values(RequestCode));
+const CODE_NAMES: ReadonlyMap<number, string> = new Map(Object.entries(RequestCode).map(([name, code]) => [code, name]));
 
-/** The `code` label: a known request code, or `other` so that random input cannot grow the label set. */
+/**
+ * The `code` label: a known request code by its RocketMQ name (`SEND_MESSAGE`), or `other` so that random input
+ * cannot grow the label set.
+ */
 export function codeLabel(code: number): string {
-  return KNOWN_CODES.has(code) ? String(code) : 'other';
+  return CODE_NAMES.get(code) ?? 'other';
 }
 
 function counter<L extends string>(registry: Registry, name: string, help: string, labelNames: L[]): Counter<L> {

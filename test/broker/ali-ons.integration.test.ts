@@ -100,7 +100,7 @@ function metrics(port: string): Promise<string> {
 function pullCount(text: string): number {
   let n = 0;
   for (const m of text.matchAll(/^mq_remoting_requests_total\{([^}]*)\} (\d+)/gm)) {
-    if (/code="11"/.test(m[1])) n += Number(m[2]);
+    if (/code="PULL_MESSAGE"/.test(m[1])) n += Number(m[2]);
   }
   return n;
 }

@@ -219,10 +219,10 @@ for (const kind of ['memory', 'real'] as const) describe(`broker (component, ${k
     let text = '';
     for (let i = 0; i < 50; i++) {
       text = await b.registry.metrics();
-      if (text.includes(`mq_broker_consumer_lag{group="LG",topic="${topic}",queueId="0"} 2`)) break;
+      if (new RegExp(`mq_broker_consumer_lag\\{group="LG",topic="${topic}",brokerName="[^"]+",queueId="0"\\} 2`).test(text)) break;
       await new Promise((r) => setTimeout(r, 20));
     }
-    expect(text).to.contain(`mq_broker_consumer_lag{group="LG",topic="${topic}",queueId="0"} 2`);
+    expect(text).to.match(new RegExp(`mq_broker_consumer_lag\\{group="LG",topic="${topic}",brokerName="[^"]+",queueId="0"\\} 2`));
     expect(text).to.contain(`mq_broker_topic_put_messages_total{topic="${topic}"} 3`);
     expect(text).to.contain(`mq_broker_topic_get_messages_total{topic="${topic}"} 3`);
   });

@@ -177,6 +177,10 @@ export class MemoryStore implements BrokerStore {
     return this.queues.get(`${topic}@${queueId}`)?.[0]?.storeTimestamp ?? -1;
   }
 
+  getMessageStoreTimeStamp(topic: string, queueId: number, offset: number): number {
+    return this.queues.get(`${topic}@${queueId}`)?.[offset]?.storeTimestamp ?? -1;
+  }
+
   lookMessageByOffset(physicalOffset: number): Buffer | null {
     return this.log.get(physicalOffset) ?? null;
   }

@@ -23,6 +23,7 @@ function slowRealStore(real: MessageStore, delay: { ms: number }): BrokerStore {
     getMinOffsetInQueue: (t, q) => real.getMinOffsetInQueue(t, q),
     getOffsetInQueueByTime: (t, q, ts) => real.getOffsetInQueueByTime(t, q, ts),
     getEarliestMessageTime: (t, q) => real.getEarliestMessageTime(t, q),
+    getMessageStoreTimeStamp: (t, q, o) => real.getMessageStoreTimeStamp(t, q, o),
     lookMessageByOffset: (o) => real.lookMessageByOffset(o),
     queryMessage: (...a) => real.queryMessage(...a),
     getMinPhyOffset: () => real.getMinPhyOffset(),

@@ -49,6 +49,13 @@ describe('cli: mq dev', function () {
     expect(r.messages).to.have.length(40);
     const health = await fetch(`http://127.0.0.1:${first.fields.httpPort}/healthz`);
     expect(health.status).to.equal(200);
+    // /metrics serves every embedded process, told apart by labels, in one valid exposition.
+    const metrics = await (await fetch(`http://127.0.0.1:${first.fields.httpPort}/metrics`)).text();
+    expect(metrics).to.match(/^mq_namesrv_brokers_live\{process="namesrv"\} [1-9]/m);
+    expect(metrics).to.match(/^mq_broker_info\{process="broker",brokerName="[^"]+",brokerId="0",cluster="[^"]+",role="(SYNC|ASYNC)_MASTER"\} 1$/m);
+    expect(metrics).to.match(/^mq_broker_info\{process="broker",brokerName="[^"]+",brokerId="1",cluster="[^"]+",role="SLAVE"\} 1$/m);
+    expect(metrics).to.match(/^mq_gateway_requests_total\{process="gateway",/m);
+    expect(metrics.match(/^# TYPE mq_broker_info gauge$/gm)).to.have.length(1);
     c.close();
     expect(await first.stop()).to.equal(0);
 

@@ -57,7 +57,7 @@ describe('mq namesrv (integration)', function () {
     expect(JSON.parse(health.body)).to.include({ ok: true, liveBrokers: 0 });
     const metrics = await httpGet(httpPort, '/metrics');
     expect(metrics.body).to.contain('mq_namesrv_brokers_live 0');
-    expect(metrics.body).to.match(/mq_remoting_requests_total\{name="namesrv",code="105"\} 1/);
+    expect(metrics.body).to.match(/mq_remoting_requests_total\{name="namesrv",code="GET_ROUTEINFO_BY_TOPIC"\} 1/);
 
     expect(await p.stop()).to.equal(0);
   });

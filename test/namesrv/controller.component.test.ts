@@ -248,7 +248,7 @@ describe('NamesrvController (component)', function () {
     const text = await registry.metrics();
     expect(text).to.match(/^mq_namesrv_brokers_live 1$/m);
     expect(text).to.match(/^mq_namesrv_topics 1$/m);
-    expect(text).to.match(/^mq_remoting_requests_total\{name="namesrv",code="105"\} 1$/m);
-    expect(text).to.match(/^mq_remoting_requests_total\{name="namesrv",code="103"\} 1$/m);
+    expect(text).to.match(/^mq_remoting_requests_total\{name="namesrv",code="GET_ROUTEINFO_BY_TOPIC"\} 1$/m);
+    expect(text).to.match(/^mq_remoting_requests_total\{name="namesrv",code="REGISTER_BROKER"\} 1$/m);
   });
 });

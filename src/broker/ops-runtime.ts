@@ -1,0 +1,127 @@
+/**
+ * The operator figures of a broker that the runtime info (GET_BROKER_RUNTIME_INFO, mqadmin brokerStatus /
+ * clusterList) and the metrics share: put and get TPS ("10s 1min 10min", as RocketMQ's StoreStatsService),
+ * since-midnight totals, disk ratio, earliest message time; per group and queue the lag with its age (store time of
+ * the oldest unconsumed message) and the unread messages of each DLQ.
+ */
+import fs from 'fs';
+import type { OpsContext } from './ops-context';
+import type { StatsLogService } from './stats-log-service';
+import { STATS } from './broker-stats-manager';
+import { DLQ_GROUP_TOPIC_PREFIX } from './topic-validator';
+
+/** Used share (0..1) of the disk holding `dir`, -1 when it cannot be read. */
+export function diskRatio(dir: string): number {
+  try {
+    const st = fs.statfsSync(dir);
+    return st.blocks > 0 ? 1 - st.bavail / st.blocks : 0;
+  } catch {
+    return -1;
+  }
+}
+
+const tps3 = (log: StatsLogService, kind: 'put' | 'get'): string =>
+  [10, 60, 600].map((s) => log.tps(kind, s).toFixed(2)).join(' ');
+
+/** Runtime-info keys RocketMQ's tools read (brokerStatus prints them all; clusterList reads putTps, ...). */
+export function opsRuntimeInfo(ctx: OpsContext, log: StatsLogService, startedAt: number): Record<string, string> {
+  const c = ctx.config.brokerClusterName;
+  const day = log.dayTotals();
+  const putNow = ctx.stats.total(STATS.BROKER_PUT_NUMS, c);
+  const getNow = ctx.stats.total(STATS.BROKER_GET_NUMS, c);
+  const ratio = diskRatio(ctx.config.storePathRootDir);
+  let capacity = 'Total : 0 GiB, Free : 0 GiB.';
+  try {
+    const st = fs.statfsSync(ctx.config.storePathRootDir);
+    const gib = (n: number): string => (n / 1024 ** 3).toFixed(2);
+    capacity = `Total : ${gib(st.blocks * st.bsize)} GiB, Free : ${gib(st.bavail * st.bsize)} GiB.`;
+  } catch {
+    // the directory may not exist yet
+  }
+  let earliest = Number.MAX_SAFE_INTEGER;
+  for (const t of ctx.topics.all()) {
+    for (let q = 0; q < t.writeQueueNums; q++) {
+      if (ctx.store.getMaxOffsetInQueue(t.topicName, q) <= 0) continue;
+      const ts = ctx.store.getEarliestMessageTime(t.topicName, q);
+      if (ts > 0 && ts < earliest) earliest = ts;
+    }
+  }
+  return {
+    runtime: `[ ${Math.floor((Date.now() - startedAt) / 86_400_000)} days, ${new Date(Date.now() - startedAt).toISOString().slice(11, 19)} ]`,
+    putTps: tps3(log, 'put'),
+    getTransferedTps: tps3(log, 'get'),
+    getTotalTps: tps3(log, 'get'),
+    getFoundTps: tps3(log, 'get'),
+    getMissTps: '0.00 0.00 0.00',
+    putMessageTimesTotal: String(putNow),
+    msgPutTotalTodayNow: String(putNow),
+    msgPutTotalTodayMorning: String(day.putTodayMorning),
+    msgPutTotalYesterdayMorning: String(day.putYesterdayMorning),
+    msgGetTotalTodayNow: String(getNow),
+    msgGetTotalTodayMorning: String(day.getTodayMorning),
+    msgGetTotalYesterdayMorning: String(day.getYesterdayMorning),
+    commitLogDiskRatio: ratio < 0 ? '-1' : ratio.toFixed(4),
+    consumeQueueDiskRatio: ratio < 0 ? '-1' : ratio.toFixed(4),
+    commitLogDirCapacity: capacity,
+    earliestMessageTimeStamp: String(earliest === Number.MAX_SAFE_INTEGER ? 0 : earliest),
+    startAcceptSendRequestTimeStamp: '0',
+    pullThreadPoolQueueSize: '0',
+    pullThreadPoolQueueCapacity: '100000',
+    pullThreadPoolQueueHeadWaitTimeMills: '0',
+    queryThreadPoolQueueSize: '0',
+    queryThreadPoolQueueCapacity: '20000',
+    dispatchBehindBytes: '0',
+  };
+}
+
+/** Lag of one group on one queue: messages behind and the age (s) of the oldest unconsumed one. */
+export interface LagRow {
+  group: string;
+  topic: string;
+  queueId: number;
+  lag: number;
+  ageSeconds: number;
+}
+
+/** Scrape-time sources for the lag-with-age and DLQ-unread gauges. */
+export function opsMetricSources(ctx: OpsContext): {
+  consumerLagRows(): LagRow[];
+  dlqUnread(): Array<{ group: string; unread: number }>;
+} {
+  return {
+    consumerLagRows() {
+      const now = Date.now();
+      const rows: LagRow[] = [];
+      for (const e of ctx.offsets.entries()) {
+        if (e.topic.startsWith(DLQ_GROUP_TOPIC_PREFIX)) continue;
+        const max = ctx.store.getMaxOffsetInQueue(e.topic, e.queueId);
+        const lag = Math.max(0, max - e.offset);
+        let ageSeconds = 0;
+        if (lag > 0) {
+          const ts = ctx.store.getMessageStoreTimeStamp(e.topic, e.queueId, Math.max(e.offset, ctx.store.getMinOffsetInQueue(e.topic, e.queueId)));
+          if (ts > 0) ageSeconds = Math.max(0, (now - ts) / 1000);
+        }
+        rows.push({ group: e.group, topic: e.topic, queueId: e.queueId, lag, ageSeconds });
+      }
+      return rows;
+    },
+    dlqUnread() {
+      // A DLQ is "read" by the group that drains it: its committed offset on %DLQ%<group>, else from the queue start.
+      const out: Array<{ group: string; unread: number }> = [];
+      for (const t of ctx.topics.all()) {
+        if (!t.topicName.startsWith(DLQ_GROUP_TOPIC_PREFIX)) continue;
+        const group = t.topicName.slice(DLQ_GROUP_TOPIC_PREFIX.length);
+        let unread = 0;
+        for (let q = 0; q < Math.max(1, t.readQueueNums); q++) {
+          const max = ctx.store.getMaxOffsetInQueue(t.topicName, q);
+          const committed = ctx.offsets.query(group, t.topicName, q);
+          const from = committed >= 0 ? committed : ctx.store.getMinOffsetInQueue(t.topicName, q);
+          unread += Math.max(0, max - from);
+        }
+        out.push({ group, unread });
+      }
+      return out;
+    },
+  };
+}
+
