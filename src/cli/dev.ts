@@ -2,7 +2,7 @@
  * `mq dev`: the embedded default. One process runs a name server, a broker set (master and, with HA, a slave) and a
  * gateway with memory coordination, with data under ./data, on the default ports (9876; 10911/10912; slave
  * 10921/10922; Thrift 9090; gateway /metrics 9091). Prints
- * `dev ready gatewayPort=<p> namesrvPort=<p> masterPort=<p> slavePort=<p|off> httpPort=<p> dataDir=<dir>` when
+ * `dev ready gatewayPort=<p> namesrvPort=<p> masterPort=<p> [slavePort=<p>] [httpPort=<p>] dataDir=<dir>` when
  * ready. SIGINT (Ctrl-C) / SIGTERM stop the gateway first (offsets written), then the slave, the master (store
  * flushed, nothing acknowledged is lost) and the name server.
  *
@@ -183,14 +183,12 @@ export async function runDev(argv: string[]): Promise<number> {
     // Hooks run in reverse order: gateway first, then slave, master, name server.
     rt.onShutdown(() => gateway.shutdown());
     const gatewayPort = await devOption('gatewayPort', ports.gateway, gateway.start());
-    printReady('dev', {
-      gatewayPort,
-      namesrvPort,
-      masterPort: masterAddr.listenPort,
-      slavePort,
-      httpPort: rt.http.port,
-      dataDir,
-    });
+    // Only ports that were bound: no slavePort without a slave, no httpPort with httpPort=-1.
+    const ready: Record<string, string | number> = { gatewayPort, namesrvPort, masterPort: masterAddr.listenPort };
+    if (slavePort !== 'off') ready.slavePort = slavePort;
+    if (rt.http.port > 0) ready.httpPort = rt.http.port;
+    ready.dataDir = dataDir;
+    printReady('dev', ready);
   } catch (err) {
     log.error({ err }, 'dev cluster failed to start');
     console.error(`mq dev: ${(err as Error).message}`);
