@@ -100,9 +100,12 @@ describe('cluster authentication and registration safety (integration)', functio
 
   it('with clusterSecret: unsigned or wrongly signed registration, unregistration and admin codes are refused', async () => {
     const secret = 'cluster-s3cret';
-    const ns = await spawnMq(['namesrv', '--listenPort=0', '--httpPort=-1', '--bindAddress=127.0.0.1', `--clusterSecret=${secret}`]);
+    // The secret comes from a file (clusterSecretFile), as it should in production: argv shows in `ps`.
+    const secretFile = path.join(tmp.dir, 'cluster.secret');
+    fs.writeFileSync(secretFile, `${secret}\n`);
+    const ns = await spawnMq(['namesrv', '--listenPort=0', '--httpPort=-1', '--bindAddress=127.0.0.1', `--clusterSecretFile=${secretFile}`]);
     const nsAddr = `127.0.0.1:${ns.fields.listenPort}`;
-    const good = await broker('broker-s', 's-good', nsAddr, [`--clusterSecret=${secret}`]);
+    const good = await broker('broker-s', 's-good', nsAddr, [`--clusterSecretFile=${secretFile}`]);
     const goodAddr = `127.0.0.1:${good.fields.listenPort}`;
     const unsigned = await broker('broker-u', 's-unsigned', nsAddr);
     const wrong = await broker('broker-w', 's-wrong', nsAddr, ['--clusterSecret=not-the-secret']);
@@ -149,8 +152,6 @@ describe('cluster authentication and registration safety (integration)', functio
     const noSecret = await runMq(['admin', 'updateTopic', '-n', nsAddr, '-b', goodAddr, '-t', adminTopic]);
     expect(noSecret.code).to.not.equal(0);
     expect(noSecret.out).to.contain('needs the cluster signature');
-    const secretFile = path.join(tmp.dir, 'cluster.secret');
-    fs.writeFileSync(secretFile, `${secret}\n`);
     const withSecret = await runMq(['admin', 'updateTopic', '-n', nsAddr, '-b', goodAddr, '-t', adminTopic], { MQ_CLUSTER_SECRET_FILE: secretFile });
     expect(withSecret.code, withSecret.out).to.equal(0);
     // Ordinary client traffic needs no secret: routes are readable.
