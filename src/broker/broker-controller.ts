@@ -239,6 +239,8 @@ export class BrokerController {
           client: (this.client = this.newClient()),
           target: brokerSyncTarget(topics, offsets, identity),
           masterAddresses: () => this.registration?.lastResponse,
+          // A slave holding data under an identity replicates only from a master confirmed to hold that log.
+          needsLogCheck: () => identity.storeId !== undefined && this.store.getMaxPhyOffset() > 0,
         },
       );
       await this.ha.start();
