@@ -7,10 +7,13 @@
  *   - send throughput, 2 KiB bodies, batch sizes 1 and 32; 1 MiB and 5 MiB bodies (batch 1);
  *   - get throughput (auto-ack, 2 KiB bodies, draining a pre-filled topic) against direct pulls;
  *   - end-to-end latency p50/p99 send → get (long poll) at 1,000 msg/s against send → long-polling pull;
- *   - peak RSS (VmHWM) of the gateway process under 32 concurrent 5 MiB sends, against a process that makes the same
- *     sends with src/client.
+ *   - peak RSS (VmHWM) of the gateway process under BENCH_GW_RSS_SENDS (default 128) concurrent 5 MiB sends on their
+ *     own connections, against the goal maxInflightBytes + 150 MiB, with how many were refused (BUSY) and how soon
+ *     the first refusal came; next to a process that makes 32 such sends with src/client;
+ *   - CPU µs per message of the gateway, the broker and the bench process (the clients) for every send size.
  * Environment: BENCH_GW_SECONDS (length of each throughput phase, default 3); BENCH_GW_PHASES (comma-separated subset
- * of send,get,e2e,rss; default all), to repeat one phase while working on it.
+ * of send,get,e2e,rss; default all), to repeat one phase while working on it; BENCH_GW_RSS_SENDS;
+ * BENCH_GW_MAX_INFLIGHT_MIB (the gateway's maxInflightBytes, default 256).
  */
 import { spawn } from 'child_process';
 import fs from 'fs';
@@ -30,6 +33,8 @@ const SECONDS = Number(process.env.BENCH_GW_SECONDS ?? 3);
 const PHASES = new Set((process.env.BENCH_GW_PHASES ?? 'send,get,e2e,rss').split(',').map((x) => x.trim()));
 const KiB = 1024;
 const MiB = 1024 * 1024;
+const RSS_SENDS = Number(process.env.BENCH_GW_RSS_SENDS ?? 128);
+const MAX_INFLIGHT_MIB = Number(process.env.BENCH_GW_MAX_INFLIGHT_MIB ?? 256);
 
 interface RawClient {
   send(req: T.SendRequest): Promise<T.SendResult[]>;
@@ -64,7 +69,10 @@ function cpuSeconds(pid: number): number {
 const watched: Array<{ name: string; pid: number }> = [];
 
 /** Runs `worker(i)` on `concurrency` loops for SECONDS; returns messages per second and CPU use of watched processes. */
-async function rate(concurrency: number, worker: (i: number) => Promise<number>): Promise<{ perSec: number; cpu: string; n: number }> {
+async function rate(
+  concurrency: number,
+  worker: (i: number) => Promise<number>,
+): Promise<{ perSec: number; cpu: string; n: number; perMessage: string }> {
   const until = Date.now() + SECONDS * 1000;
   const started = Date.now();
   const cpu0 = watched.map((w) => cpuSeconds(w.pid));
@@ -79,8 +87,11 @@ async function rate(concurrency: number, worker: (i: number) => Promise<number>)
     }),
   );
   const secs = (Date.now() - started) / 1000;
-  const cpu = watched.map((w, i) => `${w.name} ${Math.round(((cpuSeconds(w.pid) - cpu0[i]) / secs) * 100)}%`).join(', ');
-  return { perSec: n / secs, cpu, n };
+  const used = watched.map((w, i) => cpuSeconds(w.pid) - cpu0[i]);
+  const cpu = watched.map((w, i) => `${w.name} ${Math.round((used[i] / secs) * 100)}%`).join(', ');
+  // /proc/<pid>/stat counts 10 ms ticks: a phase of a few seconds resolves CPU per message to about 10 ms / n.
+  const perMessage = watched.map((w, i) => `${w.name} ${((used[i] / Math.max(1, n)) * 1e6).toFixed(1)}`).join(', ');
+  return { perSec: n / secs, cpu, n, perMessage };
 }
 
 function row(what: string, gateway: number, direct: number, unit: string, lowerIsBetter = false): void {
@@ -114,7 +125,16 @@ async function main(): Promise<void> {
         readyTimeoutMs: 30000,
       }),
     );
-    const gw = await spawnMq(['gateway', `--namesrvAddr=${namesrvAddr}`, '--listenPort=0', '--listenHost=127.0.0.1', '--httpPort=-1', '--logLevel=warn', '--sendTimeoutMs=30000']);
+    const gw = await spawnMq([
+      'gateway',
+      `--namesrvAddr=${namesrvAddr}`,
+      '--listenPort=0',
+      '--listenHost=127.0.0.1',
+      '--httpPort=-1',
+      '--logLevel=warn',
+      '--sendTimeoutMs=30000',
+      `--maxInflightBytes=${MAX_INFLIGHT_MIB * MiB}`,
+    ]);
     procs.push(gw);
     const port = Number(gw.fields.listenPort);
     direct = new MQClient({ namesrvAddr, instanceName: 'bench-direct', sendMsgTimeout: 30000 }, { logger });
@@ -177,6 +197,7 @@ async function main(): Promise<void> {
       if (sc.size >= MiB) row(`  = ${sc.name.replace('(msg/s)', '(MB/s)')}`, (gwRate.perSec * sc.size) / 1e6, (dRate.perSec * sc.size) / 1e6, 'MB/s');
       const perMsg = ((cpuSeconds(gw.child.pid as number) - scpu0) / Math.max(1, gwRate.n)) * 1e6;
       console.log(`    cpu: via gateway: ${gwRate.cpu}; direct: ${dRate.cpu}; gateway CPU per message ${perMsg.toFixed(1)} µs`);
+      console.log(`    CPU µs per message: via gateway: ${gwRate.perMessage} (bench = Thrift clients); direct: ${dRate.perMessage} (bench = src/client)`);
     }
 
     // --- get throughput: drain a pre-filled topic
@@ -228,7 +249,7 @@ async function main(): Promise<void> {
       const measure = async (
         sendOne: (body: Buffer) => Promise<void>,
         consume: (stop: () => boolean, onMessage: (body: Buffer) => void) => Promise<void>,
-      ): Promise<{ lat: number[]; sendLat: number[] }> => {
+      ): Promise<{ lat: number[]; sendLat: number[]; refused: number }> => {
         const lat: number[] = [];
         // The send call's own latency (call → reply), to tell a slow send from a slow delivery.
         const sendLat: number[] = [];
@@ -241,6 +262,7 @@ async function main(): Promise<void> {
         const n = SECONDS * 1000;
         const started = Date.now();
         const sends: Promise<void>[] = [];
+        let refused = 0;
         for (let i = 0; i < n; i++) {
           // Paced at 1 message per ms (sleep in 10 ms steps, sending what is due).
           const due = started + i;
@@ -248,13 +270,19 @@ async function main(): Promise<void> {
           const body = Buffer.alloc(512);
           const t0 = process.hrtime.bigint();
           body.writeBigUInt64BE(t0, 0);
-          sends.push(sendOne(body).then(() => void sendLat.push(Number(process.hrtime.bigint() - t0) / 1e6)));
+          // A refused send (BUSY on a loaded machine) is counted and reported, not fatal to the run.
+          sends.push(
+            sendOne(body).then(
+              () => void sendLat.push(Number(process.hrtime.bigint() - t0) / 1e6),
+              () => void refused++,
+            ),
+          );
         }
         await Promise.all(sends);
-        for (let i = 0; i < 50 && lat.length < n; i++) await sleep(100);
+        for (let i = 0; i < 50 && lat.length < n - refused; i++) await sleep(100);
         stopped = true;
         await consumer;
-        return { lat: lat.sort((a, b) => a - b), sendLat: sendLat.sort((a, b) => a - b) };
+        return { lat: lat.sort((a, b) => a - b), sendLat: sendLat.sort((a, b) => a - b), refused };
       };
       const t1 = await topic(4);
       const lcpu0 = cpuSeconds(gw.child.pid as number);
@@ -301,24 +329,45 @@ async function main(): Promise<void> {
       row('  of which send call p50 (ms)', pct(gwLat.sendLat, 50), pct(dLat.sendLat, 50), 'ms', true);
       row('  of which send call p99 (ms)', pct(gwLat.sendLat, 99), pct(dLat.sendLat, 99), 'ms', true);
       console.log(`    gateway CPU per message (send + get): ${((gwLatCpu / Math.max(1, gwLat.lat.length)) * 1e6).toFixed(1)} µs`);
+      console.log(`    sends refused (BUSY / SYSTEM_BUSY): via gateway ${gwLat.refused}, direct ${dLat.refused} of ${SECONDS * 1000} each`);
     }
 
-    // --- peak RSS under 32 concurrent 5 MiB sends
+    // --- peak RSS under RSS_SENDS concurrent 5 MiB sends (each on its own connection)
     if (PHASES.has('rss')) {
       const t = await topic();
       const before = vmHwmBytes(gw.child.pid as number);
       const body = Buffer.alloc(5 * MiB, 1);
-      const cs = Array.from({ length: 32 }, () => thriftClient(port));
+      const cs = Array.from({ length: RSS_SENDS }, () => thriftClient(port));
       closers.push(...cs.map((x) => x.close));
-      await Promise.all(cs.map((x) => x.c.send(new T.SendRequest({ messages: [new T.Message({ topic: t, body })] }))));
+      const t0 = Date.now();
+      const outcomes = await Promise.all(
+        cs.map((x) =>
+          x.c.send(new T.SendRequest({ messages: [new T.Message({ topic: t, body })] })).then(
+            (r) => ({ ok: !r[0]?.error, busy: r[0]?.error?.code === T.ErrorCode.BUSY, ms: Date.now() - t0 }),
+            (err: { code?: number }) => ({ ok: false, busy: err?.code === T.ErrorCode.BUSY, ms: Date.now() - t0 }),
+          ),
+        ),
+      );
       const gwPeak = vmHwmBytes(gw.child.pid as number);
+      const stored = outcomes.filter((o) => o.ok).length;
+      const busy = outcomes.filter((o) => o.busy);
+      const other = outcomes.length - stored - busy.length;
+      const firstBusy = busy.length ? Math.min(...busy.map((o) => o.ms)) : NaN;
+      const lastOk = Math.max(0, ...outcomes.filter((o) => o.ok).map((o) => o.ms));
       const child = spawn(process.execPath, [__filename, 'direct-rss-child', namesrvAddr, t], { stdio: ['ignore', 'pipe', 'inherit'] });
       let out = '';
       child.stdout.on('data', (d: Buffer) => (out += d.toString()));
       await new Promise((resolve) => child.once('exit', resolve));
       const directPeak = Number(/VMHWM (\d+)/.exec(out)?.[1] ?? NaN);
+      const goal = MAX_INFLIGHT_MIB + 150;
       console.log(`(gateway peak RSS before this phase: ${(before / MiB).toFixed(0)} MiB)`);
-      row('peak RSS, 32 concurrent 5 MiB sends (MiB)', gwPeak / MiB, directPeak / MiB, 'MiB', true);
+      console.log(
+        `peak RSS, ${RSS_SENDS} concurrent 5 MiB sends: gateway ${(gwPeak / MiB).toFixed(0)} MiB; goal <= maxInflightBytes ${MAX_INFLIGHT_MIB} MiB + 150 = ${goal} MiB: ` +
+          `${gwPeak / MiB <= goal ? 'met' : 'NOT met'}; src/client process, 32 sends: ${(directPeak / MiB).toFixed(0)} MiB`,
+      );
+      console.log(
+        `    ${stored} stored, ${busy.length} refused BUSY (first refusal after ${firstBusy} ms; last stored after ${lastOk} ms), ${other} other errors`,
+      );
     }
   } finally {
     for (const c of closers) c();

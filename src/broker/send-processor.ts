@@ -70,17 +70,21 @@ export class SendProcessor {
     // Versions before V3_4_9 (121) cannot carry maxReconsumeTimes (ref §1.8).
     handleRetryAndDlq(ctx, msg, req.version >= 121 ? h.maxReconsumeTimes : undefined);
     applyDelay(msg, ctx.delayLevels);
-    return this.queue.submit(() => this.put(msg));
+    return this.queue.submit((release) => this.put(msg, release));
   }
 
-  /** Puts one message (after the queue) and builds the send response. Used by send-back and schedule too. */
-  async put(msg: MessageInner): Promise<RemotingCommand> {
+  /**
+   * Puts one message (after the queue) and builds the send response. Used by send-back and schedule too.
+   * `onWritten` (the send-queue slot's release) runs once the record reached the OS: a SYNC_FLUSH or SYNC_MASTER
+   * put waits for its fsync or replication outside the queue; the response still waits for them.
+   */
+  async put(msg: MessageInner, onWritten?: () => void): Promise<RemotingCommand> {
     const ctx = this.ctx;
     if (ctx.store.isOSPageCacheBusy()) {
       ctx.metrics.flowControlRejects.inc({ reason: 'PC_SYNCHRONIZED' });
       return response(ResponseCode.SYSTEM_ERROR, FLOW_CONTROL_REMARK.PC_SYNCHRONIZED);
     }
-    const result = await ctx.store.putMessage(msg);
+    const result = await ctx.store.putMessage(msg, onWritten);
     if (putStored(result.status)) {
       ctx.metrics.putMessages.inc({ topic: msg.topic });
       ctx.metrics.putBytes.inc({ topic: msg.topic }, msg.body.length);
@@ -141,7 +145,7 @@ export class SendProcessor {
       if (e.properties[PROP.DELAY] !== undefined) return response(ResponseCode.MESSAGE_ILLEGAL, 'batch messages cannot be delayed');
     }
     const bornHost = hostOf(channel.remoteAddress);
-    return this.queue.submit(async () => {
+    return this.queue.submit(async (release) => {
       if (ctx.store.isOSPageCacheBusy()) {
         ctx.metrics.flowControlRejects.inc({ reason: 'PC_SYNCHRONIZED' });
         return response(ResponseCode.SYSTEM_ERROR, FLOW_CONTROL_REMARK.PC_SYNCHRONIZED);
@@ -157,7 +161,7 @@ export class SendProcessor {
         properties: batchProps,
         messages: entries.map((e) => ({ flag: e.flag, body: e.body, properties: e.properties })),
         waitStoreMsgOK,
-      });
+      }, release);
       if (putStored(result.status)) {
         ctx.metrics.putMessages.inc({ topic: h.topic }, entries.length);
         ctx.metrics.putBytes.inc({ topic: h.topic }, entries.reduce((n, e) => n + e.body.length, 0));

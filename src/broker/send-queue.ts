@@ -10,6 +10,11 @@
  *   SYSTEM_BUSY [TIMEOUT_CLEAN_QUEUE].
  * A dequeued request that finds the page cache busy gets [PC_SYNCHRONIZED] from the send processor itself.
  * Thresholds can be changed at any time with {@link SendQueue.updateOptions}.
+ *
+ * A task may give its slot back before its response is ready by calling the `release` it is handed: a SYNC_FLUSH put
+ * does so once its record reached the OS, and then waits for the fsync outside the queue (RocketMQ's asynchronous
+ * put), so one slow fsync cannot hold every slot and time the queue out. The slot is given back at the latest when
+ * the task's promise settles.
  */
 import { RemotingCommand } from '../remoting/command';
 import { ResponseCode } from '../remoting/codes';
@@ -26,9 +31,12 @@ export interface SendQueueOptions {
 /** Why a request was refused without reaching the store; used as a metric label. */
 export type FlowControlReason = 'REJECTREQUEST' | 'OVERLOAD' | 'PCBUSY_CLEAN_QUEUE' | 'TIMEOUT_CLEAN_QUEUE';
 
+/** A queued send; `release` gives its slot back early (idempotent). */
+export type SendTask = (release: () => void) => Promise<RemotingCommand>;
+
 interface Task {
   enqueuedAt: number;
-  run: () => Promise<RemotingCommand>;
+  run: SendTask;
   resolve: (cmd: RemotingCommand) => void;
 }
 
@@ -94,7 +102,7 @@ export class SendQueue {
   }
 
   /** Queues `run`; resolves with its response or with a SYSTEM_BUSY flow-control response. */
-  submit(run: () => Promise<RemotingCommand>): Promise<RemotingCommand> {
+  submit(run: SendTask): Promise<RemotingCommand> {
     if (this.pageCache.isOSPageCacheBusy()) {
       this.onReject('REJECTREQUEST');
       return Promise.resolve(busy(FLOW_CONTROL_REMARK.REJECT_REQUEST));
@@ -127,9 +135,17 @@ export class SendQueue {
       const waited = this.now() - t.enqueuedAt;
       if (waited > this.maxHeadWaitMs) this.maxHeadWaitMs = waited;
       this.inflight++;
+      let held = true;
+      const release = (): void => {
+        if (!held) return;
+        held = false;
+        this.inflight--;
+        // Not re-entrant: the next task starts after the caller's synchronous stretch (the put's completion) ends.
+        queueMicrotask(() => this.pump());
+      };
       let p: Promise<RemotingCommand>;
       try {
-        p = t.run();
+        p = t.run(release);
       } catch (err) {
         p = Promise.reject(err);
       }
@@ -137,10 +153,7 @@ export class SendQueue {
         (res) => t.resolve(res),
         (err: unknown) =>
           t.resolve(RemotingCommand.createResponse(ResponseCode.SYSTEM_ERROR, err instanceof Error ? err.message : String(err))),
-      ).finally(() => {
-        this.inflight--;
-        this.pump();
-      });
+      ).finally(release);
     }
   }
 

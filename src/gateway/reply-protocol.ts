@@ -27,8 +27,10 @@ export class ReplyProtocol extends thrift.TBinaryProtocol {
   }
 
   override writeI64(i64: number | Int64): void {
-    // As the library: an Int64 is written as its 8 bytes, a number through Int64.
-    this.out.writeBytes(typeof i64 === 'object' && i64.buffer ? i64.buffer : new Int64(i64 as number).buffer);
+    // As the library: an Int64 is written as its 8 bytes; a number as node-int64 would encode it, but in place for a
+    // safe integer (send results carry queue offsets as plain numbers).
+    if (typeof i64 === 'number' && Number.isSafeInteger(i64)) this.out.writeI64Number(i64);
+    else this.out.writeBytes(typeof i64 === 'object' && i64.buffer ? i64.buffer : new Int64(i64 as number).buffer);
   }
 
   override writeString(arg: string | Buffer): void {

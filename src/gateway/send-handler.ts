@@ -11,7 +11,7 @@ import type { Authorizer } from './auth';
 import { toMessageError } from './errors';
 import type { GatewayMetrics } from './metrics';
 import { TOPIC_MIXED } from './metrics';
-import { T, i64 } from './thrift-api';
+import { T } from './thrift-api';
 import { checkSendBatch } from './validate';
 
 /** The gateway options send uses (sizes in bytes, times in ms). */
@@ -80,21 +80,22 @@ export class SendHandler {
         items.forEach((item, i) => {
           const r = out[i];
           if (r.ok) {
-            results[item.index] = new T.SendResult({
-              msgId: r.msgId,
-              brokerName: r.brokerName,
-              queueId: r.queueId,
-              queueOffset: i64(r.queueOffset),
-              status: STATUS[r.status] ?? T.SendStatus.OK,
+            results[item.index] = sendResult(
+              r.msgId,
+              r.brokerName,
+              r.queueId,
+              r.queueOffset,
+              STATUS[r.status] ?? T.SendStatus.OK,
+              null,
               // UNIQ_KEY, made once per message by the client and sent unchanged on every retry and failover.
-              uniqueId: r.uniqId,
-            });
+              r.uniqId,
+            );
             stored += item.message.body.length;
           } else {
             errors.push(r.error);
             const error = toMessageError(r.error, this.opts.busyRetryAfterMs);
             this.deps.metrics.errors.inc({ method: 'send', topic, code: T.ErrorCode[error.code] ?? String(error.code) });
-            results[item.index] = new T.SendResult({ queueId: -1, queueOffset: i64(-1), error });
+            results[item.index] = sendResult(null, null, -1, -1, 0, error, null);
           }
         });
         if (stored > 0) this.deps.metrics.bytes.inc({ method: 'send', topic, direction: 'in' }, stored);
@@ -111,3 +112,22 @@ export class SendHandler {
     return results;
   }
 }
+
+/**
+ * One SendResult as a plain object of one fixed shape, the queue offset a plain number. The generated processor
+ * copies the returned list into SendResult instances (Thrift.copyList) before writing it, so building instances here
+ * (whose constructor allocates a `new Int64(-1)` default, and an Int64 per offset) was paid twice per message; the
+ * reply protocol writes a number i64 in place (reply-protocol.ts).
+ */
+function sendResult(
+  msgId: string | null,
+  brokerName: string | null,
+  queueId: number,
+  queueOffset: number,
+  status: T.SendStatus,
+  error: T.MessageError | null,
+  uniqueId: string | null,
+): T.SendResult {
+  return { msgId, brokerName, queueId, queueOffset, status, error, uniqueId } as unknown as T.SendResult;
+}
+

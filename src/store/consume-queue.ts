@@ -5,7 +5,9 @@
  *   unit := COMMITLOG_OFFSET:i64 SIZE:i32 TAGSCODE:i64
  * Segments are `consumequeue/<topic>/<queueId>/<20-digit start byte>` of `mappedFileSizeConsumeQueue` bytes.
  * A gap before a queue's first unit is filled with (0, Integer.MAX_VALUE, 0) units (ref §5.3 `fillPreBlank`).
- * Units are collected per dispatch round and written with one positional write per segment touched.
+ * Units are collected per dispatch round and written with one positional write per segment touched, on the thread
+ * pool (not on the event loop): until a write completes, its units are read from its buffer, and a flush waits for
+ * the writes issued before it, so a fsync (and the checkpoint written after it) covers every unit dispatched before.
  */
 import * as fs from 'fs';
 import * as path from 'path';
@@ -36,7 +38,14 @@ export class ConsumeQueue {
   private flushedBytes = 0;
   private pending: Buffer = Buffer.alloc(0);
   private pendingLen = 0;
+  /** Logical byte up to which units were handed to writes (readable from here or from `writing`). */
   private pendingStart = 0;
+  /** Logical byte below which every write has completed (readable from the segment files). */
+  private writtenBytes = 0;
+  /** Writes in flight, in logical order; each within one segment. */
+  private writing: Array<{ start: number; buf: Buffer; done: boolean }> = [];
+  /** Callers waiting until writtenBytes reaches `end`. */
+  private writeWaiters: Array<{ end: number; resolve: () => void }> = [];
 
   constructor(
     rootDir: string,
@@ -81,7 +90,8 @@ export class ConsumeQueue {
     this.flushedBytes = this.maxBytes;
   }
 
-  /** Moves the end to logical byte `end`: zeroes the rest of its segment, deletes later segments. */
+  /** Moves the end to logical byte `end`: zeroes the rest of its segment, deletes later segments. Only with no
+   * write in flight (load and recovery, before the store takes puts). */
   private setEnd(end: number): void {
     for (let i = this.segments.length - 1; i >= 0; i--) {
       const seg = this.segments[i];
@@ -94,6 +104,7 @@ export class ConsumeQueue {
     }
     this.maxBytes = end;
     this.pendingStart = end;
+    this.writtenBytes = end;
     this.pendingLen = 0;
     if (this.flushedBytes > end) this.flushedBytes = end;
   }
@@ -138,7 +149,7 @@ export class ConsumeQueue {
         // where the unit lives and blank-fill its earlier slots.
         const at = queueOffset * CQ_UNIT_SIZE;
         const segStart = at - (at % this.fileSize);
-        this.maxBytes = this.pendingStart = this.flushedBytes = segStart;
+        this.maxBytes = this.pendingStart = this.writtenBytes = this.flushedBytes = segStart;
         this.minLogicOffset = at;
       }
       for (let q = this.maxBytes / CQ_UNIT_SIZE; q < queueOffset; q++) this.append(0, BLANK_UNIT_SIZE, 0);
@@ -162,7 +173,10 @@ export class ConsumeQueue {
     this.maxBytes += CQ_UNIT_SIZE;
   }
 
-  /** Writes the collected units to their segments (page cache). Called at the end of each dispatch round. */
+  /**
+   * Hands the collected units to their segments (page cache) with asynchronous positional writes. Called at the end
+   * of each dispatch round; the units are readable at once (from the write's buffer until it completes).
+   */
   writePending(): void {
     let off = 0;
     while (off < this.pendingLen) {
@@ -173,7 +187,17 @@ export class ConsumeQueue {
         this.segments.push(seg);
       }
       const n = Math.min(this.pendingLen - off, seg.endOffset - at);
-      seg.writeSync(this.pending.subarray(off, off + n), at - seg.fileFromOffset);
+      // A copy: the pending buffer is reused by the next round (a round's units are a few hundred bytes).
+      const w = { start: at, buf: Buffer.from(this.pending.subarray(off, off + n)), done: false };
+      this.writing.push(w);
+      seg.writev([w.buf], at - seg.fileFromOffset).then(
+        () => this.written(w),
+        (err: unknown) => {
+          // The units stay readable from memory and the queue is rebuilt from the commit log at the next start
+          // (nothing past writtenBytes is ever fsynced or claimed by the checkpoint).
+          this.writeError = err;
+        },
+      );
       off += n;
     }
     this.pendingStart += this.pendingLen;
@@ -181,9 +205,39 @@ export class ConsumeQueue {
     if (this.pending.length > 64 * 1024) this.pending = Buffer.alloc(0);
   }
 
-  /** fsyncs the segments written since the last flush. */
+  /** The first write that failed, if any (the queue then keeps its unwritten units in memory). */
+  writeError: unknown = undefined;
+
+  private written(w: { start: number; buf: Buffer; done: boolean }): void {
+    w.done = true;
+    while (this.writing.length > 0 && this.writing[0].done) {
+      const h = this.writing.shift()!;
+      this.writtenBytes = h.start + h.buf.length;
+    }
+    if (this.writeWaiters.length > 0) {
+      const rest = [];
+      for (const x of this.writeWaiters) {
+        if (x.end <= this.writtenBytes) x.resolve();
+        else rest.push(x);
+      }
+      this.writeWaiters = rest;
+    }
+  }
+
+  /** Resolves when every write issued before this call completed (not waiting for later ones). */
+  whenWritten(): Promise<void> {
+    const end = this.pendingStart;
+    if (end <= this.writtenBytes) return Promise.resolve();
+    return new Promise<void>((resolve) => this.writeWaiters.push({ end, resolve }));
+  }
+
+  /** fsyncs the segments written since the last flush (after the writes issued before this call complete). */
   async flush(): Promise<void> {
-    const target = this.pendingStart;
+    if (this.writing.length > 0) {
+      if (this.writeError) throw this.writeError;
+      await this.whenWritten();
+    }
+    const target = this.writtenBytes;
     if (target <= this.flushedBytes) return;
     const segs = this.segments.filter((s) => s.endOffset > this.flushedBytes && s.fileFromOffset < target);
     await Promise.all(segs.map((s) => s.datasync()));
@@ -197,15 +251,42 @@ export class ConsumeQueue {
     return seg && at >= seg.fileFromOffset && at < seg.endOffset ? seg : undefined;
   }
 
-  /** Up to `maxCount` units from queue offset `index`, within one segment; null when none is readable. */
+  /**
+   * Up to `maxCount` units from queue offset `index`, within one segment; null when none is readable. Units whose
+   * write is still in flight come from the write's buffer, so the result is the same as once they are on file.
+   */
   readUnits(index: number, maxCount: number): Buffer | null {
     const at = index * CQ_UNIT_SIZE;
     if (at < this.minLogicOffset || at >= this.pendingStart) return null;
     const seg = this.segmentForByte(at);
     if (!seg) return null;
-    const len = Math.min(maxCount * CQ_UNIT_SIZE, this.pendingStart - at, seg.endOffset - at);
-    const buf = seg.readSync(at - seg.fileFromOffset, len);
-    return buf.length - (buf.length % CQ_UNIT_SIZE) > 0 ? buf.subarray(0, buf.length - (buf.length % CQ_UNIT_SIZE)) : null;
+    const end = Math.min(at + maxCount * CQ_UNIT_SIZE, this.pendingStart, seg.endOffset);
+    let buf: Buffer;
+    if (end <= this.writtenBytes) {
+      buf = seg.readSync(at - seg.fileFromOffset, end - at);
+    } else {
+      buf = Buffer.allocUnsafe(end - at);
+      let have = 0;
+      if (at < this.writtenBytes) {
+        const fromFile = seg.readSync(at - seg.fileFromOffset, this.writtenBytes - at);
+        fromFile.copy(buf, 0);
+        // A short read (cannot happen on a preallocated segment): return what is contiguous.
+        if (fromFile.length < this.writtenBytes - at) return trimUnits(fromFile);
+        have = fromFile.length;
+      }
+      // The writes in flight cover [writtenBytes, pendingStart) back to back.
+      for (const w of this.writing) {
+        const wEnd = w.start + w.buf.length;
+        const from = at + have;
+        if (wEnd <= from) continue;
+        if (w.start >= end) break;
+        const n = Math.min(wEnd, end) - from;
+        w.buf.copy(buf, have, from - w.start, from - w.start + n);
+        have += n;
+      }
+      buf = buf.subarray(0, have);
+    }
+    return trimUnits(buf);
   }
 
   /** The unit at queue offset `index`, or undefined. */
@@ -228,6 +309,8 @@ export class ConsumeQueue {
     let deleted = 0;
     while (this.segments.length > 1) {
       const seg = this.segments[0];
+      // Its last unit may still be on its way to the file (the queue has just moved to the next segment).
+      if (seg.endOffset > this.writtenBytes) break;
       const last = decodeUnitSafe(seg.readSync(seg.size - CQ_UNIT_SIZE, CQ_UNIT_SIZE));
       if (!last || last.size === BLANK_UNIT_SIZE || last.physicalOffset + last.size > minPhy) break;
       seg.destroy();
@@ -273,6 +356,12 @@ export class ConsumeQueue {
 /** Decodes the unit at byte `p` of `buf`. */
 export function decodeUnit(buf: Buffer, p: number): CqUnit {
   return { physicalOffset: readLong(buf, p), size: buf.readInt32BE(p + 8), tagsCode: readLong(buf, p + 12) };
+}
+
+/** `buf` cut to whole units; null when it holds none. */
+function trimUnits(buf: Buffer): Buffer | null {
+  const whole = buf.length - (buf.length % CQ_UNIT_SIZE);
+  return whole > 0 ? buf.subarray(0, whole) : null;
 }
 
 function decodeUnitSafe(buf: Buffer): CqUnit | undefined {

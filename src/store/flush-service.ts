@@ -128,7 +128,9 @@ export class FlushService {
       // Captured before the fsyncs: the checkpoint may only claim what those fsyncs cover.
       const dispatched = Math.min(s.dispatchedPos, s.commitLog.writtenPos);
       const ts = s.lastDispatchedTs;
-      await Promise.all([...s.cqs.values()].map((cq) => cq.flush()));
+      // One fsync at a time: Node's thread pool is small (4 threads by default) and the commit log's writes and
+      // SYNC_FLUSH fsyncs share it; fsyncing every dirty queue at once could hold every thread and stall the puts.
+      for (const cq of [...s.cqs.values()]) await cq.flush();
       const idx = s.options.messageIndexEnable ? await s.index.flush() : undefined;
       const cp = s.checkpoint;
       if (!cp) return;

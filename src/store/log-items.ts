@@ -13,6 +13,8 @@ export interface PutItem {
   wait: boolean;
   bytes: number;
   result: PutMessageResult;
+  /** Called once the record reached the OS, before any flush or replication wait (see MessageStore.putMessage). */
+  onWritten: (() => void) | undefined;
   resolve(r: PutMessageResult): void;
 }
 

@@ -189,20 +189,25 @@ export class MessageStore implements StoreContext {
     return undefined;
   }
 
-  /** Appends one message. Resolves after the write (and fsync / replication when they apply). */
-  putMessage(msg: MessageInner): Promise<PutMessageResult> {
+  /**
+   * Appends one message. Resolves after the write (and fsync / replication when they apply). `onWritten`, when
+   * given, is called once the record reached the OS (readable, survives a process kill), before the SYNC_FLUSH fsync
+   * or the SYNC_MASTER replication wait: the broker frees the put's send-queue slot there. It is not called for a
+   * put that is refused or whose write fails (the promise settles then).
+   */
+  putMessage(msg: MessageInner, onWritten?: () => void): Promise<PutMessageResult> {
     const refused = this.refuse();
     if (refused) return Promise.resolve({ status: refused });
     const prepared = buildSinglePut(this, msg);
-    return 'status' in prepared ? Promise.resolve(prepared) : this.append(prepared);
+    return 'status' in prepared ? Promise.resolve(prepared) : this.append(prepared, onWritten);
   }
 
-  /** Appends a batch as consecutive records with consecutive queue offsets (ref §4.7). */
-  putMessages(batch: MessageBatchInner): Promise<PutMessageResult> {
+  /** Appends a batch as consecutive records with consecutive queue offsets (ref §4.7); `onWritten` as putMessage. */
+  putMessages(batch: MessageBatchInner, onWritten?: () => void): Promise<PutMessageResult> {
     const refused = this.refuse();
     if (refused) return Promise.resolve({ status: refused });
     const prepared = buildBatchPut(this, batch);
-    return 'status' in prepared ? Promise.resolve(prepared) : this.append(prepared);
+    return 'status' in prepared ? Promise.resolve(prepared) : this.append(prepared, onWritten);
   }
 
   /**
@@ -211,7 +216,7 @@ export class MessageStore implements StoreContext {
    * once into the batch's arena so that a tick's records go out as a few large buffers; larger bodies
    * (> INLINE_BODY_MAX) are never copied and go to writev as they are.
    */
-  private append(p: PreparedPut): Promise<PutMessageResult> {
+  private append(p: PreparedPut, onWritten: (() => void) | undefined): Promise<PutMessageResult> {
     const storeTimestamp = Date.now();
     const tt = transactionType(p.sysFlag);
     const counts = tt === TRANSACTION_NOT_TYPE || tt === TRANSACTION_COMMIT_TYPE;
@@ -254,6 +259,7 @@ export class MessageStore implements StoreContext {
           msgNum: n,
         },
       },
+      onWritten,
       resolve: noop,
     };
     writeRecords(log, p.records, item, INLINE_BODY_MAX);
@@ -302,7 +308,10 @@ export class MessageStore implements StoreContext {
     }
     for (const item of batch.items) {
       if (item.kind === 'raw') item.resolve(true);
-      else this.complete(item);
+      else {
+        item.onWritten?.();
+        this.complete(item);
+      }
     }
   }
 

@@ -114,6 +114,25 @@ describe('gateway ReplyProtocol', () => {
     ]);
   });
 
+  it('writes i64 fields given as plain numbers (send results) like the library writes them through node-int64', () => {
+    const values = [0, 1, -1, 255, -256, 2 ** 31 - 1, -(2 ** 31), 2 ** 32, -(2 ** 32), 2 ** 32 + 5, 1_700_000_000_123, 2 ** 53 - 1, -(2 ** 53 - 1)];
+    const results = values.map(
+      (v, i) => new T.SendResult({ msgId: `id${i}`, brokerName: 'b', queueId: i, queueOffset: v as unknown as Int64, status: T.SendStatus.OK, uniqueId: 'u' }),
+    );
+    const list = { write: (p: thrift.TProtocol) => {
+      p.writeStructBegin('r');
+      p.writeFieldBegin('success', thrift.Thrift.Type.LIST, 0);
+      p.writeListBegin(thrift.Thrift.Type.STRUCT, results.length);
+      for (const r of results) (r as unknown as Writable).write(p);
+      p.writeListEnd();
+      p.writeFieldEnd();
+      p.writeFieldStop();
+      p.writeStructEnd();
+    } };
+    const [frame] = ours([{ s: list, name: 'send', seqid: 3 }]);
+    expect(Buffer.concat(frame.parts).toString('hex')).to.equal(reference(list, 'send', 3).toString('hex'));
+  });
+
   it('i64() gives the same 8 bytes and value as node-int64 for safe integers', () => {
     const values = [0, 1, -1, 255, -256, 2 ** 31 - 1, -(2 ** 31), 2 ** 32, -(2 ** 32), 2 ** 32 + 5, 1_700_000_000_123, 2 ** 53 - 1, -(2 ** 53 - 1)];
     for (const v of values) {

@@ -1,6 +1,7 @@
 import { expect } from 'chai';
 import { MqError } from '../../../src/common';
-import { decodeProperties } from '../../../src/common/message';
+import { decodeBatchBody, decodeProperties, encodeBatchBody } from '../../../src/common/message';
+import { encodePreparedBatch } from '../../../src/client/producer/producer';
 import {
   MAX_MESSAGE_PROPERTIES_BYTES,
   checkProducerMessage,
@@ -89,4 +90,24 @@ describe('client/producer/prepare', () => {
     expect(err?.details.index).to.equal(7);
     expect(err?.message).to.match(new RegExp(`^message 7: properties .* take ${MAX_MESSAGE_PROPERTIES_BYTES + 1} bytes`));
   });
+
+  it('encodes prepared messages into the same batch body bytes as encodeBatchBody (non-ASCII properties, flags, empty body)', () => {
+    const ms = prepareMessages(
+      'T',
+      [
+        { body: Buffer.from('hello'), tags: 'TagA', keys: ['k1'], flag: 7 },
+        { body: Buffer.alloc(0), properties: { 'clé': 'välue ✓' } },
+        { body: Buffer.alloc(40000, 0x61), tags: 'T2' },
+      ],
+      4 * 1024 * 1024,
+    );
+    const mine = encodePreparedBatch(ms);
+    const reference = encodeBatchBody(ms.map((m) => ({ flag: m.flag, body: m.body, properties: m.properties })));
+    expect(mine.equals(reference)).to.equal(true);
+    expect(mine.length).to.equal(ms.reduce((n, m) => n + m.batchBytes, 0));
+    const back = decodeBatchBody(mine);
+    expect(back.map((e) => e.flag)).to.deep.equal([7, 0, 0]);
+    expect(back[1].properties['clé']).to.equal('välue ✓');
+  });
 });
+

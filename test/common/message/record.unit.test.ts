@@ -132,4 +132,22 @@ describe('common/message/msgid', () => {
     expect(ids.size).to.equal(1000);
     for (const id of ids) expect(id).to.match(/^[0-9A-F]{32}$/);
   });
+
+  it('lays a unique id out as ip:4 pid:2 hash:4 msSinceMonthStart:4 counter:2 (ref §4.6)', () => {
+    const before = Date.now();
+    const a = Buffer.from(createUniqId(), 'hex');
+    const b = Buffer.from(createUniqId(), 'hex');
+    const after = Date.now();
+    expect(a.length).to.equal(16);
+    // The per-process part is the same for every id; the pid sits at bytes 4..5.
+    expect(a.subarray(0, 10).equals(b.subarray(0, 10))).to.equal(true);
+    expect(a.readUInt16BE(4)).to.equal(process.pid & 0xffff);
+    const d = new Date(before);
+    const monthStart = new Date(d.getFullYear(), d.getMonth(), 1).getTime();
+    const ms = a.readUInt32BE(10);
+    expect(ms).to.be.at.least((before - monthStart) >>> 0);
+    expect(ms).to.be.at.most((after - monthStart) >>> 0);
+    // Consecutive ids count up by one (modulo 2^16).
+    expect(b.readUInt16BE(14)).to.equal((a.readUInt16BE(14) + 1) & 0xffff);
+  });
 });

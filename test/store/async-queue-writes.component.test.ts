@@ -1,0 +1,67 @@
+/**
+ * The put path makes no synchronous file write on the event loop for consume-queue units: they go to the thread
+ * pool, are readable as soon as the put resolves (from memory while their write is in flight), and a clean
+ * restart finds every one of them on file.
+ */
+import { expect } from 'chai';
+import fs from 'fs';
+import { tempDir } from '../helpers/proc';
+import { bodyFor, checkedRecord, msg, openStore } from './store-fixtures';
+
+describe('store: consume-queue units written off the event loop (component)', function () {
+  this.timeout(60000);
+
+  it('puts across queue segments without fs.writeSync; every unit readable at once and after a restart', async () => {
+    const tmp = tempDir('mq-cq-async-');
+    const topic = 'AsyncCq';
+    // No index (index entries have their own writer) and no periodic checkpoint write during the puts.
+    const opts = { messageIndexEnable: false, flushIntervalConsumeQueue: 600000 };
+    const realWriteSync = fs.writeSync;
+    let syncWrites = 0;
+    let s = await openStore(tmp.dir, opts);
+    try {
+      (fs as { writeSync: typeof fs.writeSync }).writeSync = ((...a: Parameters<typeof fs.writeSync>) => {
+        syncWrites++;
+        return realWriteSync(...a);
+      }) as typeof fs.writeSync;
+      const N = 300; // 300 units per queue = several 64-unit segments (SMALL)
+      const puts = [];
+      for (let i = 0; i < N; i++) {
+        puts.push(s.putMessage(msg(topic, i % 2, bodyFor(i, 100))));
+        if (i % 50 === 49) await Promise.all(puts.splice(0));
+      }
+      const results = await Promise.all(puts);
+      expect(results.every((r) => r.status === 'PUT_OK')).to.equal(true);
+      // Read right away: units whose write may still be in flight come back the same.
+      const readAll = async (): Promise<number[]> => {
+        const seeds: number[] = [];
+        for (let q = 0; q < 2; q++) {
+          let offset = 0;
+          for (;;) {
+            const g = await s.getMessage('g', topic, q, offset, 32, 1 << 20);
+            if (g.status !== 'FOUND') break;
+            g.records.forEach((raw, k) => {
+              const r = checkedRecord(raw);
+              expect(r.queueOffset).to.equal(offset + k);
+              seeds.push(r.queueOffset * 2 + q);
+            });
+            offset = g.nextBeginOffset;
+          }
+        }
+        return seeds.sort((a, b) => a - b);
+      };
+      const expected = Array.from({ length: N }, (_, i) => i);
+      expect(await readAll()).to.deep.equal(expected);
+      (fs as { writeSync: typeof fs.writeSync }).writeSync = realWriteSync;
+      expect(syncWrites, 'fs.writeSync calls during puts').to.equal(0);
+      await s.shutdown();
+      s = await openStore(tmp.dir, opts);
+      expect(s.getMaxOffsetInQueue(topic, 0)).to.equal(N / 2);
+      expect(await readAll()).to.deep.equal(expected);
+    } finally {
+      (fs as { writeSync: typeof fs.writeSync }).writeSync = realWriteSync;
+      await s.shutdown();
+      tmp.cleanup();
+    }
+  });
+});
