@@ -26,6 +26,7 @@ import { StatsLogService } from './stats-log-service';
 import { SubscriptionGroupManager } from './subscription-group-manager';
 import { clientProcessors, notifyConsumerIdsChanged } from './client-processor';
 import { storeOptionsOf } from './config';
+import { CONFIG_OVERRIDES_FILE, applyConfigOverrides, persistConfigOverrides } from './config-overrides';
 import type { BrokerConfig } from './config';
 import { ConsumerManager } from './consumer-manager';
 import { ConsumerOffsetManager } from './consumer-offset-manager';
@@ -106,6 +107,9 @@ export class BrokerController {
         details: { option: 'aclFile' },
       });
     }
+    // Live changes made before a restart (a write freeze, brokerPermission=4) stay in force.
+    const overrides = applyConfigOverrides(cfg);
+    if (Object.keys(overrides).length > 0) this.logger.info({ overrides, file: CONFIG_OVERRIDES_FILE }, 'stored live configuration changes applied');
     if (this.deps.store) {
       this.store = this.deps.store;
     } else {
@@ -330,6 +334,8 @@ export class BrokerController {
 
   private applyLive(changed: Record<string, unknown>): void {
     const cfg = this.config;
+    // Stored before the change reaches the name servers; a failure to store it fails the request.
+    persistConfigOverrides(cfg.storePathRootDir, changed);
     this.sendQueue?.updateOptions({
       sendThreadPoolQueueCapacity: cfg.sendThreadPoolQueueCapacity,
       sendMessageThreadPoolNums: cfg.sendMessageThreadPoolNums,
