@@ -161,6 +161,7 @@ export class GatewayController {
         source: this.source,
         coord,
         first: { client: this.client, provider: this.firstProvider },
+        sendGraceMs: o.sendTimeoutMs + 1000,
         newClient: (provider) => new MQClient(clientOptions, { logger: this.deps.logger, registry: this.deps.registry, addressProvider: provider }),
         logger: this.log.child({ part: 'generations' }),
         registry: this.deps.registry,

@@ -45,6 +45,8 @@ export interface Generation {
   /** When the last send went to this generation (ms since the epoch; 0 = none). */
   lastSendAt: number;
   drainedAt: number;
+  /** When a newer generation took over its sends (0 = still the newest). */
+  supersededAt: number;
   /** An old generation's name servers answered TOPIC_NOT_EXIST for a topic the newest one routes. */
   noRoutes: boolean;
 }
@@ -103,6 +105,8 @@ export interface GenerationManagerDeps {
   build: GenerationBuilder;
   logger: Logger;
   registry?: Registry;
+  /** A generation counts as drained only this long after its last send and after it was superseded, ms (sends in flight). */
+  sendGraceMs: number;
   /** The first generation's client when the controller made it already (its provider must be a MutableAddressProvider). */
   first?: { client: MQClient; provider: MutableAddressProvider };
 }
@@ -251,6 +255,7 @@ export class GenerationManager {
       drain: new Map(),
       lastSendAt: 0,
       drainedAt: 0,
+      supersededAt: 0,
       noRoutes: false,
     };
     return g;
@@ -285,7 +290,11 @@ export class GenerationManager {
     }
     const tag = `g${createHash('sha256').update(addresses.join(';')).digest('hex').slice(0, 8)}`;
     const g = this.open(provider, client, tag);
-    for (const old of this.gens) if (old.state === 'active') old.state = 'draining';
+    for (const old of this.gens) {
+      if (old.state !== 'active') continue;
+      old.state = 'draining';
+      old.supersededAt = Date.now();
+    }
     this.finish(g);
     this.deps.logger.warn({ generation: g.id, addresses, previous: current }, 'name servers moved to another cluster: new generation; older ones drain');
   }
@@ -323,7 +332,8 @@ export class GenerationManager {
           g.drain.set(group, d);
           if (!d.drained) all = false;
         }
-        if (all && this.gens.indexOf(g) === 0) {
+        const quietSince = Math.max(g.lastSendAt, g.supersededAt);
+        if (all && this.gens.indexOf(g) === 0 && Date.now() - quietSince >= this.deps.sendGraceMs) {
           // Oldest first: a generation is dropped only when nothing older remains.
           g.state = 'drained';
           g.drainedAt = Date.now();
