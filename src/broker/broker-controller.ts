@@ -346,7 +346,11 @@ export class BrokerController {
     for (const k of ['osPageCacheBusyTimeOutMills', 'maxMessageSize']) if (k in changed) storeKeys[k] = changed[k];
     if (Object.keys(storeKeys).length > 0) this.store.updateOptions?.(storeKeys);
     // Routes carry the broker permission on every topic (ref §7.1): tell the name servers now.
-    if ('brokerPermission' in changed) void this.registration?.registerAll();
+    if ('brokerPermission' in changed) {
+      // A new data version, or the name servers keep the topics' old permission (they skip unchanged versions).
+      this.ctx?.topics.touch();
+      void this.registration?.registerAll();
+    }
   }
 
   private runtimeInfo(): Record<string, string> {
