@@ -53,6 +53,8 @@ class Cluster(object):
         self.inv_dir = os.path.join(self.workdir, "inventory")
         os.makedirs(os.path.join(self.inv_dir, "group_vars", "all"))
         self.vault_pass = os.path.join(self.workdir, "vault-pass")
+        # Playbook logs outlive the run (the work directory is removed at the end).
+        self.logdir = tempfile.mkdtemp(prefix="mq-ansible-logs-")
 
     def start(self):
         self.lab.setup_hub()
@@ -105,6 +107,9 @@ class Cluster(object):
                     "mq_namesrv_domain": "namesrv.mq.test",
                     "mq_topics": [{"name": TOPIC, "queues": 4}],
                     "release_build_dir": os.path.join(self.workdir, "release"),
+                    # Pinned: the default (package version + git commit) would move if the checkout is committed
+                    # to while the suite runs.
+                    "release_version": "0.0.0-suite",
                     # Small segments (the default is 1 GiB) and a fast re-registration for quick health gates.
                     "broker_options": {"mappedFileSizeCommitLog": 67108864, "registerNameServerPeriod": 5000,
                                        "logLevel": "warn"},
@@ -135,7 +140,7 @@ class Cluster(object):
     def playbook(self, name, *extra, expect_ok=True):
         """Runs ansible-playbook; returns (output, {host: (ok, changed, unreachable, failed)})."""
         self.runs += 1
-        log = os.path.join(self.workdir, "run-%02d-%s.log" % (self.runs, name.replace(".yml", "")))
+        log = os.path.join(self.logdir, "run-%02d-%s.log" % (self.runs, name.replace(".yml", "")))
         argv = ["ansible-playbook", "-i", os.path.join(self.inv_dir, "hosts.yml"), name, "--skip-tags", "sysctl",
                 "--vault-password-file", self.vault_pass] + list(extra)
         env = dict(os.environ, ANSIBLE_CONNECTION_PLUGINS=os.path.join(HERE, "connection_plugins"), ANSIBLE_FORCE_COLOR="0", ANSIBLE_NOCOLOR="1", ANSIBLE_DEPRECATION_WARNINGS="0",
@@ -222,13 +227,11 @@ def cluster():
         c.start()
         yield c
     finally:
-        logs = [os.path.join(c.workdir, f) for f in sorted(os.listdir(c.workdir)) if f.endswith(".log")] \
-            if os.path.isdir(c.workdir) else []
+        print("playbook logs: %s" % c.logdir)
         c.lab.teardown()
         leftover = [ns for ns in subprocess.run(["ip", "netns", "list"], capture_output=True, text=True).stdout.split()
                     if ns.startswith(c.lab.prefix + "-")]
         assert not leftover, "namespaces left behind: %s" % leftover
-        del logs
 
 
 def test_01_site_brings_up_the_cluster(cluster):
