@@ -28,6 +28,7 @@ import { StatsLogService } from './stats-log-service';
 import { SubscriptionGroupManager } from './subscription-group-manager';
 import { clientProcessors, notifyConsumerIdsChanged } from './client-processor';
 import { storeOptionsOf } from './config';
+import { CONFIG_OVERRIDES_FILE, applyConfigOverrides, persistConfigOverrides } from './config-overrides';
 import type { BrokerConfig } from './config';
 import { ConsumerManager } from './consumer-manager';
 import { ConsumerOffsetManager } from './consumer-offset-manager';
@@ -108,6 +109,9 @@ export class BrokerController {
         details: { option: 'aclFile' },
       });
     }
+    // Live changes made before a restart (a write freeze, brokerPermission=4) stay in force.
+    const overrides = applyConfigOverrides(cfg);
+    if (Object.keys(overrides).length > 0) this.logger.info({ overrides, file: CONFIG_OVERRIDES_FILE }, 'stored live configuration changes applied');
     if (this.deps.store) {
       this.store = this.deps.store;
     } else {
@@ -333,6 +337,8 @@ export class BrokerController {
 
   private applyLive(changed: Record<string, unknown>): void {
     const cfg = this.config;
+    // Stored before the change reaches the name servers; a failure to store it fails the request.
+    persistConfigOverrides(cfg.storePathRootDir, changed);
     this.sendQueue?.updateOptions({
       sendThreadPoolQueueCapacity: cfg.sendThreadPoolQueueCapacity,
       sendMessageThreadPoolNums: cfg.sendMessageThreadPoolNums,
@@ -343,7 +349,11 @@ export class BrokerController {
     for (const k of ['osPageCacheBusyTimeOutMills', 'maxMessageSize']) if (k in changed) storeKeys[k] = changed[k];
     if (Object.keys(storeKeys).length > 0) this.store.updateOptions?.(storeKeys);
     // Routes carry the broker permission on every topic (ref §7.1): tell the name servers now.
-    if ('brokerPermission' in changed) void this.registration?.registerAll();
+    if ('brokerPermission' in changed) {
+      // A new data version, or the name servers keep the topics' old permission (they skip unchanged versions).
+      this.ctx?.topics.touch();
+      void this.registration?.registerAll();
+    }
   }
 
   private runtimeInfo(): Record<string, string> {

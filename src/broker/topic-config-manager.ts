@@ -76,6 +76,15 @@ export class TopicConfigManager {
     return this.table.dataVersion();
   }
 
+  /**
+   * A new data version for a change that is not a topic's (brokerPermission): name servers apply a registration's
+   * topic configs only when its data version changed, as RocketMQ's UPDATE_BROKER_CONFIG handler does.
+   */
+  touch(): void {
+    this.table.touch();
+    this.schedulePersist();
+  }
+
   /** Creates or replaces a topic, bumps the data version and schedules a write. */
   upsert(tc: TopicConfig): TopicConfig {
     this.table.put(tc);

@@ -135,6 +135,8 @@ export async function runGateway(argv: string[]): Promise<number> {
       httpHost: options.httpHost,
       logLevel: options.logLevel,
       health: () => holder.gateway?.health() ?? { ok: false, checks: [{ name: 'gateway', ok: false, detail: 'starting' }] },
+      // Cluster generations and drain progress (blue/green, docs/blue-green.md).
+      routes: { '/status': () => holder.gateway?.status() ?? { state: 'starting', generations: [] } },
     });
   } catch (err) {
     console.error(`mq gateway: ${(err as Error).message}`);

@@ -66,11 +66,15 @@ export async function evaluateHealth(health: () => HealthReport | Promise<Health
   return { status: ok ? 200 : 503, body };
 }
 
+/** Extra JSON routes of a process (the gateway's `/status`): path → a callback whose result is served as JSON. */
+export type JsonRoutes = Readonly<Record<string, () => unknown>>;
+
 export async function startObservability(
   registry: Pick<Registry, 'metrics' | 'contentType'>,
   health: () => HealthReport | Promise<HealthReport>,
   port: number,
   host = '127.0.0.1',
+  routes: JsonRoutes = {},
 ): Promise<ObservabilityServer> {
   const started = Date.now();
   const server = http.createServer((req, res) => {
@@ -93,6 +97,22 @@ export async function startObservability(
         res.writeHead(status, { 'content-type': 'application/json' });
         res.end(JSON.stringify(body) + '\n');
       });
+      return;
+    }
+    const route = Object.prototype.hasOwnProperty.call(routes, url) ? routes[url] : undefined;
+    if (route) {
+      Promise.resolve()
+        .then(route)
+        .then(
+          (body) => {
+            res.writeHead(200, { 'content-type': 'application/json' });
+            res.end(JSON.stringify(body) + '\n');
+          },
+          (err: Error) => {
+            res.writeHead(500, { 'content-type': 'application/json' });
+            res.end(JSON.stringify({ error: err.message }) + '\n');
+          },
+        );
       return;
     }
     if (url === '/livez') {

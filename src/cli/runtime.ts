@@ -6,6 +6,7 @@ import { Registry, collectDefaultMetrics } from 'prom-client';
 import { createLogger } from './logger';
 import type { Logger } from './logger';
 import { startObservability } from './http';
+import type { JsonRoutes } from './http';
 import type { HealthReport, ObservabilityServer } from './http';
 
 export interface ProcessRuntime {
@@ -31,6 +32,8 @@ export interface RuntimeOptions {
   logLevel?: string;
   /** What /metrics serves instead of the process Registry (`mq dev` merges the registries of its components). */
   exposition?: Pick<Registry, 'metrics' | 'contentType'>;
+  /** Extra JSON routes on the HTTP port (the gateway's `/status`). */
+  routes?: JsonRoutes;
   /** Install SIGTERM/SIGINT handlers (off when several components share one process). */
   handleSignals?: boolean;
   /**
@@ -50,7 +53,7 @@ export async function startRuntime(opts: RuntimeOptions): Promise<ProcessRuntime
   const http: ObservabilityServer =
     opts.httpPort < 0
       ? { port: -1, close: async () => undefined }
-      : await startObservability(opts.exposition ?? registry, opts.health, opts.httpPort, opts.httpHost ?? '127.0.0.1');
+      : await startObservability(opts.exposition ?? registry, opts.health, opts.httpPort, opts.httpHost ?? '127.0.0.1', opts.routes);
   const hooks: Array<() => Promise<void> | void> = [async () => http.close()];
   let resolveStopped!: () => void;
   const stopped = new Promise<void>((r) => (resolveStopped = r));

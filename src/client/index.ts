@@ -8,6 +8,7 @@ export type { ClientOp } from './errors';
 export type { NameServerAddressProvider } from './address/address-provider';
 export { parseAddressList } from './address/address-provider';
 export { StaticAddressProvider } from './address/static-address-provider';
+export { MutableAddressProvider } from './address/mutable-address-provider';
 export { DnsAddressProvider } from './address/dns-address-provider';
 export type { DnsAddressProviderOptions } from './address/dns-address-provider';
 export { HttpAddressProvider, parseAddressServerBody } from './address/http-address-provider';

@@ -7,7 +7,7 @@ import pino from 'pino';
 import { sleep } from '../common';
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
-import { MQClient } from '../client';
+import { MQClient, MutableAddressProvider, createAddressProvider, resolveClientOptions } from '../client';
 import type { NameServerAddressProvider } from '../client';
 import { MemoryCoordinator, RedisCoordinator } from '../coord';
 import type { Coordinator } from '../coord';
@@ -16,6 +16,7 @@ import { Authorizer } from './auth';
 import { errorCodeName, toGatewayError } from './errors';
 import { GetHandler } from './get-handler';
 import { GroupReader } from './group-reader';
+import { GenerationManager } from './generations';
 import { GatewayMetrics, TOPIC_INVALID, TOPIC_OTHER } from './metrics';
 import { ReplyBudget } from './reply-budget';
 import { checkRedisEviction } from './redis-policy';
@@ -80,8 +81,11 @@ export class GatewayController {
   private readonly log: Logger;
   private coord: Coordinator | undefined;
   private server: ThriftServer | undefined;
-  private committer: OffsetCommitter | undefined;
-  private reader: GroupReader | undefined;
+  /** Cluster generations (blue/green): one client, reader and offset writer per cluster the name servers pointed at. */
+  private gens: GenerationManager | undefined;
+  /** The name-server source the generations follow. */
+  private readonly source: NameServerAddressProvider;
+  private readonly firstProvider = new MutableAddressProvider([]);
   private state: State = 'new';
   private port = -1;
   /** send calls being served: shutdown lets them finish (bounded) so that their callers learn the outcome. */
@@ -100,13 +104,12 @@ export class GatewayController {
     this.metrics = new GatewayMetrics(deps.registry);
     this.replyBudget = new ReplyBudget(this.options.maxInflightReplyBytes);
     this.auth = deps.authTokensText !== undefined ? Authorizer.parse(deps.authTokensText) : Authorizer.disabled();
-    this.client = new MQClient(clientOptionsOf(this.options), {
-      logger: deps.logger,
-      registry: deps.registry,
-      addressProvider: deps.addressProvider,
-    });
+    const clientOptions = clientOptionsOf(this.options);
+    this.source = deps.addressProvider ?? createAddressProvider(resolveClientOptions(clientOptions), (deps.logger ?? this.log).child({ component: 'client' }));
+    // The first generation's client; later generations (another cluster behind the name servers) get their own.
+    this.client = new MQClient(clientOptions, { logger: deps.logger, registry: deps.registry, addressProvider: this.firstProvider });
     // Topic labels only for topics the cluster routes (bounded by the cluster, not by callers).
-    this.metrics.setKnownTopics((topic) => this.client.routes.cached(topic) !== undefined);
+    this.metrics.setKnownTopics((topic) => this.activeClient.routes.cached(topic) !== undefined);
   }
 
   /** The Redis options, with the password of redisPasswordFile when one was given. */
@@ -125,6 +128,16 @@ export class GatewayController {
     return this.state === 'running';
   }
 
+  /** The client of the newest generation (sends go there). */
+  get activeClient(): MQClient {
+    return this.gens?.newest.client ?? this.client;
+  }
+
+  /** Generations and each group's drain progress (the `/status` endpoint). */
+  status(): Record<string, unknown> {
+    return { state: this.state, listenPort: this.port, ...(this.gens?.status() ?? { generations: [] }) };
+  }
+
   /** The coordinator in use (after start). */
   get coordinator(): Coordinator | undefined {
     return this.coord;
@@ -140,31 +153,72 @@ export class GatewayController {
       this.coord =
         this.deps.coord ??
         (o.coord === 'redis' ? await this.connectRedis() : new MemoryCoordinator({ groupStateTtlMs: o.groupStateTtlMs }));
-      await this.client.start();
       // Replicas verify each other's receipts with the shared receiptSecret.
       const signer = new ReceiptSigner(o.receiptSecret);
-      this.reader = new GroupReader(
-        {
-          maxReconsumeTimes: o.maxReconsumeTimes,
-          reclaimCheckIntervalMs: o.reclaimCheckIntervalMs,
-          pullTimeoutMs: o.pullTimeoutMs,
-          // One gateway without shared state: auto-acked messages are committed to the broker as the reply leaves.
-          commitAutoAck: this.coord.kind === 'memory',
+      const coord = this.coord;
+      const clientOptions = clientOptionsOf(o);
+      this.gens = new GenerationManager({
+        source: this.source,
+        coord,
+        first: { client: this.client, provider: this.firstProvider },
+        sendGraceMs: o.sendTimeoutMs + 1000,
+        newClient: (provider) => new MQClient(clientOptions, { logger: this.deps.logger, registry: this.deps.registry, addressProvider: provider }),
+        logger: this.log.child({ part: 'generations' }),
+        registry: this.deps.registry,
+        build: (g, gcoord) => {
+          const reader = new GroupReader(
+            {
+              maxReconsumeTimes: o.maxReconsumeTimes,
+              reclaimCheckIntervalMs: o.reclaimCheckIntervalMs,
+              pullTimeoutMs: o.pullTimeoutMs,
+              // One gateway without shared state: auto-acked messages are committed to the broker as the reply leaves.
+              commitAutoAck: coord.kind === 'memory',
+            },
+            {
+              client: g.client,
+              coord: gcoord,
+              logger: this.log.child({ part: 'reader', generation: g.id }),
+              onExpired: (group, topic, n) => this.metrics.messagesExpired.inc({ group, topic: this.metrics.topicLabel(topic) }, n),
+            },
+          );
+          const committer = new OffsetCommitter(o.offsetFlushIntervalMs, {
+            client: g.client,
+            coord: gcoord,
+            metrics: this.metrics,
+            logger: this.log.child({ part: 'offsets', generation: g.id }),
+            logIdOf: (q) => reader.cursors.logId(q),
+          });
+          committer.start();
+          return {
+            reader,
+            flush: () => committer.flush(),
+            close: async () => {
+              await committer.stop().catch((err: unknown) => this.log.warn({ err, generation: g.id }, 'last offset flush failed'));
+              await g.client.shutdown().catch((err: unknown) => this.log.warn({ err, generation: g.id }, 'closing the client failed'));
+            },
+          };
         },
-        {
-          client: this.client,
-          coord: this.coord,
-          logger: this.log.child({ part: 'reader' }),
-          onExpired: (group, topic, n) => this.metrics.messagesExpired.inc({ group, topic: this.metrics.topicLabel(topic) }, n),
-        },
-      );
+      });
+      await this.gens.start();
+      const gens = this.gens;
+      const metrics = this.metrics;
+      const auth = this.auth;
+      const log = this.log;
+      // Sends go to the newest generation's client, read at each call.
       const sender = new SendHandler(
         { maxMessageSize: o.maxMessageSize, maxBatchMessages: o.maxBatchMessages, sendTimeoutMs: o.sendTimeoutMs, busyRetryAfterMs: o.busyRetryAfterMs },
-        { client: this.client, auth: this.auth, metrics: this.metrics, logger: this.log },
+        {
+          get client() {
+            return gens.sendClient();
+          },
+          auth,
+          metrics,
+          logger: log,
+        },
       );
       const getter = new GetHandler(
         { maxWaitMs: o.maxWaitMs, getMaxResponseBytes: o.getMaxResponseBytes },
-        { reader: this.reader, coord: this.coord, auth: this.auth, signer, metrics: this.metrics, logger: this.log },
+        { reader: { read: (r) => gens.read(r) }, coord: this.coord, auth: this.auth, signer, metrics: this.metrics, logger: this.log },
       );
       // The generated processor calls these with one argument; every failure leaves through serve() as GatewayError.
       const handler: GatewayHandler = {
@@ -206,14 +260,6 @@ export class GatewayController {
         },
       );
       this.port = await this.server.start();
-      this.committer = new OffsetCommitter(o.offsetFlushIntervalMs, {
-        client: this.client,
-        coord: this.coord,
-        metrics: this.metrics,
-        logger: this.log.child({ part: 'offsets' }),
-        logIdOf: (q) => this.reader?.cursors.logId(q),
-      });
-      this.committer.start();
       // Operator resets and group deletions reach us from the brokers (mqadmin resetOffsetByTime, deleteSubGroup).
       wireAdminEvents(this.client, this.coord, this.log.child({ part: 'admin-events' }));
     } catch (err) {
@@ -241,7 +287,8 @@ export class GatewayController {
     this.server?.stopAccepting();
     for (let i = 0; i < 100 && this.pendingSends > 0; i++) await sleep(50);
     await this.server?.close().catch((err: unknown) => this.log.warn({ err }, 'closing the Thrift port failed'));
-    await this.committer?.stop().catch((err: unknown) => this.log.warn({ err }, 'last offset flush failed'));
+    // Each generation writes its committed offsets once more, then closes its client.
+    await this.gens?.stop().catch((err: unknown) => this.log.warn({ err }, 'closing the generations failed'));
     await this.coord?.close().catch((err: unknown) => this.log.warn({ err }, 'closing coord failed'));
     await this.client.shutdown().catch((err: unknown) => this.log.warn({ err }, 'closing the client failed'));
     this.state = 'stopped';
@@ -283,11 +330,12 @@ export class GatewayController {
         }),
       ]).finally(() => clearTimeout(timer));
     };
-    const cluster = bounded(this.client.getClusterInfo());
+    const client = this.activeClient;
+    const cluster = bounded(client.getClusterInfo());
     const out: GatewayHealthCheck[] = [];
     try {
       const info = await cluster;
-      out.push({ name: 'nameServers', ok: true, detail: this.client.nameServers().join(';') });
+      out.push({ name: 'nameServers', ok: true, detail: client.nameServers().join(';') });
       const masters = Object.entries(info.brokerAddrTable ?? {})
         .filter(([, b]) => (b as { brokerAddrs?: Record<string, string> }).brokerAddrs?.['0'] !== undefined)
         .map(([name]) => name);
@@ -297,7 +345,7 @@ export class GatewayController {
           : { name: 'writableBrokerSet', ok: false, detail: 'no broker set with a master is registered with the name servers' },
       );
     } catch (err) {
-      out.push({ name: 'nameServers', ok: false, detail: `${this.client.nameServers().join(';') || 'no address'}: ${(err as Error).message}` });
+      out.push({ name: 'nameServers', ok: false, detail: `${client.nameServers().join(';') || 'no address'}: ${(err as Error).message}` });
       out.push({ name: 'writableBrokerSet', ok: false, detail: 'unknown: no name server answered' });
     }
     if (this.coord?.kind === 'redis') {
@@ -325,7 +373,7 @@ export class GatewayController {
 
   /** Writes committed offsets to the brokers now (tests, admin). */
   flushOffsets(): Promise<void> {
-    return this.committer?.flush() ?? Promise.resolve();
+    return this.gens?.flush() ?? Promise.resolve();
   }
 
   /** With mutual TLS, a call without a token authenticates as the principal its certificate names. */

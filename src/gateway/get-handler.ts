@@ -29,7 +29,7 @@ export class GetHandler {
   constructor(
     private readonly opts: GetHandlerOptions,
     private readonly deps: {
-      reader: GroupReader;
+      reader: Pick<GroupReader, 'read'>;
       coord: Coordinator;
       auth: Authorizer;
       signer: ReceiptSigner;

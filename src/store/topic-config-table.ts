@@ -137,6 +137,11 @@ export class TopicConfigTable {
     return { topicConfigTable, dataVersion: this.dataVersion() };
   }
 
+  /** A new data version without a topic change (the broker permission changed: every topic's perm as registered). */
+  touch(): void {
+    this.nextVersion();
+  }
+
   private nextVersion(): void {
     this.version = { timestamp: Date.now(), counter: this.version.counter + 1 };
   }

@@ -39,6 +39,25 @@ describe('cli/http observability endpoint', function () {
     return s.port;
   }
 
+  it('serves extra JSON routes (the gateway /status): 200 with the body, 500 naming a failure, 404 otherwise', async () => {
+    const s = await startObservability(new Registry(), () => ({ ok: true }), 0, '127.0.0.1', {
+      '/status': async () => ({ active: 2, generations: [{ id: 1, state: 'drained' }] }),
+      '/broken': () => {
+        throw new Error('no generations yet');
+      },
+    });
+    servers.push(s);
+    const ok = await fetchJson('127.0.0.1', s.port, '/status');
+    expect(ok).to.deep.equal({ status: 200, body: { active: 2, generations: [{ id: 1, state: 'drained' }] } });
+    const bad = await fetchJson('127.0.0.1', s.port, '/broken');
+    expect(bad).to.deep.equal({ status: 500, body: { error: 'no generations yet' } });
+    // Routes are own keys only: nothing from Object.prototype is served.
+    const proto = await new Promise<number>((resolve, reject) =>
+      http.get({ host: '127.0.0.1', port: s.port, path: '/constructor' }, (res) => (res.resume(), resolve(res.statusCode ?? 0))).on('error', reject),
+    );
+    expect(proto).to.equal(404);
+  });
+
   it('answers /healthz 503 naming every failed check, even when the callback says ok', async () => {
     const port = await serve(() => ({
       ok: true,

@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# The Ansible suite: ansible-lint on ansible/, then the roles and playbooks run for real with Debian's
+# ansible-playbook against hosts made of network namespaces (test/ansible/test_ansible.py). Needs root (ip netns).
+# The Debian packages are in scripts/ci/apt-ansible.txt (installed here when missing, as scripts/test-all.sh does);
+# dist/ comes from `npm ci` (run here when missing).
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+
+mapfile -t need < <(sed -e 's/#.*//' -e 's/[[:space:]]//g' scripts/ci/apt-ansible.txt | grep -v '^$')
+missing=()
+for p in "${need[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
+if ((${#missing[@]})); then
+  echo "suite-ansible: installing Debian packages: ${missing[*]}"
+  SUDO=""
+  [ "$(id -u)" = 0 ] || SUDO=sudo
+  $SUDO apt-get update
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y "${missing[@]}"
+fi
+[ -f dist/src/cli/main.js ] || npm ci --no-audit --no-fund
+
+echo "suite-ansible: ansible-lint --offline --profile production ansible/"
+ansible-lint --version | head -1
+ansible-lint --offline --profile production --nocolor ansible/
+
+echo "suite-ansible: ansible-playbook against network-namespace hosts"
+cd test/ansible
+exec /usr/bin/python3 -m pytest -v -p no:cacheprovider -rA test_ansible.py
