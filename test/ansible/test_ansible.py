@@ -384,7 +384,8 @@ def test_07_rolling_restart_under_traffic(cluster):
     after_pids = cluster.pids()
     after_ready = cluster.ready_counts()
     mq_services = [k for k in before_pids if "/mq-namesrv" in k or "/mq-broker" in k or "/mq-gateway" in k]
-    assert len(mq_services) == 10, mq_services
+    # 2 name servers, 2 gateways, 4 broker instances (6 after test_06's scale-out).
+    assert len(mq_services) >= 8, mq_services
     for k in mq_services:
         assert after_pids[k] != before_pids[k], "%s was not restarted" % k
         host = k.split("/")[0]
