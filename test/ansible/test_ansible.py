@@ -364,7 +364,7 @@ def test_07_rolling_restart_under_traffic(cluster):
     env = dict(os.environ, PYTHONPATH="/usr/lib/python3/dist-packages")
     traffic = subprocess.Popen(
         cli.exec_argv("/usr/bin/python3", os.path.join(HERE, "traffic.py"), "steady", ",".join(cluster.gateways()),
-                      TOPIC, "steady_group", TOKEN, stopfile, "400"),
+                      TOPIC, "steady_group", TOKEN, stopfile, "1200"),
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
     try:
         time.sleep(3)
