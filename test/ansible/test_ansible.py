@@ -364,7 +364,7 @@ def test_07_rolling_restart_under_traffic(cluster):
     env = dict(os.environ, PYTHONPATH="/usr/lib/python3/dist-packages")
     traffic = subprocess.Popen(
         cli.exec_argv("/usr/bin/python3", os.path.join(HERE, "traffic.py"), "steady", ",".join(cluster.gateways()),
-                      TOPIC, "steady_group", TOKEN, stopfile, "400"),
+                      TOPIC, "steady_group", TOKEN, stopfile, "1200"),
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
     try:
         time.sleep(3)
@@ -384,7 +384,8 @@ def test_07_rolling_restart_under_traffic(cluster):
     after_pids = cluster.pids()
     after_ready = cluster.ready_counts()
     mq_services = [k for k in before_pids if "/mq-namesrv" in k or "/mq-broker" in k or "/mq-gateway" in k]
-    assert len(mq_services) == 10, mq_services
+    # 2 name servers, 2 gateways, 4 broker instances (6 after test_06's scale-out).
+    assert len(mq_services) >= 8, mq_services
     for k in mq_services:
         assert after_pids[k] != before_pids[k], "%s was not restarted" % k
         host = k.split("/")[0]
