@@ -22,6 +22,19 @@ echo "suite-ansible: ansible-lint --offline --profile production ansible/"
 ansible-lint --version | head -1
 ansible-lint --offline --profile production --nocolor ansible/
 
+for pb in ansible/site.yml ansible/scale-out.yml ansible/rolling-restart.yml ansible/blue-green.yml; do
+  [ -f "$pb" ] || continue
+  echo "suite-ansible: ansible-playbook --syntax-check $pb"
+  (cd ansible && ansible-playbook -i inventories/example --syntax-check "$(basename "$pb")")
+done
+
+# The end-to-end run (site, rerun changed=0, --check --diff, one-option restart, scale-out, rolling restart on
+# network-namespace hosts) takes 10-30 minutes on a 2-core machine, over this suite's budget: it runs when
+# MQ_ANSIBLE_E2E=1 (`MQ_ANSIBLE_E2E=1 bash scripts/ci/suite-ansible.sh`), not in every CI run yet.
+if [ "${MQ_ANSIBLE_E2E:-0}" != 1 ]; then
+  echo "suite-ansible: end-to-end playbook tests not run (set MQ_ANSIBLE_E2E=1 to run them)"
+  exit 0
+fi
 echo "suite-ansible: ansible-playbook against network-namespace hosts"
 cd test/ansible
 exec /usr/bin/python3 -m pytest -v -p no:cacheprovider -rA test_ansible.py
