@@ -114,6 +114,28 @@ export class FrameWriter {
     this.count += 4;
   }
 
+  /**
+   * Big-endian two's complement 64 bits of a safe integer (the bytes node-int64 writes for it), without an Int64 or
+   * Buffer per value. The caller checks Number.isSafeInteger.
+   */
+  writeI64Safe(v: number): void {
+    this.room(8);
+    const hi = Math.floor(v / 4294967296);
+    const lo = v - hi * 4294967296;
+    const c = this.chunk;
+    const p = this.pos;
+    c[p] = (hi >> 24) & 0xff;
+    c[p + 1] = (hi >> 16) & 0xff;
+    c[p + 2] = (hi >> 8) & 0xff;
+    c[p + 3] = hi & 0xff;
+    c[p + 4] = (lo >>> 24) & 0xff;
+    c[p + 5] = (lo >>> 16) & 0xff;
+    c[p + 6] = (lo >>> 8) & 0xff;
+    c[p + 7] = lo & 0xff;
+    this.pos = p + 8;
+    this.count += 8;
+  }
+
   /** Sends the collected frame to the sink and starts a new one. */
   flush(): void {
     this.seal();

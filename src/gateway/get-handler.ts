@@ -14,7 +14,8 @@ import type { GatewayMetrics } from './metrics';
 import { ReceiptSigner } from './signed-receipt';
 import type { ReplyReservation } from './reply-budget';
 import { PROP } from '../common/message';
-import { T, i64 } from './thrift-api';
+import type Int64 from 'node-int64';
+import { T } from './thrift-api';
 import { MAX_ACKS, MAX_GET_MESSAGES, MAX_INVISIBLE_MS, checkGroup, checkInt, checkTopic, userProperties } from './validate';
 
 /** The gateway options get uses. */
@@ -88,7 +89,12 @@ export class GetHandler {
       messages[i] = this.toReceived(topic, d, head === undefined ? undefined : ReceiptSigner.receiptOf(head, d.message.queueOffset));
     }
     if (bytes > 0) this.deps.metrics.bytes.inc({ method: 'get', topic, direction: 'out' }, bytes);
-    return new T.GetResult({ messages, acked, ackResults });
+    // Not through the constructor: it would copy every ReceivedMessage (and its keys and properties) once more.
+    const result = new T.GetResult();
+    result.messages = messages;
+    result.acked = acked;
+    result.ackResults = ackResults;
+    return result;
   }
 
   /**
@@ -122,25 +128,29 @@ export class GetHandler {
     return heads;
   }
 
-  /** One delivery as a ReceivedMessage: user properties only, and the signed receipt in at-least-once mode. */
+  /**
+   * One delivery as a ReceivedMessage: user properties only, and the signed receipt in at-least-once mode. Fields are
+   * set on an empty struct (the generated constructor copies keys and properties again), and the i64 fields hold
+   * plain numbers: ReplyProtocol writes a safe integer's 8 bytes directly, the library's protocol through Int64.
+   */
   private toReceived(topic: string, d: Delivery, receipt: string | undefined): T.ReceivedMessage {
     const m = d.message;
-    return new T.ReceivedMessage({
-      msgId: m.msgId,
-      topic,
-      body: m.body,
-      tags: m.tags,
-      keys: m.keys,
-      properties: userProperties(m.properties),
-      bornTimestamp: i64(m.bornTimestamp),
-      storeTimestamp: i64(m.storeTimestamp),
-      brokerName: m.brokerName,
-      queueId: m.queueId,
-      queueOffset: i64(m.queueOffset),
-      deliveryAttempt: d.attempt,
-      uniqueId: m.uniqId,
-      receipt,
-    });
+    const r = new T.ReceivedMessage();
+    r.msgId = m.msgId;
+    r.topic = topic;
+    r.body = m.body;
+    if (m.tags !== undefined) r.tags = m.tags;
+    r.keys = m.keys;
+    r.properties = userProperties(m.properties);
+    r.bornTimestamp = m.bornTimestamp as unknown as Int64;
+    r.storeTimestamp = m.storeTimestamp as unknown as Int64;
+    r.brokerName = m.brokerName;
+    r.queueId = m.queueId;
+    r.queueOffset = m.queueOffset as unknown as Int64;
+    r.deliveryAttempt = d.attempt;
+    if (m.uniqId !== undefined) r.uniqueId = m.uniqId;
+    if (receipt !== undefined) r.receipt = receipt;
+    return r;
   }
 
   /**

@@ -27,6 +27,11 @@ export class ReplyProtocol extends thrift.TBinaryProtocol {
   }
 
   override writeI64(i64: number | Int64): void {
+    // A plain safe integer (get replies set their i64 fields as numbers): its 8 bytes straight into the chunk.
+    if (typeof i64 === 'number' && Number.isSafeInteger(i64)) {
+      this.out.writeI64Safe(i64);
+      return;
+    }
     // As the library: an Int64 is written as its 8 bytes, a number through Int64.
     this.out.writeBytes(typeof i64 === 'object' && i64.buffer ? i64.buffer : new Int64(i64 as number).buffer);
   }
