@@ -184,11 +184,12 @@ async function main(): Promise<void> {
 
     // --- get throughput: drain a pre-filled topic, auto-ack and with receipts (each call acks the previous reply's)
     if (PHASES.has('get')) {
-      const total = 20000;
-      const body = Buffer.alloc(2 * KiB, 3);
+      let total = 20000;
+      let body = Buffer.alloc(2 * KiB, 3);
       const filled = async (): Promise<string> => {
         const t = await topic();
-        for (let i = 0; i < total; i += 256) await direct!.send(t, Array.from({ length: Math.min(256, total - i) }, () => ({ body })));
+        const step = Math.max(1, Math.floor((512 * KiB) / body.length));
+        for (let i = 0; i < total; i += step) await direct!.send(t, Array.from({ length: Math.min(step, total - i) }, () => ({ body })));
         return t;
       };
       let heads = 0;
@@ -229,9 +230,13 @@ async function main(): Promise<void> {
         return got / ((Date.now() - started) / 1000);
       };
       for (const mode of [
-        { name: 'get 2 KiB, auto-ack, 4 consumers (msg/s)', invisibleMs: 0 },
-        { name: 'get 2 KiB, receipts + ack, 4 consumers (msg/s)', invisibleMs: 30000 },
+        { name: 'get 2 KiB, auto-ack, 4 consumers (msg/s)', invisibleMs: 0, size: 2 * KiB, total: 20000 },
+        { name: 'get 2 KiB, receipts + ack, 4 consumers (msg/s)', invisibleMs: 30000, size: 2 * KiB, total: 20000 },
+        { name: 'get 100 KiB, auto-ack, 4 consumers (msg/s)', invisibleMs: 0, size: 100 * KiB, total: 2000 },
       ]) {
+        total = mode.total;
+        body = Buffer.alloc(mode.size, 3);
+        heads = 0;
         const t = await filled();
         const cpu0 = cpuSeconds(gw.child.pid as number);
         const gwGet = await drainGateway(t, mode.invisibleMs);
