@@ -13,7 +13,8 @@
  *   - CPU µs per message of the gateway, the broker and the bench process (the clients) for every send size.
  * Environment: BENCH_GW_SECONDS (length of each throughput phase, default 3); BENCH_GW_PHASES (comma-separated subset
  * of send,get,e2e,rss; default all), to repeat one phase while working on it; BENCH_GW_RSS_SENDS;
- * BENCH_GW_MAX_INFLIGHT_MIB (the gateway's maxInflightBytes, default 256).
+ * BENCH_GW_MAX_INFLIGHT_MIB (the gateway's maxInflightBytes, default 256); BENCH_GW_CPU_PROF (a directory: the
+ * gateway process runs with `node --cpu-prof` and writes its profile there when the bench stops it).
  */
 import { spawn } from 'child_process';
 import fs from 'fs';
@@ -134,7 +135,9 @@ async function main(): Promise<void> {
       '--logLevel=warn',
       '--sendTimeoutMs=30000',
       `--maxInflightBytes=${MAX_INFLIGHT_MIB * MiB}`,
-    ]);
+    ], {
+      nodeArgs: process.env.BENCH_GW_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_GW_CPU_PROF}`] : [],
+    });
     procs.push(gw);
     const port = Number(gw.fields.listenPort);
     direct = new MQClient({ namesrvAddr, instanceName: 'bench-direct', sendMsgTimeout: 30000 }, { logger });
@@ -200,26 +203,37 @@ async function main(): Promise<void> {
       console.log(`    CPU µs per message: via gateway: ${gwRate.perMessage} (bench = Thrift clients); direct: ${dRate.perMessage} (bench = src/client)`);
     }
 
-    // --- get throughput: drain a pre-filled topic
+    // --- get throughput: drain a pre-filled topic, auto-ack and with receipts (each call acks the previous reply's)
     if (PHASES.has('get')) {
-      const t = await topic();
-      const total = 20000 + 0;
-      const body = Buffer.alloc(2 * KiB, 3);
-      for (let i = 0; i < total; i += 256) await direct.send(t, Array.from({ length: Math.min(256, total - i) }, () => ({ body })));
-      const drainGateway = async (): Promise<number> => {
+      let total = 20000;
+      let body = Buffer.alloc(2 * KiB, 3);
+      const filled = async (): Promise<string> => {
+        const t = await topic();
+        const step = Math.max(1, Math.floor((512 * KiB) / body.length));
+        for (let i = 0; i < total; i += step) await direct!.send(t, Array.from({ length: Math.min(step, total - i) }, () => ({ body })));
+        return t;
+      };
+      let heads = 0;
+      const drainGateway = async (t: string, invisibleMs: number): Promise<number> => {
         const started = Date.now();
         let got = 0;
         await Promise.all(
           Array.from({ length: 4 }, async (_, i) => {
+            let ack: string[] = [];
             while (got < total && Date.now() - started < 60000) {
-              const r = await pick(i).get(new T.GetRequest({ topic: t, consumerGroup: 'bench_get', maxMessages: 256, waitMs: 100 }));
+              const r = await pick(i).get(new T.GetRequest({ topic: t, consumerGroup: 'bench_get', maxMessages: 256, waitMs: 100, invisibleMs, ack }));
+              if (r.ackResults && r.ackResults.some((s) => s !== T.AckStatus.ACKED)) throw new Error(`ack refused: ${r.ackResults.join(',')}`);
               got += r.messages.length;
+              ack = invisibleMs > 0 ? r.messages.map((m) => m.receipt as string) : [];
+              // Receipts of one run share a signed head (one MAC): count them to see how well runs form.
+              for (const h of new Set(ack.map((x) => x.slice(0, x.lastIndexOf('.'))))) if (h) heads++;
             }
+            if (ack.length > 0) await pick(i).get(new T.GetRequest({ topic: t, consumerGroup: 'bench_get', maxMessages: 0, ack }));
           }),
         );
         return got / ((Date.now() - started) / 1000);
       };
-      const drainDirect = async (): Promise<number> => {
+      const drainDirect = async (t: string): Promise<number> => {
         const queues: MessageQueue[] = await direct!.subscribeQueues(t);
         const started = Date.now();
         let got = 0;
@@ -236,12 +250,23 @@ async function main(): Promise<void> {
         );
         return got / ((Date.now() - started) / 1000);
       };
-      const cpu0 = cpuSeconds(gw.child.pid as number);
-      const gwGet = await drainGateway();
-      const gwCpu = cpuSeconds(gw.child.pid as number) - cpu0;
-      row('get 2 KiB, auto-ack, 4 consumers (msg/s)', gwGet, await drainDirect(), 'msg/s');
-      // CPU per message is steadier than rates on a shared machine.
-      console.log(`    gateway CPU per message: ${((gwCpu / total) * 1e6).toFixed(1)} µs`);
+      for (const mode of [
+        { name: 'get 2 KiB, auto-ack, 4 consumers (msg/s)', invisibleMs: 0, size: 2 * KiB, total: 20000 },
+        { name: 'get 2 KiB, receipts + ack, 4 consumers (msg/s)', invisibleMs: 30000, size: 2 * KiB, total: 20000 },
+        { name: 'get 100 KiB, auto-ack, 4 consumers (msg/s)', invisibleMs: 0, size: 100 * KiB, total: 2000 },
+      ]) {
+        total = mode.total;
+        body = Buffer.alloc(mode.size, 3);
+        heads = 0;
+        const t = await filled();
+        const cpu0 = cpuSeconds(gw.child.pid as number);
+        const gwGet = await drainGateway(t, mode.invisibleMs);
+        const gwCpu = cpuSeconds(gw.child.pid as number) - cpu0;
+        row(mode.name, gwGet, await drainDirect(t), 'msg/s');
+        // CPU per message is steadier than rates on a shared machine.
+        const macs = mode.invisibleMs > 0 ? `; ${heads} receipt MACs for ${total} messages` : '';
+        console.log(`    gateway CPU per message: ${((gwCpu / total) * 1e6).toFixed(1)} µs (load average ${os.loadavg()[0].toFixed(1)})${macs}`);
+      }
     }
 
     // --- end-to-end latency at 1,000 msg/s

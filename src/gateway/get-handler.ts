@@ -11,10 +11,11 @@ import type { AckItem, AckStatus, Coordinator } from '../coord';
 import type { Authorizer } from './auth';
 import type { Delivery, GroupReader } from './group-reader';
 import type { GatewayMetrics } from './metrics';
-import type { ReceiptSigner } from './signed-receipt';
+import { ReceiptSigner } from './signed-receipt';
 import type { ReplyReservation } from './reply-budget';
 import { PROP } from '../common/message';
-import { T, i64 } from './thrift-api';
+import type Int64 from 'node-int64';
+import { T } from './thrift-api';
 import { MAX_ACKS, MAX_GET_MESSAGES, MAX_INVISIBLE_MS, checkGroup, checkInt, checkTopic, userProperties } from './validate';
 
 /** The gateway options get uses. */
@@ -79,44 +80,77 @@ export class GetHandler {
     const keep = auth.dlqFilter(req.auth, topic);
     const shown = keep ? deliveries.filter((d) => keep(d.message.properties[PROP.RETRY_TOPIC])) : deliveries;
     let bytes = 0;
-    const messages = shown.map((d) => {
+    const heads = invisibleMs > 0 ? this.runHeads(topic, group, shown) : undefined;
+    const messages = new Array<T.ReceivedMessage>(shown.length);
+    for (let i = 0; i < shown.length; i++) {
+      const d = shown[i];
       bytes += d.message.body.length;
-      return this.toReceived(topic, group, d, invisibleMs > 0);
-    });
+      const head = heads?.[i];
+      messages[i] = this.toReceived(topic, d, head === undefined ? undefined : ReceiptSigner.receiptOf(head, d.message.queueOffset));
+    }
     if (bytes > 0) this.deps.metrics.bytes.inc({ method: 'get', topic, direction: 'out' }, bytes);
-    return new T.GetResult({ messages, acked, ackResults });
+    // Not through the constructor: it would copy every ReceivedMessage (and its keys and properties) once more.
+    const result = new T.GetResult();
+    result.messages = messages;
+    result.acked = acked;
+    result.ackResults = ackResults;
+    return result;
   }
 
-  /** One delivery as a ReceivedMessage: user properties only, and a signed receipt in at-least-once mode. */
-  private toReceived(topic: string, group: string, d: Delivery, withReceipt: boolean): T.ReceivedMessage {
+  /**
+   * The signed receipt head of each leased delivery (undefined in auto-ack mode): one MAC per run of consecutive
+   * offsets of one queue delivered under one lease (see signed-receipt.ts), not one per message.
+   */
+  private runHeads(topic: string, group: string, shown: Delivery[]): Array<string | undefined> {
+    const heads = new Array<string | undefined>(shown.length);
+    let i = 0;
+    while (i < shown.length) {
+      const d = shown[i];
+      if (d.lease <= 0) {
+        heads[i++] = undefined;
+        continue;
+      }
+      let j = i + 1;
+      while (j < shown.length) {
+        const e = shown[j];
+        if (e.queueKey !== d.queueKey || e.lease !== d.lease || e.attempt !== d.attempt || e.deadline !== d.deadline) break;
+        if (e.message.queueOffset !== shown[j - 1].message.queueOffset + 1) break;
+        j++;
+      }
+      const head = this.deps.signer.signRun(
+        { group, topic, queueKey: d.queueKey, lease: d.lease, attempt: d.attempt, deadline: d.deadline },
+        d.message.queueOffset,
+        shown[j - 1].message.queueOffset,
+      );
+      for (let k = i; k < j; k++) heads[k] = head;
+      i = j;
+    }
+    return heads;
+  }
+
+  /**
+   * One delivery as a ReceivedMessage: user properties only, and the signed receipt in at-least-once mode. Fields are
+   * set on an empty struct (the generated constructor copies keys and properties again), and the i64 fields hold
+   * plain numbers: ReplyProtocol writes a safe integer's 8 bytes directly, the library's protocol through Int64.
+   */
+  private toReceived(topic: string, d: Delivery, receipt: string | undefined): T.ReceivedMessage {
     const m = d.message;
-    return new T.ReceivedMessage({
-      msgId: m.msgId,
-      topic,
-      body: m.body,
-      tags: m.tags,
-      keys: m.keys,
-      properties: userProperties(m.properties),
-      bornTimestamp: i64(m.bornTimestamp),
-      storeTimestamp: i64(m.storeTimestamp),
-      brokerName: m.brokerName,
-      queueId: m.queueId,
-      queueOffset: i64(m.queueOffset),
-      deliveryAttempt: d.attempt,
-      uniqueId: m.uniqId,
-      receipt:
-        withReceipt && d.lease > 0
-          ? this.deps.signer.sign({
-              group,
-              topic,
-              queueKey: d.queueKey,
-              offset: m.queueOffset,
-              lease: d.lease,
-              attempt: d.attempt,
-              deadline: d.deadline,
-            })
-          : undefined,
-    });
+    const r = new T.ReceivedMessage();
+    r.msgId = m.msgId;
+    r.topic = topic;
+    r.body = m.body;
+    if (m.tags !== undefined) r.tags = m.tags;
+    r.keys = m.keys;
+    r.properties = userProperties(m.properties);
+    r.bornTimestamp = m.bornTimestamp as unknown as Int64;
+    r.storeTimestamp = m.storeTimestamp as unknown as Int64;
+    r.brokerName = m.brokerName;
+    r.queueId = m.queueId;
+    r.queueOffset = m.queueOffset as unknown as Int64;
+    r.deliveryAttempt = d.attempt;
+    if (m.uniqId !== undefined) r.uniqueId = m.uniqId;
+    if (receipt !== undefined) r.receipt = receipt;
+    return r;
   }
 
   /**
@@ -131,8 +165,8 @@ export class GetHandler {
     if (receipts.length > MAX_ACKS) throw new MqError('INVALID_ARGUMENT', `GetRequest.ack has ${receipts.length} receipts, more than ${MAX_ACKS}`);
     const out: T.AckStatus[] = receipts.map(() => T.AckStatus.INVALID);
     const byQueue = new Map<string, { queueKey: string; items: AckItem[]; index: number[] }>();
-    receipts.forEach((text, i) => {
-      const r = this.deps.signer.verify(text);
+    const verified = this.deps.signer.verifyAll(receipts);
+    verified.forEach((r, i) => {
       if (!r || r.group !== group || r.topic !== topic) return;
       const e = byQueue.get(r.queueKey) ?? { queueKey: r.queueKey, items: [], index: [] };
       e.items.push({ lease: r.lease, offset: r.offset });

@@ -77,6 +77,11 @@ export interface GroupReaderDeps {
 const PULL_BATCH = 32;
 /** Pulls of consecutive batches of one range in flight at once (unfiltered reads only, see readRange). */
 const PARALLEL_PULLS = 4;
+/**
+ * Pulls in flight at once when a queue's answers are cut by the broker's byte limit (large messages: 256 KiB per pull
+ * brings 2 of 100 KiB): batches are then sized to what one answer brings, and more of them go out at once.
+ */
+const PARALLEL_PULLS_LARGE = 8;
 /** A claim with a tag filter takes at least this many offsets (most may be filtered out). */
 const FILTERED_CLAIM = 64;
 /** Visibility given to leases re-claimed for an auto-ack reader (they are acked as soon as they are read). */
@@ -115,6 +120,10 @@ export class GroupReader {
   private readonly watcher: QueueWatcher;
   /** group NUL queue → when a rewind was last checked fresh. */
   private readonly rewindCheckedAt = new Map<string, number>();
+  /** Queue key → messages one pull of it brought when the broker's byte limit cut the answer (see readRange). */
+  private readonly pullStride = new Map<string, number>();
+  /** Queue key → body bytes of that cut answer. */
+  private readonly pullBytes = new Map<string, number>();
   /** group NUL topic NUL queue key → the auto-ack commit in flight (see commitNow). */
   private readonly commits = new Map<string, { again: boolean }>();
 
@@ -428,19 +437,29 @@ export class GroupReader {
       if (budget.count <= 0 || budget.bytes <= 0) return offset;
       // Batches to ask for now: consecutive ones only without a filter (a filtered pull scans past its batch).
       const want = Math.min(to - offset, budget.count);
-      const batches = subscription === '*' ? Math.min(PARALLEL_PULLS, Math.ceil(want / PULL_BATCH)) : 1;
+      // A queue whose answers the broker cut by bytes: batches of what one answer brings, more of them at once (at
+      // most the reply's byte budget's worth, judged from the sizes seen).
+      const cut = subscription === '*' ? this.pullStride.get(queueKey) : undefined;
+      const stride = cut ?? PULL_BATCH;
+      const parallel = cut === undefined ? PARALLEL_PULLS : Math.max(1, Math.min(PARALLEL_PULLS_LARGE, Math.floor(budget.bytes / Math.max(1, this.pullBytes.get(queueKey) ?? 0))));
+      const batches = subscription === '*' ? Math.min(parallel, Math.ceil(want / stride)) : 1;
       const starts: number[] = [];
+      /** maxMsgNums of each pull (0: a held pull's answer, not ours to learn from). */
+      const asked: number[] = [];
       const pulls: Array<Promise<PullResult>> = [];
       // A held pull's recent answer (QueueWatcher) covers the first batch: no round trip for it.
       const kept = subscription === '*' ? this.watcher.prefetched(q, offset) : undefined;
       let next = offset;
       if (kept) {
         starts.push(offset);
+        asked.push(0);
         pulls.push(Promise.resolve(kept));
         next = kept.nextBeginOffset;
       }
       while (starts.length < batches && next < to && next - offset < budget.count) {
+        const ask = Math.max(1, Math.min(to - next, budget.count - (next - offset), PULL_BATCH));
         starts.push(next);
+        asked.push(ask);
         pulls.push(
           this.deps.client.pull({
             consumerGroup: req.group,
@@ -448,12 +467,14 @@ export class GroupReader {
             topic: q.topic,
             queueId: q.queueId,
             offset: next,
-            maxMsgNums: Math.max(1, Math.min(to - next, budget.count - (next - offset), PULL_BATCH)),
+            // Up to a full batch (the start is only the expected stride): an answer that brings more shows the limit
+            // is gone, and the next batches, now misaligned, are dropped and asked again.
+            maxMsgNums: ask,
             subscription,
             suspendTimeoutMillis: 0,
           }),
         );
-        next += PULL_BATCH;
+        next += stride;
       }
       // Later answers that go unused must not become unhandled rejections.
       for (const p of pulls) p.catch(() => undefined);
@@ -465,6 +486,7 @@ export class GroupReader {
         // A message of another log must never be taken for one of the lease's.
         if (claimLog !== undefined && logIdOf(r) !== undefined && logIdOf(r) !== claimLog) return offset;
         if (r.status === 'FOUND' || r.status === 'NO_MATCHED_MSG') {
+          if (subscription === '*' && asked[k] > 0) this.learnStride(queueKey, r, asked[k]);
           for (const m of r.messages) {
             if (m.queueOffset < offset) continue;
             if (m.queueOffset >= to) break;
@@ -497,6 +519,25 @@ export class GroupReader {
       }
     }
     return offset;
+  }
+
+  /**
+   * Remembers how many messages (and bytes) one answer of an unfiltered pull brought when the broker's per-pull byte
+   * limit cut it (fewer than asked while the queue held more); an answer of a full batch forgets it.
+   */
+  private learnStride(queueKey: string, r: PullResult, asked: number): void {
+    const n = r.messages.length;
+    if (r.status !== 'FOUND' || n === 0) return;
+    if (n >= PULL_BATCH) {
+      this.pullStride.delete(queueKey);
+      return;
+    }
+    const last = r.messages[n - 1].queueOffset;
+    if (n >= asked || last + 1 >= r.maxOffset) return;
+    let bytes = 0;
+    for (const m of r.messages) bytes += m.body.length;
+    this.pullStride.set(queueKey, n);
+    this.pullBytes.set(queueKey, bytes);
   }
 
   /** Moves a lease's messages to %DLQ%<group> through the broker that stores them, then marks them done. */

@@ -99,6 +99,16 @@ describe('gateway GroupReader (fake broker)', () => {
     expect(seen).to.deep.equal(Array.from({ length: 500 }, (_, i) => i));
   });
 
+  it('large messages: batches sized to what one byte-limited answer brings, several in flight, few pulls wasted', async () => {
+    // 100 KiB bodies under a 256 KiB per-pull limit: 2 messages per answer.
+    const b = fakeBroker(300, { size: () => 100 * 1024, maxBytes: 256 * 1024 });
+    const seen = await drain(b.client, new MemoryCoordinator(), 256);
+    expect(seen).to.deep.equal(Array.from({ length: 300 }, (_, i) => i));
+    // 150 pulls are needed; batches strided by 32 would waste most of the pulls in flight.
+    expect(b.pulls.length, 'pulls').to.be.below(200);
+    expect(b.stats.maxInflight).to.be.greaterThan(2);
+  });
+
   it('skips offsets deleted by retention', async () => {
     const b = fakeBroker(300, { minOffset: 100 });
     const seen = await drain(b.client, new MemoryCoordinator(), 256);

@@ -133,6 +133,20 @@ describe('gateway ReplyProtocol', () => {
     expect(Buffer.concat(frame.parts).toString('hex')).to.equal(reference(list, 'send', 3).toString('hex'));
   });
 
+  it('writes i64 fields given as plain safe integers (get replies) as the library writes their Int64', () => {
+    const values = [0, 1, -1, 255, -256, 2 ** 31 - 1, -(2 ** 31), 2 ** 32, -(2 ** 32) - 3, 1_700_000_000_123, 2 ** 53 - 1, -(2 ** 53 - 1)];
+    for (const v of values) {
+      const asInt64 = received(Buffer.from('b'), 1);
+      asInt64.queueOffset = i64(v);
+      asInt64.bornTimestamp = i64(-v);
+      const asNumber = received(Buffer.from('b'), 1);
+      asNumber.queueOffset = v as unknown as Int64;
+      asNumber.bornTimestamp = -v as unknown as Int64;
+      const [frame] = ours([{ s: asNumber as unknown as Writable, name: 'get', seqid: 3 }]);
+      expect(Buffer.concat(frame.parts).toString('hex'), String(v)).to.equal(reference(asInt64 as unknown as Writable, 'get', 3).toString('hex'));
+    }
+  });
+
   it('i64() gives the same 8 bytes and value as node-int64 for safe integers', () => {
     const values = [0, 1, -1, 255, -256, 2 ** 31 - 1, -(2 ** 31), 2 ** 32, -(2 ** 32), 2 ** 32 + 5, 1_700_000_000_123, 2 ** 53 - 1, -(2 ** 53 - 1)];
     for (const v of values) {

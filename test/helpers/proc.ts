@@ -24,8 +24,8 @@ export interface MqProcess {
 
 const running = new Set<MqProcess>();
 
-export function spawnMq(args: string[], opts: { readyTimeoutMs?: number; env?: NodeJS.ProcessEnv } = {}): Promise<MqProcess> {
-  const child = spawn(process.execPath, [MQ_BIN, ...args], {
+export function spawnMq(args: string[], opts: { readyTimeoutMs?: number; env?: NodeJS.ProcessEnv; nodeArgs?: string[] } = {}): Promise<MqProcess> {
+  const child = spawn(process.execPath, [...(opts.nodeArgs ?? []), MQ_BIN, ...args], {
     env: { ...process.env, MQ_LOG_LEVEL: process.env.MQ_LOG_LEVEL ?? 'warn', ...opts.env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });

@@ -115,20 +115,122 @@ function uncompress(r: MessageRecord): Buffer {
   return zlib.inflateSync(r.body);
 }
 
+/**
+ * A pulled message with one fixed shape (a class with every field assigned in the constructor, in one order): V8
+ * keeps one hidden class for all of them, where the former `{ ...record, ... }` literal cost a dictionary copy per
+ * message (a fifth of the gateway's get CPU in profiles). The offset message id is computed on first read only
+ * (a consumer that does not look at it pays nothing), and so are the keys.
+ */
+class Pulled implements PulledMessage {
+  totalSize: number;
+  magic: number;
+  bodyCrc: number;
+  queueId: number;
+  flag: number;
+  queueOffset: number;
+  physicalOffset: number;
+  sysFlag: number;
+  bornTimestamp: number;
+  bornHost: MessageRecord['bornHost'];
+  storeTimestamp: number;
+  storeHost: MessageRecord['storeHost'];
+  reconsumeTimes: number;
+  preparedTransactionOffset: number;
+  body: Buffer;
+  topic: string;
+  properties: Record<string, string>;
+  propertiesString: string;
+  uniqId: string | undefined;
+  tags: string | undefined;
+  brokerName: string;
+  private id: string | undefined;
+  private keyList: string[] | undefined;
+
+  constructor(r: MessageRecord, body: Buffer, brokerName: string) {
+    this.totalSize = r.totalSize;
+    this.magic = r.magic;
+    this.bodyCrc = r.bodyCrc;
+    this.queueId = r.queueId;
+    this.flag = r.flag;
+    this.queueOffset = r.queueOffset;
+    this.physicalOffset = r.physicalOffset;
+    this.sysFlag = r.sysFlag;
+    this.bornTimestamp = r.bornTimestamp;
+    this.bornHost = r.bornHost;
+    this.storeTimestamp = r.storeTimestamp;
+    this.storeHost = r.storeHost;
+    this.reconsumeTimes = r.reconsumeTimes;
+    this.preparedTransactionOffset = r.preparedTransactionOffset;
+    this.body = body;
+    this.topic = r.topic;
+    this.properties = r.properties;
+    this.propertiesString = r.propertiesString;
+    this.uniqId = r.properties[PROP.UNIQ_KEY];
+    this.tags = r.properties[PROP.TAGS];
+    this.brokerName = brokerName;
+    this.id = undefined;
+    this.keyList = undefined;
+  }
+
+  get msgId(): string {
+    if (this.id === undefined) this.id = createOffsetMsgId(this.storeHost, this.physicalOffset);
+    return this.id;
+  }
+
+  set msgId(v: string) {
+    this.id = v;
+  }
+
+  get keys(): string[] {
+    if (this.keyList === undefined) {
+      const keys = this.properties[PROP.KEYS];
+      this.keyList = keys ? keys.split(' ').filter((k) => k !== '') : [];
+    }
+    return this.keyList;
+  }
+
+  set keys(v: string[]) {
+    this.keyList = v;
+  }
+
+  /** The plain fields, as the former object literal had them (JSON, logs, deep comparisons in tests). */
+  toJSON(): PulledMessage {
+    return {
+      totalSize: this.totalSize,
+      magic: this.magic,
+      bodyCrc: this.bodyCrc,
+      queueId: this.queueId,
+      flag: this.flag,
+      queueOffset: this.queueOffset,
+      physicalOffset: this.physicalOffset,
+      sysFlag: this.sysFlag,
+      bornTimestamp: this.bornTimestamp,
+      bornHost: this.bornHost,
+      storeTimestamp: this.storeTimestamp,
+      storeHost: this.storeHost,
+      reconsumeTimes: this.reconsumeTimes,
+      preparedTransactionOffset: this.preparedTransactionOffset,
+      body: this.body,
+      topic: this.topic,
+      properties: this.properties,
+      propertiesString: this.propertiesString,
+      msgId: this.msgId,
+      uniqId: this.uniqId,
+      tags: this.tags,
+      keys: this.keys,
+      brokerName: this.brokerName,
+    };
+  }
+}
+
 /** Turns raw records into pulled messages (ids, tags, keys, inflated bodies). */
 export function toPulledMessages(records: MessageRecord[], brokerName: string): PulledMessage[] {
-  return records.map((r) => {
-    const keys = r.properties[PROP.KEYS];
-    return {
-      ...r,
-      body: uncompress(r),
-      msgId: createOffsetMsgId(r.storeHost, r.physicalOffset),
-      uniqId: r.properties[PROP.UNIQ_KEY],
-      tags: r.properties[PROP.TAGS],
-      keys: keys ? keys.split(' ').filter((k) => k !== '') : [],
-      brokerName,
-    };
-  });
+  const out: PulledMessage[] = new Array<PulledMessage>(records.length);
+  for (let i = 0; i < records.length; i++) {
+    const r = records[i];
+    out[i] = new Pulled(r, uncompress(r), brokerName);
+  }
+  return out;
 }
 
 export class Puller {
