@@ -12,6 +12,7 @@ import { decodeCreateTopicHeader } from '../remoting/header/create-topic';
 import { decodeDeleteTopicHeader } from '../remoting/header/delete-topic';
 import { applyLiveChanges } from './config';
 import type { BrokerContext } from './context';
+import { STORE_ID_FIELD } from './log-identity';
 import { topicConfig } from './topic-config-manager';
 import { topicProblem } from './topic-validator';
 
@@ -82,9 +83,13 @@ export function adminProcessors(ctx: BrokerContext, hooks: AdminHooks): Map<numb
     await ctx.registerNow().catch(() => undefined);
     return text(ResponseCode.SUCCESS);
   });
-  m.set(RequestCode.GET_ALL_TOPIC_CONFIG, () =>
-    text(ResponseCode.SUCCESS, undefined, JSON.stringify(ctx.topics.serializeWrapper())),
-  );
+  m.set(RequestCode.GET_ALL_TOPIC_CONFIG, () => {
+    const res = text(ResponseCode.SUCCESS, undefined, JSON.stringify(ctx.topics.serializeWrapper()));
+    // A slave's metadata sync takes its master's store identity from here (log-identity.ts); others ignore it.
+    const storeId = ctx.config.brokerRole === 'SLAVE' ? undefined : ctx.identity.storeId;
+    if (storeId !== undefined) res.extFields = { ...res.extFields, [STORE_ID_FIELD]: storeId };
+    return res;
+  });
   m.set(RequestCode.UPDATE_BROKER_CONFIG, (req) => {
     const body = req.body ? req.body.toString('utf8') : '';
     let changed;

@@ -6,11 +6,15 @@
 import path from 'path';
 import type pino from 'pino';
 import type { Registry } from 'prom-client';
+import { MqError, acquireDirLock } from '../common';
+import type { DirLock } from '../common';
 import type { MessageStore } from '../store';
-import { RemotingClient, RemotingServer, notSupportedRemark } from '../remoting';
+import { RemotingClient, RemotingServer, authHook, clusterAuthCheck, notSupportedRemark } from '../remoting';
 import type { Channel, Processor } from '../remoting';
 import { RemotingCommand } from '../remoting/command';
 import { RequestCode, ResponseCode } from '../remoting/codes';
+import { checkAcl } from './acl/plain-acl';
+import type { PlainAclConfig } from './acl/plain-acl';
 import { adminProcessors } from './admin-processor';
 import { BrokerStatsManager } from './broker-stats-manager';
 import type { OpsContext } from './ops-context';
@@ -25,6 +29,7 @@ import { storeOptionsOf } from './config';
 import type { BrokerConfig } from './config';
 import { ConsumerManager } from './consumer-manager';
 import { ConsumerOffsetManager } from './consumer-offset-manager';
+import { LogIdentity } from './log-identity';
 import { BrokerMetrics } from './metrics';
 import { offsetProcessors } from './offset-processor';
 import { parseDelayLevels } from './options';
@@ -48,6 +53,8 @@ export interface BrokerDeps {
   registry?: Registry;
   /** A store to use instead of building one from the config (tests wrap or fake it). Not shut down by the broker. */
   store?: BrokerStore;
+  /** The parsed plain_acl.yml (src/cli reads the file); required when aclEnable=true. */
+  acl?: PlainAclConfig;
 }
 
 /** Ports and names once started. */
@@ -79,6 +86,8 @@ export class BrokerController {
   private address?: BrokerAddress;
   private readonly startedAt = Date.now();
   private stopping: Promise<void> | null = null;
+  /** The exclusive lock on storePathRootDir while this broker owns its store. */
+  private storeLock?: DirLock;
 
   constructor(
     config: BrokerConfig,
@@ -92,9 +101,17 @@ export class BrokerController {
   /** Loads the store and metadata, binds the port, registers with the name servers. */
   async start(): Promise<BrokerAddress> {
     const cfg = this.config;
+    if (cfg.aclEnable && !this.deps.acl) {
+      throw new MqError('INVALID_OPTION', 'broker: aclEnable=true needs the accounts of aclFile (a plain_acl.yml-format file)', {
+        details: { option: 'aclFile' },
+      });
+    }
     if (this.deps.store) {
       this.store = this.deps.store;
     } else {
+      // One writer per store directory: a second process on the same storePathRootDir exits here, before it reads
+      // or writes anything (two writers lose acknowledged messages).
+      this.storeLock = await acquireDirLock(cfg.storePathRootDir, `broker ${cfg.brokerName}`);
       // Loaded on demand: tests that inject a store never load the store module.
       const { MessageStore: Store } = await import('../store/message-store');
       const store = new Store(storeOptionsOf(cfg), { logger: this.logger, registry: this.registry });
@@ -110,6 +127,18 @@ export class BrokerController {
     const offsets = new ConsumerOffsetManager(cfg.storePathRootDir);
     await offsets.load();
     const metrics = new BrokerMetrics(this.registry);
+    // The store's identity (created with a master's store, copied by a slave from its master) and topic epochs.
+    const identity = new LogIdentity(cfg.storePathRootDir, cfg.brokerRole === 'SLAVE', {
+      logger: this.logger,
+      storeEmpty: () => this.store.getMaxPhyOffset() === 0,
+      topicEpoch: (topic) => {
+        const tc = topics.get(topic);
+        return tc ? tc.topicEpoch : null;
+      },
+      // Never append another master's log after this one's: stop replicating until the slave is rebuilt.
+      onConflict: () => void this.ha?.client?.shutdown(),
+    });
+    await identity.start();
     const groups = new SubscriptionGroupManager(cfg.storePathRootDir);
     await groups.load();
     const stats = new BrokerStatsManager(cfg.brokerClusterName);
@@ -125,6 +154,7 @@ export class BrokerController {
       storeHost: { ip: cfg.brokerIP1, port: cfg.listenPort },
       delayLevels: parseDelayLevels(cfg.messageDelayLevel),
       metrics,
+      identity,
       logger: this.logger,
       registerNow: () => this.registration?.registerAll() ?? Promise.resolve(),
     };
@@ -153,6 +183,12 @@ export class BrokerController {
       registry: this.registry,
     });
     this.server = server;
+    // Authentication happens once, before dispatch, for every code (processors never see a refused request): the
+    // cluster secret for registration/admin codes and cluster members, then the RocketMQ ACL for everyone else.
+    const acl = cfg.aclEnable ? this.deps.acl : undefined;
+    if (cfg.clusterSecret !== '' || acl) {
+      server.setRequestHook(authHook(clusterAuthCheck(cfg.clusterSecret, acl ? (req, addr) => checkAcl(acl, req, addr) : undefined)));
+    }
     const reg = (code: number, p: Processor): void => server.registerProcessor(code, p);
     reg(RequestCode.SEND_MESSAGE, sender.process);
     reg(RequestCode.SEND_MESSAGE_V2, sender.process);
@@ -198,8 +234,8 @@ export class BrokerController {
           logger: this.logger,
           registry: this.registry,
           store: this.ownedStore,
-          client: (this.client = new RemotingClient({ logger: this.logger, defaultTimeoutMs: cfg.registerBrokerTimeoutMills })),
-          target: brokerSyncTarget(topics, offsets),
+          client: (this.client = this.newClient()),
+          target: brokerSyncTarget(topics, offsets, identity),
           masterAddresses: () => this.registration?.lastResponse,
         },
       );
@@ -254,7 +290,7 @@ export class BrokerController {
       .split(';')
       .map((s) => s.trim())
       .filter((s) => s !== '');
-    this.client ??= new RemotingClient({ logger: this.logger, defaultTimeoutMs: cfg.registerBrokerTimeoutMills });
+    this.client ??= this.newClient();
     this.registration = new RegistrationService(
       this.client,
       namesrvAddrs,
@@ -272,6 +308,16 @@ export class BrokerController {
     await this.registration.start(cfg.registerNameServerPeriod);
     this.logger.info({ ...this.address, namesrvAddrs }, 'broker started');
     return this.address;
+  }
+
+  /** The broker's outgoing client: its requests carry the cluster signature when clusterSecret is set. */
+  private newClient(): RemotingClient {
+    const cfg = this.config;
+    return new RemotingClient({
+      logger: this.logger,
+      defaultTimeoutMs: cfg.registerBrokerTimeoutMills,
+      signer: cfg.clusterSecret !== '' ? { clusterSecret: cfg.clusterSecret } : undefined,
+    });
   }
 
   /** RegisterBrokerBody JSON (ref §3.3); topics carry the broker permission when it is not RW. */
@@ -326,26 +372,35 @@ export class BrokerController {
     return this.address;
   }
 
-  /** Clean shutdown: unregister, answer held pulls, close the port, flush metadata, shut the store down. */
+  /**
+   * Clean shutdown: unregister, answer held pulls, close the port, flush metadata, shut the store down. Every step
+   * runs even when an earlier one fails (a failure is logged): the store is always flushed and its lock released.
+   */
   shutdown(): Promise<void> {
     if (this.stopping) return this.stopping;
     this.stopping = (async () => {
+      const step = async (name: string, fn: () => unknown): Promise<void> => {
+        try {
+          await fn();
+        } catch (err) {
+          this.logger.error({ err, step: name }, 'broker shutdown step failed; continuing');
+        }
+      };
       // Unregister first so that clients stop routing here, then stop serving, then persist, then the store.
-      await this.registration?.shutdown();
-      this.holds?.wakeAll();
-      this.sendQueue?.stop();
-      await this.server?.close();
-      this.sendQueue?.drain('broker is shutting down');
-      await this.schedule?.shutdown();
-      await this.statsLog?.shutdown();
-      await this.ha?.shutdown();
-      if (this.ctx) {
-        await this.ctx.offsets.close();
-        await this.ctx.topics.flush();
-        await this.ctx.groups.flush();
-      }
-      await this.client?.close();
-      if (this.ownedStore) await this.ownedStore.shutdown();
+      await step('unregister', () => this.registration?.shutdown());
+      await step('wake held pulls', () => this.holds?.wakeAll());
+      await step('stop send queue', () => this.sendQueue?.stop());
+      await step('close remoting port', () => this.server?.close());
+      await step('drain send queue', () => this.sendQueue?.drain('broker is shutting down'));
+      await step('schedule service', () => this.schedule?.shutdown());
+      await step('stats.log', () => this.statsLog?.shutdown());
+      await step('HA', () => this.ha?.shutdown());
+      await step('write consumerOffset.json', () => this.ctx?.offsets.close());
+      await step('write topics.json', () => this.ctx?.topics.flush());
+      await step('write subscriptionGroup.json', () => this.ctx?.groups.flush());
+      await step('close remoting client', () => this.client?.close());
+      if (this.ownedStore) await step('store shutdown', () => this.ownedStore!.shutdown());
+      this.storeLock?.release();
       this.logger.info('broker stopped');
     })();
     return this.stopping;

@@ -8,6 +8,7 @@ import type { HostPort } from '../common/message';
 import type { BrokerConfig } from './config';
 import type { BrokerMetrics } from './metrics';
 import type { BrokerStore } from './store-api';
+import type { LogIdentity } from './log-identity';
 import type { ConsumerManager } from './consumer-manager';
 import type { ConsumerOffsetManager } from './consumer-offset-manager';
 import type { TopicConfigManager } from './topic-config-manager';
@@ -25,6 +26,8 @@ export interface BrokerContext {
   /** Delay level durations in ms; index 0 = level 1 (ref §5.13). */
   delayLevels: number[];
   metrics: BrokerMetrics;
+  /** The store's identity and each topic's logId (reported to readers; a slave takes its master's). */
+  identity: LogIdentity;
   logger: pino.Logger;
   /** Re-registers with every name server now (after a topic change). */
   registerNow(): Promise<void>;

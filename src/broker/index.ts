@@ -22,3 +22,7 @@ export { FLOW_CONTROL_REMARK, putStatusToResponse, getStatusToPullCode, messageI
 export { topicProblem, retryTopic, dlqTopic, SCHEDULE_TOPIC, DEFAULT_TOPIC } from './topic-validator';
 export { RebalanceLockManager, LOCK_MAX_LIVE_MS } from './rebalance-lock-manager';
 export type { MessageQueueRef } from './rebalance-lock-manager';
+export { parsePlainAcl, checkAcl, neededPermissions, PERM, ACL_ADMIN_CODES } from './acl/plain-acl';
+export type { PlainAclConfig, AclAccount } from './acl/plain-acl';
+export { parseYamlSubset } from './acl/yaml-subset';
+export type { YamlValue } from './acl/yaml-subset';

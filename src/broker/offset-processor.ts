@@ -2,6 +2,8 @@
  * Offset and consumer-list requests (ref §2.3.3): QUERY_CONSUMER_OFFSET (14, with Java's young-queue rule),
  * UPDATE_CONSUMER_OFFSET (15, negatives ignored), SEARCH_OFFSET_BY_TIMESTAMP (29), GET_MAX_OFFSET (30),
  * GET_MIN_OFFSET (31), GET_EARLIEST_MSG_STORETIME (32) and GET_CONSUMER_LIST_BY_GROUP (38).
+ * Answers about a queue's offsets carry the log's identity as extField `logId` (log-identity.ts); a slave whose store
+ * came from another master refuses them with SERVICE_NOT_AVAILABLE.
  */
 import { RemotingCommand } from '../remoting/command';
 import { RequestCode, ResponseCode } from '../remoting/codes';
@@ -13,8 +15,10 @@ import { decodeGetMinOffsetHeader } from '../remoting/header/get-min-offset';
 import { decodeQueryConsumerOffsetHeader } from '../remoting/header/query-consumer-offset';
 import { decodeSearchOffsetHeader } from '../remoting/header/search-offset-by-timestamp';
 import { decodeUpdateConsumerOffsetHeader } from '../remoting/header/update-consumer-offset';
+import { encodeOffsetResponseHeader } from '../remoting/header/offset-response';
 import type { BrokerContext } from './context';
 import { firstOffsetAtOrAfter } from './offset-by-time';
+import { LOG_ID_FIELD } from './log-identity';
 
 function ok(ext?: Record<string, string | number | boolean | undefined>, body?: Buffer): RemotingCommand {
   return RemotingCommand.createResponse(ResponseCode.SUCCESS, undefined, ext, body);
@@ -24,14 +28,27 @@ function ok(ext?: Record<string, string | number | boolean | undefined>, body?: 
 export function offsetProcessors(ctx: BrokerContext): Map<number, Processor> {
   const m = new Map<number, Processor>();
   const store = ctx.store;
+  // Reads of a log this slave must not serve under any identity are refused (log-identity.ts).
+  const refused = (): RemotingCommand | undefined => {
+    const why = ctx.identity.conflict;
+    return why === undefined ? undefined : RemotingCommand.createResponse(ResponseCode.SERVICE_NOT_AVAILABLE, why);
+  };
+  const answer = (topic: string, offset: number): RemotingCommand =>
+    ok(encodeOffsetResponseHeader({ offset, logId: ctx.identity.logId(topic) }));
   m.set(RequestCode.QUERY_CONSUMER_OFFSET, (req) => {
     const h = decodeQueryConsumerOffsetHeader(req.extFields);
+    const no = refused();
+    if (no) return no;
     const offset = ctx.offsets.query(h.consumerGroup, h.topic, h.queueId);
-    if (offset >= 0) return ok({ offset });
+    if (offset >= 0) return answer(h.topic, offset);
     // Young-queue rule (ConsumerManageProcessor): nothing stored and the queue still starts at 0 → start at 0.
     const min = store.getMinOffsetInQueue(h.topic, h.queueId);
-    if (min <= 0) return ok({ offset: 0 });
-    return RemotingCommand.createResponse(ResponseCode.QUERY_NOT_FOUND, 'Not found, V3_0_6_SNAPSHOT maybe this group consumer boot first');
+    if (min <= 0) return answer(h.topic, 0);
+    return RemotingCommand.createResponse(
+      ResponseCode.QUERY_NOT_FOUND,
+      'Not found, V3_0_6_SNAPSHOT maybe this group consumer boot first',
+      { [LOG_ID_FIELD]: ctx.identity.logId(h.topic) },
+    );
   });
   m.set(RequestCode.UPDATE_CONSUMER_OFFSET, (req) => {
     const h = decodeUpdateConsumerOffsetHeader(req.extFields);
@@ -42,17 +59,17 @@ export function offsetProcessors(ctx: BrokerContext): Map<number, Processor> {
     const h = decodeSearchOffsetHeader(req.extFields);
     // boundaryType=lower (RocketMQ 5's field): the exact first message at or after the time (topicCount needs it).
     if (String(req.extFields?.boundaryType ?? '').toLowerCase() === 'lower') {
-      return ok({ offset: firstOffsetAtOrAfter(store, h.topic, h.queueId, h.timestamp) });
+      return refused() ?? answer(h.topic, firstOffsetAtOrAfter(store, h.topic, h.queueId, h.timestamp));
     }
-    return ok({ offset: store.getOffsetInQueueByTime(h.topic, h.queueId, h.timestamp) });
+    return refused() ?? answer(h.topic, store.getOffsetInQueueByTime(h.topic, h.queueId, h.timestamp));
   });
   m.set(RequestCode.GET_MAX_OFFSET, (req) => {
     const h = decodeGetMaxOffsetHeader(req.extFields);
-    return ok({ offset: store.getMaxOffsetInQueue(h.topic, h.queueId) });
+    return refused() ?? answer(h.topic, store.getMaxOffsetInQueue(h.topic, h.queueId));
   });
   m.set(RequestCode.GET_MIN_OFFSET, (req) => {
     const h = decodeGetMinOffsetHeader(req.extFields);
-    return ok({ offset: store.getMinOffsetInQueue(h.topic, h.queueId) });
+    return refused() ?? answer(h.topic, store.getMinOffsetInQueue(h.topic, h.queueId));
   });
   m.set(RequestCode.GET_EARLIEST_MSG_STORETIME, (req) => {
     const h = decodeGetEarliestMsgStoretimeHeader(req.extFields);

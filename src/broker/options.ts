@@ -79,6 +79,14 @@ export const BROKER_OPTION_SPEC = {
   serverChannelMaxIdleTimeSeconds: opt(120, 'idle connections are closed after this many seconds', { min: 1 }),
   frameMaxLength: opt(16 * 1024 * 1024, 'largest remoting frame accepted, bytes', { min: 1024 }),
   logLevel: opt('', 'pino log level (fatal, error, warn, info, debug, trace); empty = MQ_LOG_LEVEL or info'),
+  clusterSecret: opt<string>('', 'shared secret of the cluster: when set, registration, admin codes and the HA handshake must be signed with it (see README Security); empty = off'),
+  clusterSecretFile: opt<string>('', 'file holding clusterSecret (trailing newline ignored); wins over clusterSecret'),
+  aclEnable: opt(false, 'check RocketMQ 4.x ACL signatures (AccessKey/Signature) and permissions on every request (ref §10)'),
+  aclFile: opt<string>('', 'plain_acl.yml-format file of accounts, topic/group permissions and globalWhiteRemoteAddresses; required with aclEnable=true'),
+  shutdownTimeoutMs: opt(30000, 'after SIGTERM/SIGINT the process exits (code 1) if shutdown takes longer, ms (0 = no bound); a second signal exits at once', {
+    min: 0,
+    max: 600000,
+  }),
 } as const;
 
 /** The type of {@link BROKER_OPTION_SPEC}. */

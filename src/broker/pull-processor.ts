@@ -2,7 +2,8 @@
  * PULL_MESSAGE (11) (ref §2.3.3, §9). Checks permission, topic, queue id and subscription (from the request when
  * FLAG_SUBSCRIPTION is set, else from heartbeats), reads from the store with a tags-code filter, and maps the
  * status (status-map.ts). An empty result with FLAG_SUSPEND is held by the PullHoldService, which re-runs it on
- * arrival or timeout. The response body is the stored record bytes, concatenated once.
+ * arrival or timeout. The response body is the stored record bytes, concatenated once. Every answer with the pull
+ * header names the log it read (`logId`, log-identity.ts); a slave whose store came from another master refuses.
  */
 import { RemotingCommand } from '../remoting/command';
 import { ResponseCode } from '../remoting/codes';
@@ -68,6 +69,8 @@ export class PullProcessor {
         return this.fail(ResponseCode.SUBSCRIPTION_NOT_LATEST, `the consumer's subscription not latest`);
       }
     }
+    const refused = ctx.identity.conflict;
+    if (refused !== undefined) return this.fail(ResponseCode.SERVICE_NOT_AVAILABLE, refused);
     const filter = tagsCodeFilter(sub);
     const isSlave = cfg.brokerRole === 'SLAVE';
     let code: number;
@@ -135,7 +138,14 @@ export class PullProcessor {
       suggestPullingFromSlave: suggestSlave,
     });
     const res = RemotingCommand.createResponse(code, remark);
-    res.extFields = encodeAsStrings(encodePullMessageResponseHeader({ suggestWhichBrokerId, nextBeginOffset, minOffset, maxOffset }));
+    res.extFields = encodeAsStrings(encodePullMessageResponseHeader({
+        suggestWhichBrokerId,
+        nextBeginOffset,
+        minOffset,
+        maxOffset,
+        logId: ctx.identity.logId(h.topic),
+      }),
+    );
     if (body) res.body = body;
     return res;
   }

@@ -5,9 +5,11 @@
  * (unregister from the name servers, flush, store shutdown).
  */
 import { MqError, describeOptions } from '../common';
-import { BROKER_FULL_SPEC, BrokerController, resolveBrokerConfig } from '../broker';
+import fs from 'fs';
+import { BROKER_FULL_SPEC, BrokerController, parsePlainAcl, resolveBrokerConfig } from '../broker';
+import type { PlainAclConfig } from '../broker';
 import { registerCommand } from './commands';
-import { loadConfig } from './config';
+import { loadConfig, readSecretFile } from './config';
 import { printReady, startRuntime } from './runtime';
 
 const SUMMARY = 'run a broker (commit-log store, send, pull, offsets, admin)';
@@ -16,6 +18,7 @@ const SUMMARY = 'run a broker (commit-log store, send, pull, offsets, admin)';
 export async function runBroker(argv: string[]): Promise<number> {
   let loaded;
   let config;
+  let acl: PlainAclConfig | undefined;
   try {
     loaded = loadConfig(argv, BROKER_FULL_SPEC, 'broker');
     if (loaded.help) {
@@ -23,6 +26,17 @@ export async function runBroker(argv: string[]): Promise<number> {
       return 0;
     }
     config = resolveBrokerConfig(loaded.options as unknown as Record<string, unknown>);
+    if (config.clusterSecretFile !== '') config.clusterSecret = readSecretFile(config.clusterSecretFile, 'clusterSecretFile', 'broker');
+    if (config.aclEnable) {
+      if (config.aclFile === '') throw new MqError('INVALID_OPTION', 'broker: aclEnable=true needs aclFile=<path to a plain_acl.yml-format file>');
+      let text: string;
+      try {
+        text = fs.readFileSync(config.aclFile, 'utf8');
+      } catch (err) {
+        throw new MqError('INVALID_OPTION', `broker: cannot read aclFile ${config.aclFile}: ${(err as Error).message}`);
+      }
+      acl = parsePlainAcl(text, config.aclFile);
+    }
   } catch (err) {
     if (MqError.is(err) || err instanceof Error) {
       console.error(`mq broker: ${err.message}`);
@@ -35,9 +49,10 @@ export async function runBroker(argv: string[]): Promise<number> {
     component: 'broker',
     httpPort: config.httpPort,
     logLevel: config.logLevel || undefined,
+    shutdownTimeoutMs: config.shutdownTimeoutMs,
     health: () => ({ ok: holder.ready, brokerName: config.brokerName, brokerRole: config.brokerRole }),
   });
-  const broker = new BrokerController(config, { logger: rt.logger, registry: rt.registry });
+  const broker = new BrokerController(config, { logger: rt.logger, registry: rt.registry, acl });
   holder.controller = broker;
   rt.onShutdown(() => broker.shutdown());
   let addr;

@@ -39,3 +39,16 @@ export function loadConfig<S extends OptionSpec>(
   for (const [k, v] of Object.entries(options)) if (!COMMON_KEYS.has(k)) merged[k] = v;
   return { options: help ? resolveOptions(spec, {}, component) : resolveOptions(spec, merged, component), positionals, help, configFile };
 }
+
+/** Reads a secret from a file (the `…File` options): trailing whitespace and newlines are dropped. */
+export function readSecretFile(file: string, option: string, component: string): string {
+  let text: string;
+  try {
+    text = fs.readFileSync(file, 'utf8');
+  } catch (err) {
+    throw new MqError('INVALID_OPTION', `${component}: cannot read ${option} ${file}: ${(err as Error).message}`, { details: { option } });
+  }
+  const secret = text.replace(/\s+$/, '');
+  if (secret === '') throw new MqError('INVALID_OPTION', `${component}: ${option} ${file} is empty`, { details: { option } });
+  return secret;
+}

@@ -43,6 +43,10 @@ export const DEV_OPTIONS = {
   autoCreateTopic: opt(true, 'a send to an unknown topic creates it (dev convenience; off in production configs)'),
   maxReconsumeTimes: opt(16, 'deliveries before an unacked message moves to %DLQ%<group>', { min: 1, max: 1000 }),
   logLevel: opt('warn', 'pino log level of every component (on stderr)'),
+  shutdownTimeoutMs: opt(30000, 'after SIGTERM/SIGINT the process exits (code 1) if shutdown takes longer, ms (0 = no bound); a second signal exits at once', {
+    min: 0,
+    max: 600000,
+  }),
 };
 
 
@@ -96,6 +100,7 @@ export async function runDev(argv: string[]): Promise<number> {
     component: 'dev',
     httpPort: ports.http,
     logLevel: o.logLevel,
+    shutdownTimeoutMs: o.shutdownTimeoutMs,
     health: () => holder.gateway?.health() ?? { ok: false },
   });
   const log = rt.logger;

@@ -3,17 +3,22 @@
  * and `--key=value`. Prints `namesrv ready listenPort=<port> httpPort=<port>` once serving; SIGTERM stops it.
  */
 import { MqError, describeOptions } from '../common';
-import { NAMESRV_OPTIONS, NamesrvController } from '../namesrv';
+import { NAMESRV_OPTIONS, NamesrvController, resolveNamesrvOptions } from '../namesrv';
 import { registerCommand } from './commands';
-import { loadConfig } from './config';
+import { loadConfig, readSecretFile } from './config';
 import { printReady, startRuntime } from './runtime';
 
 const SUMMARY = 'run a name server (routes and broker liveness)';
 
 export async function runNamesrv(argv: string[]): Promise<number> {
   let loaded;
+  let options;
   try {
     loaded = loadConfig(argv, NAMESRV_OPTIONS, 'namesrv');
+    options = loaded.options;
+    if (options.clusterSecretFile !== '') {
+      options = resolveNamesrvOptions({ ...options, clusterSecret: readSecretFile(options.clusterSecretFile, 'clusterSecretFile', 'namesrv') });
+    }
   } catch (err) {
     if (MqError.is(err)) {
       console.error(`mq namesrv: ${err.message}`);
@@ -25,7 +30,6 @@ export async function runNamesrv(argv: string[]): Promise<number> {
     console.log(`usage: mq namesrv [-c namesrv.properties] [--key=value ...]\n\n${SUMMARY}\n\noptions:\n${describeOptions(NAMESRV_OPTIONS)}`);
     return 0;
   }
-  const options = loaded.options;
   // The health check is built before the controller exists; it reads it through this holder.
   const holder: { controller?: NamesrvController } = {};
   const rt = await startRuntime({
@@ -33,6 +37,7 @@ export async function runNamesrv(argv: string[]): Promise<number> {
     httpPort: options.httpPort,
     // Unset option: undefined, so that createLogger falls back to MQ_LOG_LEVEL, then info.
     logLevel: options.logLevel || undefined,
+    shutdownTimeoutMs: options.shutdownTimeoutMs,
     health: () => ({
       ok: holder.controller?.running ?? false,
       liveBrokers: holder.controller?.routes.liveBrokerCount() ?? 0,

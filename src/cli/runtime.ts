@@ -1,6 +1,6 @@
 /**
- * What every long-running `mq` process shares: a logger, its own prom-client Registry, the /metrics + /healthz
- * endpoint, and clean shutdown on SIGTERM/SIGINT.
+ * What every long-running `mq` process shares: a logger, its own prom-client Registry, the /metrics + /healthz +
+ * /livez endpoint (http.ts), and clean shutdown on SIGTERM/SIGINT.
  */
 import { Registry, collectDefaultMetrics } from 'prom-client';
 import { createLogger } from './logger';
@@ -24,13 +24,24 @@ export interface RuntimeOptions {
   component: string;
   /** HTTP port for /metrics and /healthz; 0 picks a free one, -1 disables it. */
   httpPort: number;
-  health: () => HealthReport;
+  /** Address the HTTP port binds to (the process's httpHost option); default 127.0.0.1. */
+  httpHost?: string;
+  /** The /healthz callback: `{ ok, checks?: [{ name, ok, degraded?, detail? }] }`, may be async (see http.ts). */
+  health: () => HealthReport | Promise<HealthReport>;
   logLevel?: string;
   /** What /metrics serves instead of the process Registry (`mq dev` merges the registries of its components). */
   exposition?: Pick<Registry, 'metrics' | 'contentType'>;
   /** Install SIGTERM/SIGINT handlers (off when several components share one process). */
   handleSignals?: boolean;
+  /**
+   * After a stop signal, the process exits (code 1) if shutdown has not finished within this many ms; 0 = no bound.
+   * A second signal exits at once either way.
+   */
+  shutdownTimeoutMs?: number;
 }
+
+/** Signal numbers for the conventional 128 + n exit code of a process stopped by a second signal. */
+const SIGNAL_NUMBER = { SIGINT: 2, SIGTERM: 15 } as const;
 
 export async function startRuntime(opts: RuntimeOptions): Promise<ProcessRuntime> {
   const logger = createLogger(opts.component, opts.logLevel);
@@ -39,7 +50,7 @@ export async function startRuntime(opts: RuntimeOptions): Promise<ProcessRuntime
   const http: ObservabilityServer =
     opts.httpPort < 0
       ? { port: -1, close: async () => undefined }
-      : await startObservability(opts.exposition ?? registry, opts.health, opts.httpPort);
+      : await startObservability(opts.exposition ?? registry, opts.health, opts.httpPort, opts.httpHost ?? '127.0.0.1');
   const hooks: Array<() => Promise<void> | void> = [async () => http.close()];
   let resolveStopped!: () => void;
   const stopped = new Promise<void>((r) => (resolveStopped = r));
@@ -48,11 +59,12 @@ export async function startRuntime(opts: RuntimeOptions): Promise<ProcessRuntime
     if (stopping) return stopping;
     logger.info({ reason }, 'shutting down');
     stopping = (async () => {
+      // Every hook runs even when an earlier one failed: a failing step is logged and the rest still runs.
       for (const hook of hooks.slice().reverse()) {
         try {
           await hook();
         } catch (err) {
-          logger.error({ err }, 'shutdown hook failed');
+          logger.error({ err }, 'shutdown step failed; continuing with the next one');
         }
       }
       logger.info('stopped');
@@ -61,7 +73,28 @@ export async function startRuntime(opts: RuntimeOptions): Promise<ProcessRuntime
     return stopping;
   };
   if (opts.handleSignals !== false) {
-    for (const sig of ['SIGTERM', 'SIGINT'] as const) process.once(sig, () => void shutdown(sig));
+    const timeoutMs = opts.shutdownTimeoutMs ?? 30_000;
+    let signalled = false;
+    for (const sig of ['SIGTERM', 'SIGINT'] as const) {
+      process.on(sig, () => {
+        if (signalled) {
+          // The operator insists: exit now, whatever is still running.
+          logger.warn({ signal: sig }, 'second stop signal: exiting at once');
+          process.exit(128 + SIGNAL_NUMBER[sig]);
+        }
+        signalled = true;
+        if (timeoutMs > 0) {
+          setTimeout(() => {
+            logger.error({ shutdownTimeoutMs: timeoutMs }, 'shutdown did not finish within shutdownTimeoutMs; exiting');
+            process.exit(1);
+          }, timeoutMs).unref();
+        }
+        void shutdown(sig).then(() => {
+          // Every step ran: a handle something forgot to close must not keep the process up.
+          setTimeout(() => process.exit(), 1000).unref();
+        });
+      });
+    }
   }
   return { logger, registry, http, onShutdown: (h) => hooks.push(h), stopped, shutdown };
 }

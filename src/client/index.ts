@@ -20,13 +20,21 @@ export type { BrokerData, ClusterInfo, MessageQueue, QueueData, TopicRouteData }
 export { Producer } from './producer/producer';
 export type { ProducerOptions } from './producer/producer';
 export type { ProducerMessage, SendOptions, SendResult, SendStatus } from './producer/send-types';
-export { validateTopic, MAX_TOPIC_LENGTH, MAX_PROPERTIES_BYTES } from './producer/prepare';
+export {
+  validateTopic,
+  checkProducerMessage,
+  propertiesBytes,
+  MAX_TOPIC_LENGTH,
+  MAX_PROPERTIES_BYTES,
+  MAX_MESSAGE_PROPERTIES_BYTES,
+  BROKER_PROPERTIES_RESERVE,
+} from './producer/prepare';
 export { shardingHash, selectShardQueue } from './producer/queue-selector';
 export { Puller, toPulledMessages } from './consumer/puller';
 export type { PullRequest, PullResult, PullStatus, PulledMessage } from './consumer/puller';
 export { parseSubscription } from './consumer/subscription';
 export type { Subscription } from './consumer/subscription';
-export type { QueueRef } from './consumer/offsets';
+export type { QueueRef, OffsetAnswer, OffsetQueryOptions } from './consumer/offsets';
 export type { SendBackRequest } from './consumer/send-back';
 export type { CreateTopicRequest } from './admin/admin';
 export type { ConsumerGroupInfo } from './heartbeat';

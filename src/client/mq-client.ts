@@ -17,7 +17,7 @@ import { BrokerInvoker } from './broker-invoker';
 import { clientMetrics } from './client-metrics';
 import type { ClientMetrics } from './client-metrics';
 import { OffsetApi } from './consumer/offsets';
-import type { QueueRef } from './consumer/offsets';
+import type { OffsetAnswer, OffsetQueryOptions, QueueRef } from './consumer/offsets';
 import { Puller } from './consumer/puller';
 import type { PullRequest, PullResult } from './consumer/puller';
 import { consumerSendMsgBack } from './consumer/send-back';
@@ -75,6 +75,8 @@ export class MQClient {
       frameMaxLength: o.frameMaxLength,
       logger: this.log,
       registry: deps.registry,
+      // An ACL account signs every request (AccessKey + Signature), as RocketMQ's AclClientRPCHook does.
+      signer: o.aclAccessKey !== '' ? { accessKey: o.aclAccessKey, secretKey: o.aclSecretKey } : undefined,
     });
     // Broker-initiated requests (ref §2.1): reset offset / group deleted become admin events (onAdminEvent);
     // NOTIFY_CONSUMER_IDS_CHANGED needs nothing (no rebalancing); others get REQUEST_CODE_NOT_SUPPORTED.
@@ -181,6 +183,26 @@ export class MQClient {
 
   searchOffsetByTimestamp(q: QueueRef, timestamp: number): Promise<number> {
     return this.offsets.searchOffsetByTimestamp(q, timestamp);
+  }
+
+  /** GET_MAX_OFFSET with the log identity and the answering broker id (see {@link OffsetApi}). */
+  getMaxOffsetAnswer(q: QueueRef, o?: OffsetQueryOptions): Promise<OffsetAnswer> {
+    return this.offsets.getMaxOffsetAnswer(q, o);
+  }
+
+  /** GET_MIN_OFFSET with the log identity and the answering broker id; `mode: 'master'` asks brokerId 0 only. */
+  getMinOffsetAnswer(q: QueueRef, o?: OffsetQueryOptions): Promise<OffsetAnswer> {
+    return this.offsets.getMinOffsetAnswer(q, o);
+  }
+
+  /** SEARCH_OFFSET_BY_TIMESTAMP with the log identity and the answering broker id. */
+  searchOffsetByTimestampAnswer(q: QueueRef, timestamp: number, o?: OffsetQueryOptions): Promise<OffsetAnswer> {
+    return this.offsets.searchOffsetByTimestampAnswer(q, timestamp, o);
+  }
+
+  /** QUERY_CONSUMER_OFFSET with the log identity and the answering broker id (offset -1: none stored). */
+  queryConsumerOffsetAnswer(group: string, q: QueueRef, o?: OffsetQueryOptions): Promise<OffsetAnswer> {
+    return this.offsets.queryConsumerOffsetAnswer(group, q, o);
   }
 
   getEarliestMsgStoreTime(q: QueueRef): Promise<number> {

@@ -63,6 +63,8 @@ export const CLIENT_OPTIONS = {
   instanceName: opt('DEFAULT', 'instance name in the client id; DEFAULT becomes "<pid>#<start time>" (ref §3.5)'),
   unitName: opt('', 'unit name appended to the client id when set'),
   pullTimeoutMs: opt(10000, 'network timeout of one pull beyond its suspendTimeoutMillis, in ms', { min: 1 }),
+  aclAccessKey: opt<string>('', 'RocketMQ ACL account (brokers with aclEnable=true): every request is signed with it; empty = unsigned'),
+  aclSecretKey: opt<string>('', 'secret key of aclAccessKey (HMAC-SHA1 signature, as RocketMQ clients sign)'),
   frameMaxLength: opt(16 * 1024 * 1024 + 64 * 1024, 'largest remoting frame accepted from a peer, in bytes', {
     min: 1024,
   }),

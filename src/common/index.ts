@@ -7,3 +7,5 @@ export type { ParsedArgs } from './properties';
 export { sleep, deferred, splitHostPort } from './util';
 export type { Deferred } from './util';
 export { freePort } from './net';
+export { acquireDirLock, parseLockFile, processStartTime } from './dir-lock';
+export type { DirLock, LockHolder } from './dir-lock';

@@ -24,6 +24,12 @@ export interface TopicConfig {
   topicFilterType: string;
   topicSysFlag: number;
   order: boolean;
+  /**
+   * Our own field, absent in RocketMQ (whose readers ignore it): a random id made when the topic is created or
+   * re-created after a delete, kept by updates and copied to slaves. With the store's identity it names the log
+   * under the topic's queues (`logId`). Absent on built-in topics and in older files.
+   */
+  topicEpoch?: string;
 }
 
 /** Version of a topic table; the name server re-reads topics only when it changes (ref §3.3). */
@@ -53,5 +59,6 @@ export function makeTopicConfig(topicName: string, partial: Partial<TopicConfig>
     topicFilterType: partial.topicFilterType ?? d.topicFilterType,
     topicSysFlag: partial.topicSysFlag ?? d.topicSysFlag,
     order: partial.order ?? d.order,
+    ...(typeof partial.topicEpoch === 'string' && partial.topicEpoch !== '' ? { topicEpoch: partial.topicEpoch } : {}),
   };
 }

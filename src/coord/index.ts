@@ -1,5 +1,7 @@
 /** Consumer-group coordination: one interface, a memory backend (one gateway) and a Redis backend (N replicas). */
 export { MemoryCoordinator } from './memory';
+export type { MemoryCoordinatorOptions } from './memory';
+export { isNoState } from './validate';
 export { RedisCoordinator } from './redis';
 export type { RedisCoordinatorDeps } from './redis';
 export { REDIS_COORD_OPTIONS, resolveRedisCoordOptions } from './options';
@@ -17,8 +19,10 @@ export type {
   Coordinator,
   Lease,
   OffsetRange,
+  OffsetReset,
   QueueRef,
   QueueSnapshot,
   ReclaimRequest,
+  SeedOptions,
   TrimStatus,
 } from './types';

@@ -7,18 +7,23 @@
  *   ...:l                                    HASH  lease id -> "from to deadline attempt ranges"
  *   ...:lo                                   ZSET  lease id scored by its lowest pending offset
  *   ...:dl                                   ZSET  lease id scored by its deadline (ms since the epoch)
+ *   ...:x                                    ZSET  fully acked lease ids scored by when (repeated acks: ALREADY_ACKED)
+ *   <prefix>:{<group>}:flush                 STRING the replica that writes the group's offsets now (with a TTL)
  *
+ * The state hash also holds `log` (the log identity the state is tied to). Every key of a group expires after
+ * groupStateTtlMs without use (each script renews the keys it touches).
  * The group sits in a hash tag ({...}), so every key a script touches for one group maps to one Redis Cluster slot.
  * Names are URI-encoded, so ':' '{' '}' inside a name cannot be confused with the separators.
  */
 import type { QueueRef } from './types';
 
-/** The four keys of one queue's state, in the order the Lua scripts expect them (KEYS[1..4]), plus the group index. */
+/** The six keys every Lua script gets, in the order they expect them (KEYS[1..6]). */
 export interface QueueKeys {
   readonly state: string;
   readonly leases: string;
   readonly lowest: string;
   readonly deadlines: string;
+  readonly done: string;
   readonly groupQueues: string;
 }
 
@@ -49,6 +54,11 @@ export class CoordKeys {
     return { topic: decodeURIComponent(member.slice(0, i)), queueKey: decodeURIComponent(member.slice(i + 1)) };
   }
 
+  /** The group's offset-writer lock. */
+  flushLock(group: string): string {
+    return `${this.prefix}:{${enc(group)}}:flush`;
+  }
+
   queue(q: QueueRef): QueueKeys {
     const base = `${this.prefix}:{${enc(q.group)}}:${this.member(q.topic, q.queueKey)}`;
     return {
@@ -56,6 +66,7 @@ export class CoordKeys {
       leases: `${base}:l`,
       lowest: `${base}:lo`,
       deadlines: `${base}:dl`,
+      done: `${base}:x`,
       groupQueues: this.groupQueues(q.group),
     };
   }

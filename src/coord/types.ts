@@ -31,10 +31,14 @@ export type OffsetRange = readonly [from: number, to: number];
 export interface ClaimRequest {
   /**
    * Where a group that has no state for this queue starts: the broker's committed offset for the group if it has one,
-   * else the queue's min offset (a new group starts at the oldest retained message).
+   * else the queue's min offset (a new group starts at the oldest retained message). -1: do not create state; the
+   * claim then rejects with isNoState (src/coord/validate.ts) so that the caller reads the broker's offset fresh and calls seed.
    */
   readonly startOffsetIfNew: number;
-  /** The queue's min offset on the broker. Offsets below it were deleted by retention and are skipped. */
+  /**
+   * The retention floor: offsets below it are skipped (counted in Lease.expired). Pass only what the queue's master
+   * said is gone (PULL_OFFSET_MOVED to a higher offset), never a slave's min offset; 0 when unknown.
+   */
   readonly minOffset: number;
   /** The queue's max offset on the broker (exclusive: the offset the next message will get). Never claimed beyond. */
   readonly maxOffset: number;
@@ -44,6 +48,21 @@ export interface ClaimRequest {
   readonly invisibleMs: number;
   /** The caller's clock, in ms since the epoch (all replicas should agree within a few hundred ms). */
   readonly now: number;
+  /**
+   * The identity of the log the caller reads (the broker's logId), when known. A state tied to another log is not
+   * used: the claim rejects with isNoState (src/coord/validate.ts), and seed with the new logId replaces it.
+   */
+  readonly logId?: string;
+  /** The tag expression the offsets are read with; kept by the lease for its redeliveries. Default '*'. */
+  readonly subscription?: string;
+  /** Orderly: claim nothing while any lease of the queue is in flight (the head is redelivered first). */
+  readonly orderly?: boolean;
+  /**
+   * The queue's max offset as its master last reported it, when the caller has that evidence: a state whose cursor
+   * is above it describes a longer (older) log, and the claim rejects with isNoState so that the caller checks fresh
+   * and rewinds with seed({ replaceIfCursorAbove }). Only with startOffsetIfNew = -1.
+   */
+  readonly rewindAbove?: number;
 }
 
 /** A claimed (or re-claimed) set of offsets. */
@@ -63,6 +82,10 @@ export interface Lease {
   readonly attempt: number;
   /** When the lease expires, in ms since the epoch; 0 for auto-ack. */
   readonly deadline: number;
+  /** The tag expression the lease was claimed with (redeliveries read with it). */
+  readonly subscription: string;
+  /** Offsets this claim skipped because they are below minOffset (gone by retention); 0 for reclaims. */
+  readonly expired: number;
 }
 
 /** Outcome of {@link Coordinator.trim}. STALE: the lease no longer exists (it expired and was re-claimed). */
@@ -77,8 +100,9 @@ export interface AckItem {
 /**
  * Per-receipt outcome of {@link Coordinator.ack}:
  * - OK: the offset was pending in that lease and is now done;
- * - ALREADY_ACKED: the lease exists and covers the offset, but the offset is no longer pending (acked twice);
- * - STALE: the lease does not exist or does not cover the offset (expired and re-claimed, fully acked, or forged).
+ * - ALREADY_ACKED: the offset was acked before under that lease (the lease still exists, or was fully acked within
+ *   the last 10 minutes);
+ * - STALE: the lease ended otherwise (expired and re-claimed, reset, state lost) or never covered the offset.
  */
 export type AckStatus = 'OK' | 'ALREADY_ACKED' | 'STALE';
 
@@ -113,6 +137,25 @@ export interface QueueSnapshot {
   readonly free: readonly OffsetRange[];
   /** Number of leases in flight. */
   readonly inflight: number;
+  /** The log identity the state is tied to ('' = not known). */
+  readonly logId: string;
+}
+
+/** One queue of {@link Coordinator.resetOffsets}. */
+export interface OffsetReset {
+  readonly brokerName: string;
+  readonly queueId: number;
+  readonly offset: number;
+}
+
+/** Options of {@link Coordinator.seed}. */
+export interface SeedOptions {
+  /** The log the offset belongs to: an existing state tied to another log is replaced. */
+  readonly logId?: string;
+  /** Rewind: an existing state whose cursor is above this (the master's max offset) is replaced. */
+  readonly replaceIfCursorAbove?: number;
+  /** The caller's clock (lease ids of a new state derive from it); default Date.now(). */
+  readonly now?: number;
 }
 
 /** One entry of {@link Coordinator.committedOffsets}. */
@@ -120,6 +163,8 @@ export interface CommittedOffset {
   readonly topic: string;
   readonly queueKey: string;
   readonly offset: number;
+  /** The log identity of the state ('' = not known). */
+  readonly logId: string;
 }
 
 /** Consumer-group state behind one interface. Every method may reject with MqError('UNAVAILABLE') (Redis down). */
@@ -152,8 +197,27 @@ export interface Coordinator {
    */
   reclaimExpired(q: QueueRef, req: ReclaimRequest): Promise<Lease[]>;
 
-  /** Creates the queue state at `offset` when there is none; resolves the committed offset either way. */
-  seed(q: QueueRef, offset: number): Promise<number>;
+  /**
+   * Creates the queue state at `offset` when there is none (or replaces it, see {@link SeedOptions}); resolves the
+   * committed offset either way. Records the group in {@link Coordinator.groups} again (membership survives a flush).
+   */
+  seed(q: QueueRef, offset: number, opts?: SeedOptions): Promise<number>;
+
+  /**
+   * Operator reset (`mq admin resetOffsetByTime`): for each queue of the topic (queue key `<brokerName>:<queueId>`),
+   * drops its leases (their receipts become STALE) and free ranges and sets its cursor to the offset, creating the
+   * state when there is none. Later claims deliver from there.
+   */
+  resetOffsets(group: string, topic: string, offsets: readonly OffsetReset[]): Promise<void>;
+
+  /** Removes every bit of state of the group (`mq admin deleteSubGroup`); its offsets on the brokers stay. */
+  deleteGroup(group: string): Promise<void>;
+
+  /**
+   * Tries to become, for `ttlMs`, the one replica that writes the group's offsets to the brokers; true when this
+   * `owner` holds it (again) now.
+   */
+  acquireFlush(group: string, owner: string, ttlMs: number): Promise<boolean>;
 
   /** The queue's state, or null when the group has none for it. */
   inspect(q: QueueRef): Promise<QueueSnapshot | null>;
@@ -161,9 +225,10 @@ export interface Coordinator {
   /** The committed offset of every queue the group has state for (to write to the brokers every few seconds). */
   committedOffsets(group: string): Promise<CommittedOffset[]>;
 
-  /** Every group that has state. */
+  /** Every group that has state (a group whose state expired after groupStateTtlMs is dropped from it). */
   groups(): Promise<string[]>;
 
   /** Releases connections; the state itself stays (Redis) or is dropped (memory). */
   close(): Promise<void>;
 }
+

@@ -30,3 +30,15 @@ export function validateIntegers(where: string, values: Record<string, number>):
     }
   }
 }
+
+/** The rejection of a claim that found no state for the queue's log (ClaimRequest.startOffsetIfNew = -1). */
+export function noStateError(q: QueueRef): MqError {
+  return new MqError('NOT_FOUND', `coord: group ${q.group} has no state for ${q.topic} ${q.queueKey} (seed it from the broker first)`, {
+    details: { reason: 'NO_STATE' },
+  });
+}
+
+/** True for {@link noStateError}. */
+export function isNoState(err: unknown): boolean {
+  return MqError.is(err, 'NOT_FOUND') && (err as MqError).details.reason === 'NO_STATE';
+}

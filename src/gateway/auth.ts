@@ -15,8 +15,19 @@
  *
  * `send` lists the topics the principal may send to; `get` the topics it may read; `groups` the consumer groups it
  * may read as. Patterns: `*` alone matches everything; otherwise `*` matches any run of characters and everything
- * else is literal. Reading `%DLQ%<group>` needs the group only (the DLQ belongs to the group). Missing lists grant
- * nothing. Tokens must be unique. Pure: parsing takes text; the CLI reads the file.
+ * else is literal. Missing lists grant nothing. Tokens must be unique. Pure: parsing takes text; the CLI reads the
+ * file (and reloads it on SIGHUP or change: a new Authorizer replaces the old one).
+ *
+ * Reserved topics (`%RETRY%…`, `%DLQ%…`, `TBW102`, `SCHEDULE_TOPIC_XXXX`, `RMQ_SYS_…`) are matched only by patterns
+ * that name them explicitly: a pattern whose part before its first `*` is itself reserved (`%DLQ%billing`,
+ * `%DLQ%*`, `RMQ_SYS_TRACE_TOPIC`). `*`, `orders*` and the like never match them, for send and for get.
+ *
+ * Reading `%DLQ%<group>` needs the group grant, and then either an explicit get grant on the DLQ topic (all its
+ * messages) or, without one, only the messages whose origin topic (RETRY_TOPIC) the principal may read: the others
+ * are filtered out (see {@link Authorizer.dlqFilter}).
+ *
+ * With mutual TLS the verified client certificate's subject CN names the principal (its `name`); such a call needs
+ * no token ({@link Authorizer.certificateToken}).
  */
 import crypto from 'crypto';
 import { MqError, parseProperties } from '../common';
@@ -30,12 +41,39 @@ export interface Principal {
 }
 
 interface CompiledPrincipal extends Principal {
-  readonly sendRe: readonly RegExp[];
-  readonly getRe: readonly RegExp[];
+  readonly sendRe: readonly Grant[];
+  readonly getRe: readonly Grant[];
   readonly groupRe: readonly RegExp[];
 }
 
 const DLQ_PREFIX = '%DLQ%';
+
+/** Topics of the system: only explicit grants reach them. */
+export function isReservedTopic(topic: string): boolean {
+  return (
+    topic.startsWith('%RETRY%') ||
+    topic.startsWith(DLQ_PREFIX) ||
+    topic.startsWith('RMQ_SYS_') ||
+    topic === 'TBW102' ||
+    topic === 'SCHEDULE_TOPIC_XXXX'
+  );
+}
+
+/** A compiled grant: its regular expression, and whether it may reach reserved topics (it names them). */
+interface Grant {
+  re: RegExp;
+  reserved: boolean;
+}
+
+function grant(pattern: string): Grant {
+  // `%DLQ%*` and `RMQ_SYS_*` name reserved topics; `*`, `%*` or `TBW*` name nothing in particular.
+  return { re: compile(pattern), reserved: isReservedTopic(pattern.split('*')[0]) };
+}
+
+function grants(list: readonly Grant[], topic: string): boolean {
+  const reserved = isReservedTopic(topic);
+  return list.some((g) => (!reserved || g.reserved) && g.re.test(topic));
+}
 
 /** Compiles a grant pattern (`*` = any run of characters) into an anchored regular expression. */
 function compile(pattern: string): RegExp {
@@ -113,7 +151,26 @@ function fromProperties(text: string): RawPrincipal[] {
 
 /** Checks tokens and grants. An Authorizer built from no file (`disabled()`) allows everything. */
 export class Authorizer {
-  private constructor(private readonly byTokenHash: ReadonlyMap<string, CompiledPrincipal> | null) {}
+  /** Principals by name (certificate subjects name them). */
+  private byName = new Map<string, CompiledPrincipal>();
+  /** Prefix of the tokens this process makes for certificate principals (random: no client can forge one). */
+  private static readonly certPrefix = `\u0000cert:${crypto.randomBytes(16).toString('hex')}:`;
+
+  private constructor(private byTokenHash: ReadonlyMap<string, CompiledPrincipal> | null) {
+    for (const p of byTokenHash?.values() ?? []) this.byName.set(p.name, p);
+  }
+
+  /**
+   * Takes the principals of a newly parsed tokens file (reload): calls that start afterwards see only them. Auth
+   * cannot be switched on or off this way (a disabled Authorizer stays disabled).
+   */
+  replaceWith(next: Authorizer): void {
+    if (this.byTokenHash === null || next.byTokenHash === null) {
+      throw new MqError('INVALID_OPTION', 'authTokensFile: auth cannot be switched on or off by a reload; restart the gateway');
+    }
+    this.byTokenHash = next.byTokenHash;
+    this.byName = next.byName;
+  }
 
   /** Auth off (`mq dev`, no authTokensFile): every request is allowed. */
   static disabled(): Authorizer {
@@ -140,8 +197,8 @@ export class Authorizer {
         send: p.send,
         get: p.get,
         groups: p.groups,
-        sendRe: p.send.map(compile),
-        getRe: p.get.map(compile),
+        sendRe: p.send.map(grant),
+        getRe: p.get.map(grant),
         groupRe: p.groups.map(compile),
       });
     }
@@ -157,11 +214,25 @@ export class Authorizer {
     return this.byTokenHash?.size ?? 0;
   }
 
+  /**
+   * The token that stands for a verified client certificate's subject in this process (the Thrift server puts it in
+   * place of a missing SendRequest.auth / GetRequest.auth); it authenticates as the principal of that name.
+   */
+  static certificateToken(subject: string): string {
+    return Authorizer.certPrefix + subject;
+  }
+
   /** The principal of a token; throws UNAUTHENTICATED. Resolves undefined when auth is off. */
   authenticate(token: string | undefined | null): Principal | undefined {
     if (this.byTokenHash === null) return undefined;
     if (typeof token !== 'string' || token === '') {
       throw new MqError('UNAUTHENTICATED', 'this gateway requires an auth token (SendRequest.auth / GetRequest.auth)');
+    }
+    if (token.startsWith(Authorizer.certPrefix)) {
+      const subject = token.slice(Authorizer.certPrefix.length);
+      const byCert = this.byName.get(subject);
+      if (!byCert) throw new MqError('UNAUTHENTICATED', `the client certificate's subject ${JSON.stringify(subject)} names no principal of this gateway (see its authTokensFile)`);
+      return byCert;
     }
     const p = this.byTokenHash.get(hashToken(token));
     if (!p) throw new MqError('UNAUTHENTICATED', 'the auth token is not known to this gateway (see its authTokensFile)');
@@ -173,13 +244,16 @@ export class Authorizer {
     const p = this.authenticate(token) as CompiledPrincipal | undefined;
     if (!p) return;
     for (const topic of topics) {
-      if (!p.sendRe.some((re) => re.test(topic))) {
+      if (!grants(p.sendRe, topic)) {
         throw new MqError('PERMISSION_DENIED', `principal ${p.name} may not send to topic ${topic} (grants: ${p.send.join(', ') || 'none'})`);
       }
     }
   }
 
-  /** Throws PERMISSION_DENIED unless the principal may read `topic` as `group` (`%DLQ%<group>` needs the group only). */
+  /**
+   * Throws PERMISSION_DENIED unless the principal may read `topic` as `group`. `%DLQ%<group>` needs the group grant
+   * only here; which of its messages may be returned is {@link dlqFilter}'s answer.
+   */
   checkGet(token: string | undefined | null, topic: string, group: string): void {
     const p = this.authenticate(token) as CompiledPrincipal | undefined;
     if (!p) return;
@@ -187,8 +261,20 @@ export class Authorizer {
       throw new MqError('PERMISSION_DENIED', `principal ${p.name} may not read as consumer group ${group} (grants: ${p.groups.join(', ') || 'none'})`);
     }
     if (topic === DLQ_PREFIX + group) return;
-    if (!p.getRe.some((re) => re.test(topic))) {
+    if (!grants(p.getRe, topic)) {
       throw new MqError('PERMISSION_DENIED', `principal ${p.name} may not read topic ${topic} (grants: ${p.get.join(', ') || 'none'})`);
     }
+  }
+
+  /**
+   * For a read of `%DLQ%<group>`: undefined when every message may be returned (auth off, or an explicit get grant on
+   * the DLQ topic), else a test of a dead letter's origin topic (its RETRY_TOPIC property): true when the principal
+   * may read that topic. Messages that fail it are left out of the reply.
+   */
+  dlqFilter(token: string | undefined | null, topic: string): ((originTopic: string | undefined) => boolean) | undefined {
+    if (!topic.startsWith(DLQ_PREFIX)) return undefined;
+    const p = this.authenticate(token) as CompiledPrincipal | undefined;
+    if (!p || grants(p.getRe, topic)) return undefined;
+    return (origin) => typeof origin === 'string' && origin !== '' && grants(p.getRe, origin);
   }
 }

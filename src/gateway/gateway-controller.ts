@@ -16,14 +16,16 @@ import { Authorizer } from './auth';
 import { errorCodeName, toGatewayError } from './errors';
 import { GetHandler } from './get-handler';
 import { GroupReader } from './group-reader';
-import { GatewayMetrics, TOPIC_INVALID } from './metrics';
+import { GatewayMetrics, TOPIC_INVALID, TOPIC_OTHER } from './metrics';
+import { ReplyBudget } from './reply-budget';
+import { checkRedisEviction } from './redis-policy';
 import { OffsetCommitter } from './offset-committer';
 import { clientOptionsOf, redisOptionsOf, resolveGatewayOptions } from './options';
 import type { GatewayOptions } from './options';
 import { SendHandler } from './send-handler';
 import { ReceiptSigner } from './signed-receipt';
 import { ThriftServer } from './thrift-server';
-import type { GatewayHandler } from './thrift-server';
+import type { CallContext, GatewayHandler, RefusalReason, ServerTls } from './thrift-server';
 import { T } from './thrift-api';
 
 /** What the embedding code (the CLI, `mq dev`, tests) hands to the gateway; only the CLI reads files. */
@@ -32,19 +34,40 @@ export interface GatewayDeps {
   registry?: Registry;
   /** Contents of the tokens file (the CLI reads authTokensFile); absent = auth off. */
   authTokensText?: string;
-  /** PEM contents of tlsCertFile / tlsKeyFile (read by the CLI); absent = plain TCP. */
-  tls?: { cert: Buffer; key: Buffer };
+  /** PEM contents of tlsCertFile / tlsKeyFile (and tlsCaFile for mutual TLS), read by the CLI; absent = plain TCP. */
+  tls?: ServerTls;
+  /** Contents of redisPasswordFile (read by the CLI): the Redis password, used instead of one in redisUrl. */
+  redisPassword?: string;
   /** A coordinator to use instead of the one the options name (tests). */
   coord?: Coordinator;
   /** Overrides the name-server address source (tests, embedding). */
   addressProvider?: NameServerAddressProvider;
 }
 
+/** Metric code of each frame or connection refusal of the Thrift server. */
+const REFUSAL_CODES: Record<RefusalReason, string> = {
+  too_large: 'PAYLOAD_TOO_LARGE',
+  busy: 'BUSY',
+  malformed: 'MALFORMED',
+  invalid: 'INVALID_ARGUMENT',
+  timeout: 'FRAME_TIMEOUT',
+  connections: 'CONNECTION_LIMIT',
+  idle: 'IDLE_CLOSED',
+};
+
 /** Lifecycle; start() and shutdown() move it forward only. */
 type State = 'new' | 'starting' | 'running' | 'stopping' | 'stopped';
 
-/** Topic names used as metric labels; anything else is labelled TOPIC_INVALID (bounded label values). */
-const TOPIC_LABEL_RE = /^[%|a-zA-Z0-9_-]{1,127}$/;
+/** One result of the gateway's health checks (see health()). */
+export interface GatewayHealthCheck {
+  name: string;
+  ok: boolean;
+  detail?: string;
+}
+
+/** How long one health probe may take, and how long its answer is reused (a scrape flood asks once a second). */
+const HEALTH_PROBE_MS = 2000;
+const HEALTH_CACHE_MS = 1000;
 
 export class GatewayController {
   /** The resolved options (gateway, client and Redis keys). */
@@ -63,6 +86,9 @@ export class GatewayController {
   private port = -1;
   /** send calls being served: shutdown lets them finish (bounded) so that their callers learn the outcome. */
   private pendingSends = 0;
+  /** Message bytes gets are assembling (maxInflightReplyBytes). */
+  readonly replyBudget: ReplyBudget;
+  private healthCache: { at: number; checks: Promise<GatewayHealthCheck[]> } | undefined;
 
   /** @throws MqError('INVALID_OPTION') for bad options or a bad tokens file. */
   constructor(
@@ -72,12 +98,26 @@ export class GatewayController {
     this.options = resolveGatewayOptions(input as Record<string, unknown>);
     this.log = (deps.logger ?? pino({ level: 'silent' })).child({ component: 'gateway' });
     this.metrics = new GatewayMetrics(deps.registry);
+    this.replyBudget = new ReplyBudget(this.options.maxInflightReplyBytes);
     this.auth = deps.authTokensText !== undefined ? Authorizer.parse(deps.authTokensText) : Authorizer.disabled();
     this.client = new MQClient(clientOptionsOf(this.options), {
       logger: deps.logger,
       registry: deps.registry,
       addressProvider: deps.addressProvider,
     });
+    // Topic labels only for topics the cluster routes (bounded by the cluster, not by callers).
+    this.metrics.setKnownTopics((topic) => this.client.routes.cached(topic) !== undefined);
+  }
+
+  /** The Redis options, with the password of redisPasswordFile when one was given. */
+  private redisOptions(): Record<string, unknown> {
+    const r = redisOptionsOf(this.options);
+    if (this.deps.redisPassword !== undefined) {
+      const url = new URL(String(r.redisUrl));
+      url.password = encodeURIComponent(this.deps.redisPassword);
+      r.redisUrl = url.toString();
+    }
+    return r;
   }
 
   /** True between a successful start() and shutdown(). */
@@ -99,13 +139,24 @@ export class GatewayController {
       // Coord first: a Redis that cannot be reached fails the start (the operator sees it at once).
       this.coord =
         this.deps.coord ??
-        (o.coord === 'redis' ? await RedisCoordinator.connect(redisOptionsOf(o), { logger: this.log }) : new MemoryCoordinator());
+        (o.coord === 'redis' ? await this.connectRedis() : new MemoryCoordinator({ groupStateTtlMs: o.groupStateTtlMs }));
       await this.client.start();
       // Replicas verify each other's receipts with the shared receiptSecret.
       const signer = new ReceiptSigner(o.receiptSecret);
       this.reader = new GroupReader(
-        { maxReconsumeTimes: o.maxReconsumeTimes, reclaimCheckIntervalMs: o.reclaimCheckIntervalMs, pullTimeoutMs: o.pullTimeoutMs },
-        { client: this.client, coord: this.coord, logger: this.log.child({ part: 'reader' }) },
+        {
+          maxReconsumeTimes: o.maxReconsumeTimes,
+          reclaimCheckIntervalMs: o.reclaimCheckIntervalMs,
+          pullTimeoutMs: o.pullTimeoutMs,
+          // One gateway without shared state: auto-acked messages are committed to the broker before the reply.
+          commitAutoAck: this.coord.kind === 'memory',
+        },
+        {
+          client: this.client,
+          coord: this.coord,
+          logger: this.log.child({ part: 'reader' }),
+          onExpired: (group, topic, n) => this.metrics.messagesExpired.inc({ group, topic: this.metrics.topicLabel(topic) }, n),
+        },
       );
       const sender = new SendHandler(
         { maxMessageSize: o.maxMessageSize, maxBatchMessages: o.maxBatchMessages, sendTimeoutMs: o.sendTimeoutMs, busyRetryAfterMs: o.busyRetryAfterMs },
@@ -117,8 +168,17 @@ export class GatewayController {
       );
       // The generated processor calls these with one argument; every failure leaves through serve() as GatewayError.
       const handler: GatewayHandler = {
-        send: (req: T.SendRequest) => this.serve('send', SendHandler.topicLabel(req), () => sender.send(req)),
-        get: (req: T.GetRequest) => this.serve('get', req?.topic ?? undefined, () => getter.get(req)),
+        send: (req: T.SendRequest, call?: CallContext) =>
+          this.serve('send', req, () => SendHandler.topicLabel(req), () => sender.send(this.withCertificate(req, call))),
+        get: (req: T.GetRequest, call?: CallContext) =>
+          this.serve('get', req, () => req?.topic ?? undefined, () => {
+            // Bodies count against maxInflightReplyBytes until the reply has been written.
+            const reply = this.replyBudget.open();
+            if (call) call.onReplied(reply.release);
+            const p = getter.get(this.withCertificate(req, call), reply);
+            if (!call) void p.then(reply.release, reply.release);
+            return p;
+          }),
       };
       this.server = new ThriftServer(
         {
@@ -128,6 +188,12 @@ export class GatewayController {
           maxInflightBytes: o.maxInflightBytes,
           maxInflightBytesPerConnection: o.maxInflightBytesPerConnection,
           busyRetryAfterMs: o.busyRetryAfterMs,
+          frameReadTimeoutMs: o.frameReadTimeoutMs,
+          frameMinBytesPerSecond: o.frameMinBytesPerSecond,
+          maxConnections: o.maxConnections,
+          maxConnectionsPerAddress: o.maxConnectionsPerAddress,
+          connectionIdleTimeoutMs: o.connectionIdleTimeoutMs,
+          decodeLimits: { maxBatchMessages: o.maxBatchMessages },
           tls: this.deps.tls,
         },
         handler,
@@ -135,8 +201,7 @@ export class GatewayController {
           logger: this.log.child({ part: 'thrift' }),
           events: {
             onInflight: (bytes) => this.metrics.inflightBytes.set(bytes),
-            onRefused: (reason) =>
-              this.metrics.errors.inc({ method: 'frame', topic: TOPIC_INVALID, code: reason === 'too_large' ? 'PAYLOAD_TOO_LARGE' : reason === 'busy' ? 'BUSY' : 'MALFORMED' }),
+            onRefused: (reason) => this.metrics.errors.inc({ method: 'frame', topic: TOPIC_INVALID, code: REFUSAL_CODES[reason] }),
           },
         },
       );
@@ -146,6 +211,7 @@ export class GatewayController {
         coord: this.coord,
         metrics: this.metrics,
         logger: this.log.child({ part: 'offsets' }),
+        logIdOf: (q) => this.reader?.cursors.logId(q),
       });
       this.committer.start();
       // Operator resets and group deletions reach us from the brokers (mqadmin resetOffsetByTime, deleteSubGroup).
@@ -158,7 +224,7 @@ export class GatewayController {
     }
     this.state = 'running';
     this.log.info(
-      { listenPort: this.port, coord: this.coord.kind, auth: this.auth.enabled, tls: this.deps.tls !== undefined },
+      { listenPort: this.port, coord: this.coord.kind, auth: this.auth.enabled, tls: this.deps.tls !== undefined, mtls: this.deps.tls?.ca !== undefined },
       'gateway started',
     );
     return this.port;
@@ -182,15 +248,79 @@ export class GatewayController {
     this.log.info('gateway stopped');
   }
 
-  /** For /healthz. */
-  health(): { ok: boolean; listenPort: number; coord: string; inflightBytes: number; connections: number } {
+  /**
+   * For /healthz: the gateway is healthy when it runs, at least one name server answers, at least one broker set has
+   * a master (writable), and (coord=redis) Redis answers. Each failed dependency is named in `checks`.
+   */
+  async health(): Promise<{ ok: boolean; checks: GatewayHealthCheck[]; listenPort: number; coord: string; inflightBytes: number; inflightReplyBytes: number; connections: number }> {
+    const running: GatewayHealthCheck = { name: 'gateway', ok: this.state === 'running', detail: `state ${this.state}` };
+    let checks: GatewayHealthCheck[] = [];
+    if (this.state === 'running') {
+      const now = Date.now();
+      if (!this.healthCache || now - this.healthCache.at >= HEALTH_CACHE_MS) this.healthCache = { at: now, checks: this.probe() };
+      checks = await this.healthCache.checks;
+    }
+    const all = [running, ...checks];
     return {
-      ok: this.state === 'running',
+      ok: all.every((c) => c.ok),
+      checks: all,
       listenPort: this.port,
       coord: this.coord?.kind ?? 'none',
       inflightBytes: this.server?.inflightBytes() ?? 0,
+      inflightReplyBytes: this.replyBudget.reserved,
       connections: this.server?.connectionCount() ?? 0,
     };
+  }
+
+  /** Asks the dependencies now (each bounded by HEALTH_PROBE_MS). */
+  private async probe(): Promise<GatewayHealthCheck[]> {
+    const bounded = <R>(p: Promise<R>): Promise<R> => {
+      let timer: NodeJS.Timeout | undefined;
+      return Promise.race([
+        p,
+        new Promise<R>((_, reject) => {
+          timer = setTimeout(() => reject(new Error(`no answer within ${HEALTH_PROBE_MS} ms`)), HEALTH_PROBE_MS);
+        }),
+      ]).finally(() => clearTimeout(timer));
+    };
+    const cluster = bounded(this.client.getClusterInfo());
+    const out: GatewayHealthCheck[] = [];
+    try {
+      const info = await cluster;
+      out.push({ name: 'nameServers', ok: true, detail: this.client.nameServers().join(';') });
+      const masters = Object.entries(info.brokerAddrTable ?? {})
+        .filter(([, b]) => (b as { brokerAddrs?: Record<string, string> }).brokerAddrs?.['0'] !== undefined)
+        .map(([name]) => name);
+      out.push(
+        masters.length > 0
+          ? { name: 'writableBrokerSet', ok: true, detail: masters.join(',') }
+          : { name: 'writableBrokerSet', ok: false, detail: 'no broker set with a master is registered with the name servers' },
+      );
+    } catch (err) {
+      out.push({ name: 'nameServers', ok: false, detail: `${this.client.nameServers().join(';') || 'no address'}: ${(err as Error).message}` });
+      out.push({ name: 'writableBrokerSet', ok: false, detail: 'unknown: no name server answered' });
+    }
+    if (this.coord?.kind === 'redis') {
+      try {
+        await bounded(this.coord.groups());
+        out.push({ name: 'redis', ok: true });
+      } catch (err) {
+        out.push({ name: 'redis', ok: false, detail: (err as Error).message });
+      }
+    }
+    return out;
+  }
+
+  /** Replaces the tokens (SIGHUP or a changed authTokensFile); throws INVALID_OPTION for a bad file (the old stay). */
+  reloadAuth(text: string): void {
+    this.auth.replaceWith(Authorizer.parse(text));
+    this.log.info({ principals: this.auth.size }, 'auth tokens reloaded');
+  }
+
+  /** Replaces the TLS certificate, key and CA for new connections (SIGHUP or changed files). */
+  reloadTls(material: ServerTls): void {
+    this.server?.reloadTls(material);
+    this.log.info('TLS material reloaded');
   }
 
   /** Writes committed offsets to the brokers now (tests, admin). */
@@ -198,23 +328,59 @@ export class GatewayController {
     return this.committer?.flush() ?? Promise.resolve();
   }
 
+  /** With mutual TLS, a call without a token authenticates as the principal its certificate names. */
+  private withCertificate<Q extends T.SendRequest | T.GetRequest>(req: Q, call: CallContext | undefined): Q {
+    if (call?.peerSubject && this.auth.enabled && req && (req.auth === undefined || req.auth === null || req.auth === '')) {
+      req.auth = Authorizer.certificateToken(call.peerSubject);
+    }
+    return req;
+  }
+
+  /**
+   * The topic label of a call, chosen once it is over: the request's topic only when the caller authenticated and
+   * the topic has a route; `(other)` otherwise (strangers cannot grow the label set).
+   */
+  private labelOf(req: T.SendRequest | T.GetRequest | null | undefined, topic: string | undefined): string {
+    if (topic === undefined) return TOPIC_INVALID;
+    try {
+      this.auth.authenticate(req?.auth);
+    } catch {
+      return TOPIC_OTHER;
+    }
+    return this.metrics.topicLabel(topic);
+  }
+
   /** Runs one call with metrics; every failure leaves as a GatewayError. */
-  private async serve<R>(method: 'send' | 'get', topic: string | undefined, fn: () => Promise<R>): Promise<R> {
-    const label = topic !== undefined && (TOPIC_LABEL_RE.test(topic) || topic.startsWith('(')) ? topic : TOPIC_INVALID;
-    const end = this.metrics.latency.startTimer({ method, topic: label });
-    this.metrics.requests.inc({ method, topic: label });
+  private async serve<R>(
+    method: 'send' | 'get',
+    req: T.SendRequest | T.GetRequest | null | undefined,
+    topicOf: () => string | undefined,
+    fn: () => Promise<R>,
+  ): Promise<R> {
+    const end = this.metrics.latency.startTimer({ method });
     if (method === 'send') this.pendingSends++;
+    let code: string | undefined;
     try {
       return await fn();
     } catch (err) {
       const ge = toGatewayError(err, this.options.busyRetryAfterMs);
-      this.metrics.errors.inc({ method, topic: label, code: errorCodeName(ge.code) });
-      if (ge.code === T.ErrorCode.INTERNAL) this.log.error({ err, method, topic: label }, 'internal error');
-      else this.log.debug({ method, topic: label, code: errorCodeName(ge.code), err: ge.message }, 'call failed');
+      code = errorCodeName(ge.code);
+      if (ge.code === T.ErrorCode.INTERNAL) this.log.error({ err, method }, 'internal error');
+      else this.log.debug({ method, code, err: ge.message }, 'call failed');
       throw ge;
     } finally {
       if (method === 'send') this.pendingSends--;
-      end();
+      const topic = this.labelOf(req, topicOf());
+      this.metrics.requests.inc({ method, topic });
+      if (code !== undefined) this.metrics.errors.inc({ method, topic, code });
+      end({ topic });
     }
+  }
+
+  /** Connects the Redis coordinator after checking that Redis will not evict its keys. */
+  private async connectRedis(): Promise<Coordinator> {
+    const opts = this.redisOptions();
+    await checkRedisEviction(opts, this.log);
+    return RedisCoordinator.connect(opts, { logger: this.log, groupStateTtlMs: this.options.groupStateTtlMs });
   }
 }

@@ -3,19 +3,28 @@
  *
  * Per call, queues are visited in a rotating order. For each queue:
  *  1. expired leases (at-least-once deliveries that were not acked in time) are re-claimed through coord and
- *     delivered again with attempt + 1, or moved to `%DLQ%<group>` once the attempt would exceed maxReconsumeTimes;
- *  2. new offsets are claimed through coord below the highest max offset this process has seen for the queue (coord
- *     makes claims disjoint across replicas), read from the broker (the broker filters tags by hash, the client then
- *     by string) and reported back with trim (offsets past what was read are released, filtered ones are done).
+ *     delivered again with attempt + 1, read with the lease's own tag expression (and filtered by the request's), or
+ *     moved to `%DLQ%<group>` once they were delivered maxReconsumeTimes times;
+ *  2. new offsets are claimed through coord below the max offset the broker last reported (coord makes claims
+ *     disjoint across replicas), read from the broker (the broker filters tags by hash, the client then by string)
+ *     and reported back with trim (offsets past what was read are released, filtered ones are done).
  * When nothing could be claimed, the call long-polls: one PULL_MESSAGE with suspend per queue, in parallel, at the
- * remembered max offset; the first that reports a newer max offset ends the wait and the claim pass runs again. So
- * the call returns as soon as a message arrives and never polls in a loop.
+ * known max offset; the first that reports a newer max offset ends the wait and the claim pass runs again. A wait
+ * that ends early without news (a broker that answers at once) is followed by a growing pause, never a busy loop.
+ *
+ * Safety rules (src/gateway/README.md "Delivery guarantees"):
+ *  - coord state is a cache: a claim never creates state; when coord has none for the queue's log (new group,
+ *    flushed Redis, another log) the state is seeded from the broker's committed offset, read fresh;
+ *  - only the master's PULL_OFFSET_MOVED to a higher offset proves retention (raises the floor, counted as expired);
+ *    a slave's answers never move a cursor;
+ *  - a master whose max offset is below a state's cursor, or another logId, means a new log: the state is rewound.
  */
 import type { Logger } from 'pino';
-import { MqError, deferred } from '../common';
+import { MqError, deferred, sleep } from '../common';
 import type { MQClient, MessageQueue, PullResult, PulledMessage, Subscription } from '../client';
+import { isNoState } from '../coord';
 import type { Coordinator, Lease, QueueRef } from '../coord';
-import { QueueCursors, queueKeyOf } from './queue-cursor';
+import { QueueCursors, logIdOf, queueKeyOf } from './queue-cursor';
 import { QueueWatcher } from './queue-watcher';
 
 /** One delivered message and how it was delivered. */
@@ -38,6 +47,10 @@ export interface ReadRequest {
   invisibleMs: number;
   /** Stop adding messages once their bodies reach this many bytes (one message always fits). */
   maxBytes: number;
+  /** Ordered consumption: one holder per queue, head first (GetRequest.orderly). */
+  orderly?: boolean;
+  /** Reserves a body's bytes under the gateway's reply cap (maxInflightReplyBytes); false stops the reply there. */
+  reserve?: (bytes: number) => boolean;
 }
 
 export interface GroupReaderOptions {
@@ -45,6 +58,19 @@ export interface GroupReaderOptions {
   reclaimCheckIntervalMs: number;
   /** Network timeout beyond a pull's hold time, ms. */
   pullTimeoutMs: number;
+  /**
+   * Auto-ack reads write the group's committed offset to the broker before the call returns (memory coordination:
+   * a crash must not replay auto-acked messages). Default false.
+   */
+  commitAutoAck?: boolean;
+}
+
+export interface GroupReaderDeps {
+  client: MQClient;
+  coord: Coordinator;
+  logger: Logger;
+  /** Called when the master proved that messages the group had not consumed are gone (retention). */
+  onExpired?: (group: string, topic: string, count: number) => void;
 }
 
 /** Most messages asked of a broker by one pull (the broker's default maxTransferCountOnMessageInMemory). */
@@ -62,6 +88,10 @@ const AUTO_RECLAIM_INVISIBLE_MS = 30000;
 const MAX_HOLD_MS = 5000;
 /** Bound on claim/long-poll rounds in one call (each round either delivers, waits, or finds nothing new). */
 const MAX_ROUNDS = 1000;
+/** A master's max offset below a state's cursor is checked (fresh) at most this often per group and queue, ms. */
+const REWIND_CHECK_MS = 1000;
+/** Pauses after a wait that ended without news while time was left, ms (doubling up to the last). */
+const IDLE_BACKOFF_MS = [20, 50, 100, 200, 500, 1000];
 
 interface Budget {
   /** Messages that may still be added. */
@@ -70,6 +100,9 @@ interface Budget {
   bytes: number;
   /** Messages added so far in this call. */
   added: number;
+  /** The reply cap's reservation (reads for a reply only), and whether it refused a body. */
+  reserve?: (bytes: number) => boolean;
+  refused?: boolean;
 }
 
 export class GroupReader {
@@ -78,10 +111,12 @@ export class GroupReader {
   /** Errors that came from coord: they fail the call, unlike a broker error that only skips its queue. */
   private readonly coordErrors = new WeakSet<Error>();
   private readonly watcher: QueueWatcher;
+  /** group NUL queue → when a rewind was last checked fresh. */
+  private readonly rewindCheckedAt = new Map<string, number>();
 
   constructor(
     private readonly opts: GroupReaderOptions,
-    private readonly deps: { client: MQClient; coord: Coordinator; logger: Logger },
+    private readonly deps: GroupReaderDeps,
   ) {
     this.watcher = new QueueWatcher({ pullTimeoutMs: opts.pullTimeoutMs, maxHoldMs: MAX_HOLD_MS }, { client: deps.client, cursors: this.cursors, logger: deps.logger });
   }
@@ -98,17 +133,25 @@ export class GroupReader {
     const queues = await this.deps.client.subscribeQueues(req.topic);
     this.announce(req);
     const out: Delivery[] = [];
-    const budget: Budget = { count: req.maxMessages, bytes: req.maxBytes, added: 0 };
+    const budget: Budget = { count: req.maxMessages, bytes: req.maxBytes, added: 0, reserve: req.reserve };
     if (queues.length === 0 || req.maxMessages <= 0) return out;
     let first: MessageQueue | undefined;
+    let idle = 0;
     for (let round = 0; round < MAX_ROUNDS; round++) {
       await this.claimPass(req, queues, out, budget, first);
-      if (out.length > 0) return out;
+      if (out.length > 0 || budget.refused) return out;
       const left = until - Date.now();
       // Nothing claimable below what we know: learn the queues' max offsets (waiting when the caller allows it).
       // The queue that had news is visited first in the next pass.
       first = await this.waitForNews(req, queues, Math.max(0, left));
-      if (!first && Date.now() >= until) return out;
+      if (first) {
+        idle = 0;
+        continue;
+      }
+      const rest = until - Date.now();
+      if (rest <= 0) return out;
+      // The brokers answered at once without news (a slave behind, a master away): pause instead of spinning.
+      await sleep(Math.min(rest, IDLE_BACKOFF_MS[Math.min(idle++, IDLE_BACKOFF_MS.length - 1)]));
     }
     return out;
   }
@@ -126,35 +169,46 @@ export class GroupReader {
     this.deps.client.registerConsumerGroup({ group: req.group, subscriptions });
   }
 
-  /**
-   * A coord call. Its errors are remembered as coord errors (they fail the whole call), and an UNAVAILABLE answer
-   * makes this process forget which states exist (Redis may come back empty).
-   */
+  /** A coord call. Its errors are remembered as coord errors (they fail the whole call). */
   private async coord<R>(fn: (c: Coordinator) => Promise<R>): Promise<R> {
     try {
       return await fn(this.deps.coord);
     } catch (err) {
-      if (err instanceof Error) this.coordErrors.add(err);
-      if (!MqError.is(err) || err.retriable) this.cursors.forgetSeeded();
+      if (err instanceof Error && !isNoState(err)) this.coordErrors.add(err);
       throw err;
     }
   }
 
-  /** Creates the group's state for a queue when coord has none: at the broker's committed offset, else the oldest. */
-  private async ensureSeeded(group: string, q: MessageQueue, ref: QueueRef): Promise<number> {
-    const known = this.cursors.seededStart(group, q);
-    if (known !== undefined) return known;
-    const snap = await this.coord((c) => c.inspect(ref));
+  /**
+   * Seeds (or rewinds) the group's state of a queue from the brokers, read now: the group's committed offset when
+   * the broker has one within the log, else the oldest retained message (a new group, or a new log). With
+   * `rewindAbove`, an existing state is replaced only when its cursor is above the master's max offset read now.
+   */
+  private async seedFresh(group: string, q: MessageQueue, ref: QueueRef, rewind: boolean): Promise<void> {
+    const { client } = this.deps;
+    const max = await client.getMaxOffset(q);
+    const committed = await client.queryConsumerOffset(group, q);
+    // A max offset that came from a slave (the master is away) may lag: the committed offset is then trusted.
+    const slaveServing = this.cursors.knowsMax(q) && this.cursors.masterMax(q) === undefined;
     let start: number;
-    if (snap) {
-      start = snap.committed;
-    } else {
-      const committed = await this.deps.client.queryConsumerOffset(group, q);
-      start = committed >= 0 ? committed : await this.deps.client.getMinOffset(q);
-      start = await this.coord((c) => c.seed(ref, start));
+    if (committed >= 0 && (committed <= max || (slaveServing && !rewind))) start = committed;
+    else {
+      // A slave that joined late starts later than the master: only the master's min offset is the log's start.
+      start = this.cursors.masterMin(q) ?? (this.cursors.knowsMax(q) ? 0 : await client.getMinOffset(q));
+      start = Math.min(start, max);
     }
-    this.cursors.markSeeded(group, q, start);
-    return start;
+    const logId = this.cursors.logId(q);
+    const before = await this.coord((c) => c.inspect(ref));
+    await this.coord((c) => c.seed(ref, start, { logId, replaceIfCursorAbove: rewind ? max : undefined, now: Date.now() }));
+    if (before && (rewind || (logId !== undefined && before.logId !== '' && before.logId !== logId))) {
+      const after = await this.coord((c) => c.inspect(ref));
+      if (after && after.cursor !== before.cursor) {
+        this.deps.logger.warn(
+          { group, topic: q.topic, queue: ref.queueKey, from: before.cursor, to: after.cursor, logBefore: before.logId, log: after.logId },
+          'queue log changed under the group (new log or truncated tail): group state rewound',
+        );
+      }
+    }
   }
 
   /** Visits the queues once, delivering redeliveries and new claims until the budget is used. */
@@ -173,13 +227,14 @@ export class GroupReader {
       if (budget.count <= 0 || budget.bytes <= 0) return;
       const ref: QueueRef = { group: req.group, topic: req.topic, queueKey: queueKeyOf(q) };
       try {
-        const start = await this.ensureSeeded(req.group, q, ref);
         await this.redeliver(req, q, ref, out, budget);
-        if (budget.count > 0 && budget.bytes > 0) await this.claimNew(req, q, ref, start, out, budget);
+        if (budget.count > 0 && budget.bytes > 0) await this.claimNew(req, q, ref, out, budget);
       } catch (err) {
         // Coord down fails the call (no queue can be claimed safely); a broker that cannot be reached, or is busy,
-        // only skips its queue. Anything else (bad topic, bug) fails the call too.
-        if ((err instanceof Error && this.coordErrors.has(err)) || !MqError.is(err) || !err.retriable) throw err;
+        // or a slave that has not copied the topic's config yet (TOPIC_NOT_FOUND while the route has the topic),
+        // only skips its queue for this call. Anything else (bug) fails the call too.
+        const skippable = MqError.is(err) && (err.retriable || err.code === 'TOPIC_NOT_FOUND');
+        if ((err instanceof Error && this.coordErrors.has(err)) || !skippable) throw err;
         failures++;
         firstError ??= err;
         this.deps.logger.debug({ err, topic: req.topic, queue: ref.queueKey }, 'queue skipped');
@@ -200,41 +255,81 @@ export class GroupReader {
         await this.moveToDlq(req, q, ref, lease);
         continue;
       }
+      if (budget.count <= 0 || budget.bytes <= 0) {
+        // No room left in this reply: the lease goes back unread, keeping its attempt count.
+        await this.coord((c) => c.trim(ref, lease, lease.from, []));
+        continue;
+      }
       const got: Delivery[] = [];
       let readEnd = lease.to;
-      for (const [from, to] of lease.offsets) {
-        const r = await this.readRange(req, q, from, to, '*', got, lease, budget);
-        if (r < to) {
-          readEnd = r;
-          break;
+      // The lease's own tag expression: a message it was not claimed for is never delivered by its redelivery.
+      const leaseSub = lease.subscription || '*';
+      try {
+        for (const [from, to] of lease.offsets) {
+          const r = await this.readRange(req, q, from, to, leaseSub, got, lease, budget);
+          if (r < to) {
+            readEnd = r;
+            break;
+          }
         }
+      } catch (err) {
+        readEnd = got.length > 0 ? got[got.length - 1].message.queueOffset + 1 : lease.from;
+        await this.coord((c) => c.trim(ref, lease, readEnd, got.map((d) => d.message.queueOffset)));
+        out.push(...this.matching(req, got));
+        throw err;
       }
-      await this.coord((c) => c.trim(ref, lease, readEnd, got.map((d) => d.message.queueOffset)));
-      if (req.invisibleMs === 0 && got.length > 0) {
+      // ...and the request's: what this consumer did not ask for is read but not delivered (done for the group).
+      const kept = this.matching(req, got);
+      await this.coord((c) => c.trim(ref, lease, readEnd, kept.map((d) => d.message.queueOffset)));
+      if (req.invisibleMs === 0 && kept.length > 0) {
         // An auto-ack reader consumes a redelivery at once.
-        await this.coord((c) => c.ack(ref, got.map((d) => ({ lease: lease.lease, offset: d.message.queueOffset }))));
-        for (const d of got) Object.assign(d, { lease: 0, deadline: 0 });
+        await this.coord((c) => c.ack(ref, kept.map((d) => ({ lease: lease.lease, offset: d.message.queueOffset }))));
+        for (const d of kept) Object.assign(d, { lease: 0, deadline: 0 });
       }
-      out.push(...got);
+      out.push(...kept);
     }
   }
 
+  /** The deliveries whose tag the request's expression accepts. */
+  private matching(req: ReadRequest, got: Delivery[]): Delivery[] {
+    if (req.subscription.all) return got;
+    return got.filter((d) => d.message.tags !== undefined && req.subscription.tags.has(d.message.tags));
+  }
+
   /** Claims offsets past everything claimed so far (below the known max offset) and reads them. */
-  private async claimNew(req: ReadRequest, q: MessageQueue, ref: QueueRef, start: number, out: Delivery[], budget: Budget): Promise<void> {
-    const maxOffset = this.cursors.maxOffset(q);
-    if (maxOffset <= 0) return;
+  private async claimNew(req: ReadRequest, q: MessageQueue, ref: QueueRef, out: Delivery[], budget: Budget): Promise<void> {
     const maxCount = req.subscription.all ? budget.count : Math.max(budget.count, FILTERED_CLAIM);
-    const lease = await this.coord((c) =>
-      c.claim(ref, {
-        startOffsetIfNew: start,
-        minOffset: this.cursors.minOffset(q),
-        maxOffset,
-        maxCount,
-        invisibleMs: req.invisibleMs,
-        now: Date.now(),
-      }),
-    );
+    const gk = `${req.group}\u0000${ref.topic}\u0000${ref.queueKey}`;
+    let lease: Lease | null = null;
+    for (let attempt = 0; attempt < 2; attempt++) {
+      const masterMax = this.cursors.masterMax(q);
+      const checkRewind = masterMax !== undefined && Date.now() - (this.rewindCheckedAt.get(gk) ?? 0) >= REWIND_CHECK_MS;
+      try {
+        lease = await this.coord((c) =>
+          c.claim(ref, {
+            startOffsetIfNew: -1,
+            minOffset: this.cursors.floor(q),
+            maxOffset: this.cursors.maxOffset(q),
+            maxCount,
+            invisibleMs: req.invisibleMs,
+            now: Date.now(),
+            logId: this.cursors.logId(q),
+            subscription: req.subscription.expression,
+            orderly: req.orderly === true,
+            rewindAbove: checkRewind ? masterMax : undefined,
+          }),
+        );
+        break;
+      } catch (err) {
+        if (!isNoState(err) || attempt > 0) throw err;
+        // No state for this log (new group, lost Redis state, new log), or the master's log is shorter than the
+        // cursor: read the truth from the brokers now.
+        if (checkRewind) this.rewindCheckedAt.set(gk, Date.now());
+        await this.seedFresh(req.group, q, ref, checkRewind);
+      }
+    }
     if (!lease) return;
+    if (lease.expired > 0) this.noteExpired(req, ref, lease.expired, lease.from);
     const got: Delivery[] = [];
     let readEnd = lease.to;
     try {
@@ -248,11 +343,31 @@ export class GroupReader {
     }
     await this.coord((c) => c.trim(ref, lease, readEnd, got.map((d) => d.message.queueOffset)));
     out.push(...got);
+    if (this.opts.commitAutoAck && lease.lease === 0 && readEnd > lease.from) await this.commitNow(req.group, q, ref);
+  }
+
+  /**
+   * Writes the group's committed offset of the queue to the broker now (auto-ack with memory coordination). The
+   * messages are consumed either way: a broker that cannot take the offset now gets it from the offset committer.
+   */
+  private async commitNow(group: string, q: MessageQueue, ref: QueueRef): Promise<void> {
+    const snap = await this.coord((c) => c.inspect(ref));
+    if (!snap) return;
+    await this.deps.client.updateConsumerOffset(group, q, snap.committed).catch((err: unknown) => {
+      this.deps.logger.debug({ err, group, queue: ref.queueKey }, 'auto-ack commit to the broker failed (the offset committer retries)');
+    });
+  }
+
+  /** Counts and logs messages the master proved gone before the group consumed them. */
+  private noteExpired(req: ReadRequest, ref: QueueRef, count: number, next: number): void {
+    this.deps.onExpired?.(req.group, req.topic, count);
+    this.deps.logger.warn({ group: req.group, topic: req.topic, queue: ref.queueKey, count, next }, 'messages expired by retention before the group consumed them');
   }
 
   /**
    * Reads offsets [from, to) of a queue into `got` until the budget is used. Returns the next offset to read (`to`
-   * when the range was read completely; offsets skipped by the tag filter or deleted by retention count as read).
+   * when the range was read completely; offsets skipped by the tag filter or proved deleted by the master count as
+   * read).
    *
    * The broker answers at most PULL_BATCH messages per pull, so a long range would cost one round trip per batch.
    * Without a tag filter, consume-queue offsets map one to one onto messages, so the next batches' offsets are known
@@ -271,6 +386,8 @@ export class GroupReader {
     budget: Budget,
   ): Promise<number> {
     const queueKey = queueKeyOf(q);
+    // The log the lease was claimed on: an answer from another log ends the read (the next claim re-seeds).
+    const claimLog = this.cursors.logId(q);
     let offset = from;
     for (let i = 0; offset < to && i < 10000; i++) {
       if (budget.count <= 0 || budget.bytes <= 0) return offset;
@@ -309,13 +426,19 @@ export class GroupReader {
         // A batch is used only when the previous ones ended exactly where it starts.
         if (starts[k] !== offset) break;
         const r = await pulls[k];
-        this.cursors.observe(q, r.minOffset, r.maxOffset);
+        this.cursors.observe(q, r);
+        // A message of another log must never be taken for one of the lease's.
+        if (claimLog !== undefined && logIdOf(r) !== undefined && logIdOf(r) !== claimLog) return offset;
         if (r.status === 'FOUND' || r.status === 'NO_MATCHED_MSG') {
           for (const m of r.messages) {
             if (m.queueOffset < offset) continue;
             if (m.queueOffset >= to) break;
             // Keep the reply within maxBytes: a message that does not fit waits for the next call (unless it is the first).
             if (budget.count <= 0 || (budget.added > 0 && m.body.length > budget.bytes)) return m.queueOffset;
+            if (budget.reserve && !budget.reserve(m.body.length)) {
+              budget.refused = true;
+              return m.queueOffset;
+            }
             got.push({ message: m, queueKey, lease: lease.lease, attempt: lease.attempt, deadline: lease.deadline });
             budget.count--;
             budget.added++;
@@ -324,11 +447,16 @@ export class GroupReader {
           }
           if (r.nextBeginOffset <= offset) return offset;
           offset = Math.min(r.nextBeginOffset, to);
-        } else if (r.status === 'OFFSET_ILLEGAL' && r.nextBeginOffset > offset) {
-          // Retention deleted these offsets: skip them (nothing to deliver).
-          offset = Math.min(r.nextBeginOffset, to);
+        } else if (r.status === 'OFFSET_ILLEGAL' && r.brokerId === 0 && r.nextBeginOffset > offset) {
+          // The master says these offsets are gone (retention): skip them, counted. Never on a slave's word: a slave
+          // that joined late starts later than the master and still has to let us read the rest from the master.
+          const skipTo = Math.min(r.nextBeginOffset, to);
+          this.noteExpired(req, { group: req.group, topic: req.topic, queueKey }, skipTo - offset, r.nextBeginOffset);
+          this.cursors.raiseFloor(q, r.nextBeginOffset);
+          offset = skipTo;
         } else {
-          // NO_NEW_MSG (a lagging slave) or an offset the broker will not move past: stop, the rest is released.
+          // NO_NEW_MSG (a lagging slave), a slave's offset complaint, or the master's "beyond my log" (a rewind, found
+          // by the next claim): stop, the rest is released.
           return offset;
         }
       }
@@ -340,7 +468,14 @@ export class GroupReader {
   private async moveToDlq(req: ReadRequest, q: MessageQueue, ref: QueueRef, lease: Lease): Promise<void> {
     const got: Delivery[] = [];
     const budget: Budget = { count: Number.MAX_SAFE_INTEGER, bytes: Number.MAX_SAFE_INTEGER, added: 0 };
-    for (const [from, to] of lease.offsets) await this.readRange(req, q, from, to, '*', got, lease, budget);
+    let readEnd = lease.to;
+    for (const [from, to] of lease.offsets) {
+      const r = await this.readRange(req, q, from, to, lease.subscription || '*', got, lease, budget);
+      if (r < to) {
+        readEnd = r;
+        break;
+      }
+    }
     for (const d of got) {
       await this.deps.client.consumerSendMsgBack({
         group: req.group,
@@ -353,8 +488,8 @@ export class GroupReader {
       });
     }
     this.deps.logger.info({ group: req.group, topic: req.topic, queue: ref.queueKey, count: got.length, attempt: lease.attempt }, 'moved to DLQ');
-    // Every offset of the lease is done now (delivered to the DLQ, or gone).
-    await this.coord((c) => c.trim(ref, lease, lease.to, []));
+    // What was read is done now (in the DLQ, or gone); what could not be read (a slave behind) stays for later.
+    await this.coord((c) => c.trim(ref, lease, readEnd, []));
   }
 
   /**
@@ -405,6 +540,6 @@ export class GroupReader {
       suspendTimeoutMillis: 0,
       timeoutMs: this.opts.pullTimeoutMs,
     });
-    return this.cursors.observe(q, r.minOffset, r.maxOffset) || r.status === 'FOUND';
+    return this.cursors.observe(q, r) || r.status === 'FOUND';
   }
 }

@@ -1,23 +1,44 @@
 /**
  * Writes the groups' committed offsets from coord to the brokers (UPDATE_CONSUMER_OFFSET) every
  * offsetFlushIntervalMs, so that RocketMQ tools see the gateway's lag and a group whose coord state was lost (Redis
- * flushed) continues from there, and publishes the lag per group and topic. Only changed offsets are written.
+ * flushed, state expired) continues from there, and publishes the lag per group and topic.
+ *
+ * - Each group is written by one replica at a time (coord.acquireFlush, held for a few intervals).
+ * - Only changed offsets are written, and at most MAX_WRITES_PER_ROUND per round (the rest waits for the next one).
+ * - An offset is never written above the broker's max offset for the queue, nor for a state tied to another log than
+ *   the broker reports: that offset belongs to another log (a rebuilt store, another cluster), and writing it would
+ *   make a later seed skip the new log's messages.
  */
+import crypto from 'crypto';
 import type { Logger } from 'pino';
 import type { MQClient } from '../client';
-import type { Coordinator } from '../coord';
+import type { CommittedOffset, Coordinator } from '../coord';
 import type { GatewayMetrics } from './metrics';
-import { parseQueueKey } from './queue-cursor';
+import { logIdOf, parseQueueKey } from './queue-cursor';
+
+/** Broker writes per round, all groups together. */
+const MAX_WRITES_PER_ROUND = 2000;
 
 export class OffsetCommitter {
   private timer: NodeJS.Timeout | undefined;
   private running: Promise<void> | undefined;
-  /** group NUL topic NUL queueKey → offset last written to the broker. */
+  /** group NUL topic NUL queueKey → offset last written to the broker by this replica. */
   private readonly written = new Map<string, number>();
+  /** This replica's name for the per-group writer lock. */
+  private readonly owner = crypto.randomBytes(8).toString('hex');
+  /** Where the next round starts in the list of groups (rounds that hit the bound go on from there). */
+  private startAt = 0;
 
   constructor(
     private readonly intervalMs: number,
-    private readonly deps: { client: MQClient; coord: Coordinator; metrics: GatewayMetrics; logger: Logger },
+    private readonly deps: {
+      client: MQClient;
+      coord: Coordinator;
+      metrics: GatewayMetrics;
+      logger: Logger;
+      /** The log identity the brokers last reported for a queue (GroupReader's cache), if any. */
+      logIdOf?: (q: { topic: string; brokerName: string; queueId: number }) => string | undefined;
+    },
   ) {}
 
   /** Starts the periodic flush (the timer does not keep the process alive). */
@@ -44,14 +65,23 @@ export class OffsetCommitter {
   private async flushOnce(): Promise<void> {
     let groups: string[];
     try {
-      groups = await this.deps.coord.groups();
+      groups = (await this.deps.coord.groups()).sort();
     } catch (err) {
       this.deps.logger.warn({ err: (err as Error).message }, 'offset flush: coord unavailable');
       return;
     }
-    for (const group of groups) {
-      let offsets;
+    let writes = 0;
+    const n = groups.length;
+    const from = n > 0 ? this.startAt % n : 0;
+    for (let i = 0; i < n; i++) {
+      const group = groups[(from + i) % n];
+      if (writes >= MAX_WRITES_PER_ROUND) {
+        this.startAt = (from + i) % n;
+        return;
+      }
+      let offsets: CommittedOffset[];
       try {
+        if (!(await this.deps.coord.acquireFlush(group, this.owner, this.intervalMs * 3))) continue;
         offsets = await this.deps.coord.committedOffsets(group);
       } catch (err) {
         this.deps.logger.warn({ err: (err as Error).message, group }, 'offset flush: coord unavailable');
@@ -59,26 +89,35 @@ export class OffsetCommitter {
       }
       const lag = new Map<string, number>();
       await Promise.all(
-        offsets.map(async ({ topic, queueKey, offset }) => {
+        offsets.map(async ({ topic, queueKey, offset, logId }) => {
           const q = parseQueueKey(queueKey);
           // Keys not made by the gateway (another coord user) and queues without progress are skipped.
           if (!q || offset < 0) return;
           const mq = { topic, brokerName: q.brokerName, queueId: q.queueId };
           const k = `${group}\u0000${topic}\u0000${queueKey}`;
           try {
-            if (this.written.get(k) !== offset) {
+            // The broker's max offset now (this replica may never have read the queue): lag, and the log check.
+            const maxResult: unknown = await this.deps.client.getMaxOffset(mq);
+            const max = typeof maxResult === 'number' ? maxResult : Number((maxResult as { offset?: number }).offset);
+            const brokerLog = logIdOf(maxResult) ?? this.deps.logIdOf?.(mq);
+            const otherLog = logId !== '' && brokerLog !== undefined && brokerLog !== logId;
+            if (offset > max || otherLog) {
+              this.deps.logger.debug({ group, topic, queueKey, offset, max, logId, brokerLog }, 'offset flush: state is of another log, not written');
+              return;
+            }
+            if (this.written.get(k) !== offset && writes < MAX_WRITES_PER_ROUND) {
+              writes++;
               await this.deps.client.updateConsumerOffset(group, mq, offset);
               this.written.set(k, offset);
             }
-            // Lag uses the broker's max offset now (this replica may never have read the queue).
-            const max = await this.deps.client.getMaxOffset(mq);
             lag.set(topic, (lag.get(topic) ?? 0) + Math.max(0, max - offset));
           } catch (err) {
             this.deps.logger.debug({ err: (err as Error).message, group, topic, queueKey }, 'offset flush: broker call failed');
           }
         }),
       );
-      for (const [topic, n] of lag) this.deps.metrics.groupLag.set({ group, topic }, n);
+      for (const [topic, v] of lag) this.deps.metrics.groupLag.set({ group, topic }, v);
     }
+    this.startAt = 0;
   }
 }

@@ -1,10 +1,11 @@
 /**
- * What one gateway process remembers about the queues it reads, to save round trips: the highest max offset and min
- * offset seen per queue (from pull responses; both only grow, so a remembered max offset is always safe to claim
- * below), which group/queue states are known to exist in coord (seeded), and when expired leases were last looked
- * for. None of it is authoritative: losing it costs extra requests, never messages.
+ * What one gateway process remembers about the queues it reads, to save round trips: per queue the max offset the
+ * broker last reported (claims stay below it), the log identity the brokers report (logId), the master's last
+ * answers (its max offset, and the retention floor it proved with PULL_OFFSET_MOVED), and when expired leases were
+ * last looked for. None of it is authoritative and none of it ever moves a group's cursor by itself: a group's
+ * state lives in coord and is seeded from the brokers, read fresh.
  */
-import type { MessageQueue } from '../client';
+import type { MessageQueue, PullResult } from '../client';
 
 /** `topic@broker@queueId`: one queue of the cluster. */
 export function queueId(q: MessageQueue): string {
@@ -25,49 +26,105 @@ export function parseQueueKey(key: string): { brokerName: string; queueId: numbe
   return { brokerName: key.slice(0, i), queueId };
 }
 
+/** The log identity a broker answer carries (our brokers set it; Apache RocketMQ brokers do not). */
+export function logIdOf(r: unknown): string | undefined {
+  const id = (r as { logId?: unknown } | null)?.logId;
+  return typeof id === 'string' && id !== '' ? id : undefined;
+}
+
+interface QueueInfo {
+  /** The max offset of the latest answer (any broker: a lagging slave's too, so that claims stay below it). */
+  max?: number;
+  /** The log identity last reported. */
+  log?: string;
+  /** The master's max offset from its latest answer (undefined when the latest answer came from a slave). */
+  masterMax?: number;
+  /** The master's min offset from its latest answer. */
+  masterMin?: number;
+  /** Retention floor proved by the master (PULL_OFFSET_MOVED to a higher offset); 0 = none. */
+  floor: number;
+  /** The latest answer came from a slave. */
+  fromSlave: boolean;
+}
+
 export class QueueCursors {
-  private readonly max = new Map<string, number>();
-  private readonly min = new Map<string, number>();
-  /** group NUL topic NUL queueKey → the offset a new state would start at (the broker's view when seeded). */
-  private readonly seeded = new Map<string, number>();
+  private readonly info = new Map<string, QueueInfo>();
   private readonly reclaimAt = new Map<string, number>();
   private readonly rotation = new Map<string, number>();
 
-  maxOffset(q: MessageQueue): number {
-    return this.max.get(queueId(q)) ?? 0;
+  private get(q: MessageQueue): QueueInfo {
+    const id = queueId(q);
+    let i = this.info.get(id);
+    if (!i) {
+      i = { floor: 0, fromSlave: false };
+      this.info.set(id, i);
+    }
+    return i;
   }
 
-  minOffset(q: MessageQueue): number {
-    return this.min.get(queueId(q)) ?? 0;
+  maxOffset(q: MessageQueue): number {
+    return this.info.get(queueId(q))?.max ?? 0;
   }
 
   knowsMax(q: MessageQueue): boolean {
-    return this.max.has(queueId(q));
+    return this.info.get(queueId(q))?.max !== undefined;
   }
 
-  /** Records offsets a broker reported; returns true when the max offset grew. */
-  observe(q: MessageQueue, minOffset: number, maxOffset: number): boolean {
-    const id = queueId(q);
-    if (Number.isSafeInteger(minOffset) && minOffset > (this.min.get(id) ?? -1)) this.min.set(id, minOffset);
-    const before = this.max.get(id);
-    if (Number.isSafeInteger(maxOffset) && (before === undefined || maxOffset > before)) {
-      this.max.set(id, maxOffset);
-      return before === undefined ? maxOffset > 0 : true;
+  /** The master's proved retention floor (0 when none). */
+  floor(q: MessageQueue): number {
+    return this.info.get(queueId(q))?.floor ?? 0;
+  }
+
+  /** The log identity the brokers last reported for the queue, if any. */
+  logId(q: MessageQueue): string | undefined {
+    return this.info.get(queueId(q))?.log;
+  }
+
+  /** The master's max offset from the latest answer when that answer came from the master. */
+  masterMax(q: MessageQueue): number | undefined {
+    return this.info.get(queueId(q))?.masterMax;
+  }
+
+  /** The master's min offset from its latest answer (undefined when unknown or the latest answer was a slave's). */
+  masterMin(q: MessageQueue): number | undefined {
+    const i = this.info.get(queueId(q));
+    return i && !i.fromSlave ? i.masterMin : undefined;
+  }
+
+  /**
+   * Records what a broker answered; returns true when the max offset grew. A slave's answer changes only the claim
+   * bound (its max offset), never the floor; a new log identity forgets everything learnt about the old log.
+   */
+  observe(q: MessageQueue, r: Pick<PullResult, 'minOffset' | 'maxOffset' | 'brokerId'> & { logId?: string }): boolean {
+    const i = this.get(q);
+    const log = logIdOf(r);
+    if (log !== undefined && i.log !== undefined && log !== i.log) {
+      i.max = undefined;
+      i.masterMax = undefined;
+      i.masterMin = undefined;
+      i.floor = 0;
     }
-    return false;
+    if (log !== undefined) i.log = log;
+    const before = i.max;
+    const master = r.brokerId === 0;
+    i.fromSlave = !master;
+    if (master) {
+      i.masterMax = Number.isSafeInteger(r.maxOffset) ? r.maxOffset : undefined;
+      i.masterMin = Number.isSafeInteger(r.minOffset) ? r.minOffset : undefined;
+      // A master whose log is shorter than a floor it proved before has a new log: the old floor is void.
+      if (i.masterMax !== undefined && i.floor > i.masterMax) i.floor = 0;
+    } else {
+      i.masterMax = undefined;
+    }
+    if (!Number.isSafeInteger(r.maxOffset)) return false;
+    i.max = r.maxOffset;
+    return before === undefined ? r.maxOffset > 0 : r.maxOffset > before;
   }
 
-  seededStart(group: string, q: MessageQueue): number | undefined {
-    return this.seeded.get(`${group}\u0000${q.topic}\u0000${queueKeyOf(q)}`);
-  }
-
-  markSeeded(group: string, q: MessageQueue, start: number): void {
-    this.seeded.set(`${group}\u0000${q.topic}\u0000${queueKeyOf(q)}`, start);
-  }
-
-  /** Forgets which states exist (after coord was unavailable: Redis may have come back empty). */
-  forgetSeeded(): void {
-    this.seeded.clear();
+  /** The master proved that offsets below `offset` are gone (PULL_OFFSET_MOVED to a higher offset). */
+  raiseFloor(q: MessageQueue, offset: number): void {
+    const i = this.get(q);
+    if (offset > i.floor) i.floor = offset;
   }
 
   /** True when expired leases of this group's queue should be looked for now (at most every `intervalMs`). */
@@ -77,6 +134,12 @@ export class QueueCursors {
     if (last !== undefined && now - last < intervalMs) return false;
     this.reclaimAt.set(k, now);
     return true;
+  }
+
+  /** Forgets the reclaim schedule of a group (its state expired or was deleted). */
+  forgetGroup(group: string): void {
+    for (const k of this.reclaimAt.keys()) if (k.startsWith(`${group}\u0000`)) this.reclaimAt.delete(k);
+    for (const k of this.rotation.keys()) if (k.startsWith(`${group}\u0000`)) this.rotation.delete(k);
   }
 
   /** The queues in a rotated order, so that consecutive gets of a group start at different queues (fairness). */

@@ -78,7 +78,7 @@ export class QueueWatcher {
       })
       .then((r) => {
         this.keep(id, offset, r);
-        return this.deps.cursors.observe(q, r.minOffset, r.maxOffset) || r.status === 'FOUND';
+        return this.deps.cursors.observe(q, r) || r.status === 'FOUND';
       })
       .finally(() => {
         if (this.watches.get(id)?.news === news) this.watches.delete(id);

@@ -64,15 +64,15 @@ export class SendHandler {
           out = await this.deps.client.send(
             topic,
             items.map((x) => x.message),
-            { deadlineMs: this.opts.sendTimeoutMs },
+            // Errors name the message by its position in this request, not in the topic's share of it.
+            { deadlineMs: this.opts.sendTimeoutMs, indexes: items.map((x) => x.index) },
           );
         } catch (err) {
-          // Call-level problems the batch check did not foresee (the client's own checks): that topic's messages fail.
+          // checkSendBatch ran the client's own checks on every message, so the client should not reject a topic's
+          // messages here. If it does, a one-topic call fails as a whole (nothing was sent); in a mixed batch the
+          // other topics may be stored already, so only this topic's messages fail.
           const e = MqError.is(err) ? err : new MqError('INTERNAL', (err as Error).message, { cause: err });
-          if (e.code === 'INVALID_ARGUMENT' || e.code === 'PAYLOAD_TOO_LARGE') {
-            const local = typeof e.details.index === 'number' ? e.details.index : 0;
-            throw new MqError(e.code, e.message, { details: { ...e.details, index: items[local]?.index ?? 0 } });
-          }
+          if ((e.code === 'INVALID_ARGUMENT' || e.code === 'PAYLOAD_TOO_LARGE') && byTopic.size === 1) throw e;
           out = items.map(() => ({ ok: false as const, uniqId: '', error: e }));
         }
         // Body bytes of the stored messages, counted once per topic (a labelled inc per message showed in profiles).
@@ -86,6 +86,8 @@ export class SendHandler {
               queueId: r.queueId,
               queueOffset: i64(r.queueOffset),
               status: STATUS[r.status] ?? T.SendStatus.OK,
+              // UNIQ_KEY, made once per message by the client and sent unchanged on every retry and failover.
+              uniqueId: r.uniqId,
             });
             stored += item.message.body.length;
           } else {

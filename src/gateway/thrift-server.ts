@@ -1,16 +1,26 @@
 /**
- * The Thrift listener: framed transport, binary protocol, over TCP or TLS, with its own frame reader so that no
- * input can crash the process or exhaust its memory (node thrift's server emits 'error' and, without a listener,
- * takes the process down; it also buffers any frame it is sent).
+ * The Thrift listener: framed transport, binary protocol, over TCP or TLS (optionally mutual), with its own frame
+ * reader and admission control, so that no input can crash the process, exhaust its memory or lock others out
+ * (node thrift's server emits 'error' and, without a listener, takes the process down; it also buffers any frame).
+ *
+ * Connections:
+ * - at most maxConnections open at once, and maxConnectionsPerAddress from one remote address; over either the new
+ *   connection is closed at once (TLS: before the handshake);
+ * - a connection with no frame in progress and no call pending for connectionIdleTimeoutMs is closed.
  *
  * Per connection, frames are read as `length:int32be payload`:
  * - length <= 0: not Thrift framing (random bytes, HTTP, ...) → the connection is closed;
  * - length > maxFrameBytes: the frame is discarded as it streams in (never buffered) and, when its first bytes are a
  *   call to `send`/`get`, answered with GatewayError PAYLOAD_TOO_LARGE naming the limit; otherwise closed;
- * - the frame would take the bytes in flight over maxInflightBytes (all connections) or
- *   maxInflightBytesPerConnection: discarded the same way and answered with BUSY + retryAfterMs;
- * - otherwise it is buffered (counted in flight until its reply has been written to the socket) and handed to the
- *   generated processor; a payload the processor cannot decode closes the connection.
+ * - bytes count in flight as they arrive, not as announced: a frame is refused with BUSY + retryAfterMs (discarded
+ *   the same way) when its announced size cannot fit next to what is in flight now on its connection
+ *   (maxInflightBytesPerConnection) or on all connections (maxInflightBytes), or when its arriving bytes would take
+ *   the total over maxInflightBytes. A trickling client therefore holds only the bytes it actually sent;
+ * - each frame must arrive completely within frameReadTimeoutMs + size / frameMinBytesPerSecond of its first byte
+ *   (a trickled byte does not extend it); else the connection is closed and its bytes freed;
+ * - a complete frame is decoded with limits checked before anything is allocated (limited-protocol.ts): a request
+ *   over a limit is answered with GatewayError INVALID_ARGUMENT naming it; a frame that contradicts itself (negative
+ *   sizes, truncated, not a Thrift message) closes the connection.
  * Replies count in flight too, from the handler's answer until the socket took them.
  */
 import net from 'net';
@@ -19,17 +29,37 @@ import type { Logger } from 'pino';
 import thrift from 'thrift';
 import { FrameWriter } from './frame-writer';
 import { ReplyProtocol } from './reply-protocol';
+import { DEFAULT_DECODE_LIMITS, DecodeLimitError, LimitedProtocol } from './limited-protocol';
+import type { DecodeLimits } from './limited-protocol';
 import { MESSAGE_HEAD_BYTES, couldBeMessageHead, parseMessageHead } from './message-head';
 import type { MessageHead } from './message-head';
 import { MqError } from '../common';
 import { toGatewayError } from './errors';
 import { MessageGatewayService } from './thrift-api';
 import type { T } from './thrift-api';
+import { MAX_ACKS } from './validate';
 
-/** What the processor calls: the two methods of the service, each with exactly one argument. */
+/** What a handler learns about the call it serves. */
+export interface CallContext {
+  /** Runs once this call's reply has been written to the socket (or the connection is gone). */
+  onReplied(fn: () => void): void;
+  /** The remote address of the connection. */
+  readonly remoteAddress: string;
+  /** With mutual TLS: the subject CN of the client's verified certificate. */
+  readonly peerSubject?: string;
+}
+
+/** What the processor calls: the two methods of the service, each with the request and the call's context. */
 export interface GatewayHandler {
-  send(request: T.SendRequest): Promise<T.SendResult[]>;
-  get(request: T.GetRequest): Promise<T.GetResult>;
+  send(request: T.SendRequest, call?: CallContext): Promise<T.SendResult[]>;
+  get(request: T.GetRequest, call?: CallContext): Promise<T.GetResult>;
+}
+
+/** PEM material for TLS; with `ca`, clients must present a certificate signed by it (mutual TLS). */
+export interface ServerTls {
+  cert: Buffer;
+  key: Buffer;
+  ca?: Buffer;
 }
 
 export interface ThriftServerOptions {
@@ -40,39 +70,70 @@ export interface ThriftServerOptions {
   maxInflightBytes: number;
   maxInflightBytesPerConnection: number;
   busyRetryAfterMs: number;
-  /** A connection that stalls inside a frame for this long is closed (its reserved bytes freed), ms; 0 = never. */
+  /** Base time for one frame to arrive completely, ms (0 = no limit). Default 10000. */
+  frameReadTimeoutMs?: number;
+  /** The time allowed grows by one second per this many bytes of the frame. Default 65536. */
+  frameMinBytesPerSecond?: number;
+  /** Former name of frameReadTimeoutMs. */
   partialFrameTimeoutMs?: number;
-  /** PEM certificate and key: TLS on the port. */
-  tls?: { cert: Buffer; key: Buffer };
+  /** Open connections, all addresses together. Default 10000. */
+  maxConnections?: number;
+  /** Open connections from one remote address. Default 1000. */
+  maxConnectionsPerAddress?: number;
+  /** A connection idle between calls for this long is closed, ms (0 = never). Default 600000. */
+  connectionIdleTimeoutMs?: number;
+  /** Decoding limits; batch and ack limits default to 1024 and MAX_ACKS. */
+  decodeLimits?: Partial<DecodeLimits>;
+  /** PEM certificate and key (and CA for mutual TLS): TLS on the port. */
+  tls?: ServerTls;
 }
 
+export type RefusalReason = 'too_large' | 'busy' | 'malformed' | 'invalid' | 'timeout' | 'connections' | 'idle';
+
 export interface ThriftServerEvents {
-  /** Called with the frame's size when a frame is refused (for metrics). */
-  onRefused?(reason: 'too_large' | 'busy' | 'malformed', bytes: number): void;
+  /** Called when a frame or a connection is refused (for metrics). */
+  onRefused?(reason: RefusalReason, bytes: number): void;
   /** Called whenever the bytes in flight change. */
   onInflight?(bytes: number): void;
 }
 
+interface Skip {
+  left: number;
+  reason: 'too_large' | 'busy';
+  size: number;
+  head: Buffer[];
+  headBytes: number;
+  answered: boolean;
+}
+
 /**
  * One client connection's frame reader: a small state machine (length word → payload, or → discarding a refused
- * frame). It never buffers more than one admitted frame at a time.
+ * frame). It never buffers more than one frame at a time, and counts its bytes as they arrive.
  */
 class Connection {
   /** Pieces of a length word split over reads. */
-  private chunks: Buffer[] = [];
-  /** Bytes received of the current length word or payload. */
-  private have = 0;
-  /** The payload being assembled when it spans several reads. */
-  private partial: Buffer | undefined;
-  /** True while replies of this tick are being collected (see write). */
-  private corked = false;
+  private lenChunks: Buffer[] = [];
+  private lenHave = 0;
   /** Payload size of the frame being read; -1 while reading the 4-byte length. */
   private need = -1;
+  /** The received pieces of the payload and their total (all counted in flight). */
+  private pieces: Buffer[] = [];
+  private have = 0;
   /** Set while a refused frame streams in: bytes still to discard and the answer to give. */
-  private skip: { left: number; reason: 'too_large' | 'busy'; size: number; head: Buffer[]; headBytes: number; answered: boolean } | null = null;
+  private skip: Skip | null = null;
+  /** When the first byte of the current frame arrived (ms), and its deadline timer. */
+  private frameStart = 0;
+  private timer: NodeJS.Timeout | undefined;
+  private timerAt = 0;
+  /** True while replies of this tick are being collected (see write). */
+  private corked = false;
   /** Request and reply bytes of this connection in flight. */
   inflight = 0;
+  /** Calls decoded and not answered yet. */
+  pending = 0;
   closed = false;
+  /** Subject CN of a verified client certificate (mutual TLS). */
+  peerSubject: string | undefined;
 
   constructor(
     private readonly server: ThriftServer,
@@ -89,20 +150,21 @@ class Connection {
         continue;
       }
       if (this.need < 0) {
+        if (this.lenHave === 0) this.frameStart = Date.now();
         let len: number;
-        if (this.have === 0 && buf.length >= 4) {
+        if (this.lenHave === 0 && buf.length >= 4) {
           // The whole length word is here (the usual case): read it in place.
           len = buf.readInt32BE(0);
           buf = buf.subarray(4);
         } else {
-          const take = Math.min(4 - this.have, buf.length);
-          this.chunks.push(buf.subarray(0, take));
-          this.have += take;
+          const take = Math.min(4 - this.lenHave, buf.length);
+          this.lenChunks.push(Buffer.from(buf.subarray(0, take)));
+          this.lenHave += take;
           buf = buf.subarray(take);
-          if (this.have < 4) return;
-          len = Buffer.concat(this.chunks, 4).readInt32BE(0);
-          this.chunks = [];
-          this.have = 0;
+          if (this.lenHave < 4) break;
+          len = Buffer.concat(this.lenChunks, 4).readInt32BE(0);
+          this.lenChunks = [];
+          this.lenHave = 0;
         }
         if (len <= 0) {
           this.server.refused('malformed', len, this);
@@ -118,32 +180,36 @@ class Connection {
         continue;
       }
       const take = Math.min(this.need - this.have, buf.length);
-      let frame: Buffer | undefined;
-      if (this.have === 0 && take === this.need) {
-        // The whole payload is in this read: used in place.
-        frame = buf.subarray(0, take);
-      } else {
-        // A payload spread over reads is copied as it arrives into one buffer of its (already admitted) size: one
-        // copy, and the reads are freed at once instead of being held until a final concat doubles the memory.
-        this.partial ??= Buffer.allocUnsafe(this.need);
-        buf.copy(this.partial, this.have, 0, take);
+      if (!this.server.grow(this, take)) {
+        // The arriving bytes would take the server over its cap: drop what we have, discard the rest, answer BUSY.
+        const head = Buffer.concat(this.pieces, Math.min(this.have, MESSAGE_HEAD_BYTES));
+        const size = this.need;
+        this.server.shrink(this, this.have);
+        this.skip = { left: size - this.have, reason: 'busy', size, head: [Buffer.from(head)], headBytes: head.length, answered: false };
+        this.pieces = [];
+        this.have = 0;
+        this.need = -1;
+        continue;
       }
+      this.pieces.push(buf.subarray(0, take));
       this.have += take;
       buf = buf.subarray(take);
       if (this.have === this.need) {
-        frame ??= this.partial as Buffer;
         const size = this.need;
-        this.partial = undefined;
+        const frame = this.pieces.length === 1 ? this.pieces[0] : Buffer.concat(this.pieces, size);
+        this.pieces = [];
         this.have = 0;
         this.need = -1;
+        this.frameStart = 0;
         this.server.dispatch(this, frame, size);
       }
     }
+    this.arm();
   }
 
   /** Discards bytes of a refused frame; answers it once its head has arrived. Returns what is left of `buf`. */
   private discard(buf: Buffer): Buffer {
-    const s = this.skip as NonNullable<Connection['skip']>;
+    const s = this.skip as Skip;
     const take = Math.min(s.left, buf.length);
     if (!s.answered && s.headBytes < MESSAGE_HEAD_BYTES) {
       const part = buf.subarray(0, Math.min(take, MESSAGE_HEAD_BYTES - s.headBytes));
@@ -166,8 +232,33 @@ class Connection {
       }
       this.server.answerRefused(this, head, s.reason, s.size);
     }
-    if (s.left === 0) this.skip = null;
+    if (s.left === 0) {
+      this.skip = null;
+      this.frameStart = 0;
+    }
     return buf.subarray(take);
+  }
+
+  /** Keeps the deadline timer of the frame in progress (none between frames). */
+  private arm(): void {
+    if (this.closed || !this.midFrame()) {
+      if (this.timer) clearTimeout(this.timer);
+      this.timer = undefined;
+      this.timerAt = 0;
+      return;
+    }
+    const at = this.server.frameDeadline(this.frameStart, this.skip ? this.skip.size : this.need);
+    if (at === 0 || at === this.timerAt) return;
+    if (this.timer) clearTimeout(this.timer);
+    this.timerAt = at;
+    this.timer = setTimeout(() => {
+      this.timer = undefined;
+      if (!this.closed && this.midFrame()) {
+        const size = this.skip ? this.skip.size : this.need;
+        this.server.refused('timeout', size, this);
+        this.destroy(`frame of ${size < 0 ? 'unknown' : size} bytes not received within ${at - this.frameStart} ms (frameReadTimeoutMs, frameMinBytesPerSecond)`);
+      }
+    }, Math.max(0, at - Date.now()));
   }
 
   /**
@@ -199,19 +290,29 @@ class Connection {
 
   /** True while part of a frame (length or payload) has arrived but not all of it. */
   midFrame(): boolean {
-    return this.have > 0 || this.need > 0 || this.skip !== null;
+    return this.lenHave > 0 || this.need > 0 || this.skip !== null;
   }
 
-  /** Bytes reserved for a frame that was still arriving (released when the connection goes away). */
+  /** Bytes of a frame that was still arriving (released when the connection goes away). */
   partialBytes(): number {
-    return this.need > 0 ? this.need : 0;
+    return this.have;
   }
 
   destroy(reason: string): void {
     if (this.closed) return;
     this.closed = true;
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = undefined;
     this.server.logConnection(this, reason);
     this.socket.destroy();
+  }
+
+  /** Drops the frame pieces (connection closed). */
+  dropPieces(): void {
+    this.pieces = [];
+    this.have = 0;
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = undefined;
   }
 }
 
@@ -219,27 +320,65 @@ export class ThriftServer {
   private server: net.Server | undefined;
   private readonly processor: { process(input: unknown, output: unknown): void };
   private readonly conns = new Set<Connection>();
+  /** Open sockets (TLS: handshakes included), all together and per remote address. */
+  private sockets = 0;
+  private readonly perAddress = new Map<string, number>();
   private nextId = 1;
   private inflight = 0;
   private closing: Promise<void> | undefined;
+  /** The call being decoded (the processor calls the handler synchronously from process()). */
+  private current: CallContext | undefined;
+  private readonly limits: DecodeLimits;
+  private readonly frameBaseMs: number;
+  private readonly frameRate: number;
 
   constructor(
     private readonly opts: ThriftServerOptions,
     handler: GatewayHandler,
     private readonly deps: { logger: Logger; events?: ThriftServerEvents },
   ) {
-    this.processor = new MessageGatewayService.Processor(handler) as unknown as { process(input: unknown, output: unknown): void };
+    // The generated processor calls methods of one argument; the context is the call being decoded.
+    const wrapped = {
+      send: (req: T.SendRequest) => handler.send(req, this.current),
+      get: (req: T.GetRequest) => handler.get(req, this.current),
+    };
+    this.processor = new MessageGatewayService.Processor(wrapped) as unknown as { process(input: unknown, output: unknown): void };
+    this.limits = { maxBatchMessages: 1024, maxAcks: MAX_ACKS, ...DEFAULT_DECODE_LIMITS, ...opts.decodeLimits };
+    this.frameBaseMs = opts.frameReadTimeoutMs ?? opts.partialFrameTimeoutMs ?? 10000;
+    this.frameRate = opts.frameMinBytesPerSecond ?? 65536;
   }
 
   /** Starts listening; resolves with the bound port. */
   async start(): Promise<number> {
     const onSocket = (socket: net.Socket): void => this.accept(socket);
-    const server = this.opts.tls
-      ? tls.createServer({ cert: this.opts.tls.cert, key: this.opts.tls.key }, onSocket)
-      : net.createServer(onSocket);
-    if (server instanceof tls.Server) {
+    let server: net.Server;
+    if (this.opts.tls) {
+      const t = this.opts.tls;
+      const ts = tls.createServer(
+        {
+          cert: t.cert,
+          key: t.key,
+          ...(t.ca ? { ca: t.ca, requestCert: true, rejectUnauthorized: true } : {}),
+          handshakeTimeout: this.frameBaseMs > 0 ? this.frameBaseMs : 120000,
+        },
+        onSocket,
+      );
+      // Connection caps apply before the handshake is paid for.
+      ts.prependListener('connection', (raw: net.Socket) => {
+        if (!this.admitSocket(raw)) raw.destroy();
+      });
       // A failed handshake only concerns that client.
-      server.on('tlsClientError', (err: Error) => this.deps.logger.debug({ err: err.message }, 'TLS handshake failed'));
+      ts.on('tlsClientError', (err: Error) => this.deps.logger.debug({ err: err.message }, 'TLS handshake failed'));
+      server = ts;
+    } else {
+      server = net.createServer((socket) => {
+        if (!this.admitSocket(socket)) {
+          socket.on('error', () => undefined);
+          socket.destroy();
+          return;
+        }
+        onSocket(socket);
+      });
     }
     server.on('error', (err: Error) => this.deps.logger.error({ err }, 'Thrift listener error'));
     await new Promise<void>((resolve, reject) => {
@@ -252,6 +391,12 @@ export class ThriftServer {
     });
     this.server = server;
     return (server.address() as net.AddressInfo).port;
+  }
+
+  /** Replaces the TLS certificate, key and CA for new connections (reload on SIGHUP or file change). */
+  reloadTls(material: ServerTls): void {
+    if (!(this.server instanceof tls.Server)) throw new MqError('INVALID_OPTION', 'gateway: TLS material given to a plain-TCP listener');
+    this.server.setSecureContext({ cert: material.cert, key: material.key, ...(material.ca ? { ca: material.ca } : {}) });
   }
 
   /** Stops accepting connections; the open ones keep being served (drain before close()). */
@@ -276,16 +421,60 @@ export class ThriftServer {
     return this.conns.size;
   }
 
-  /** Sets up a new connection: frame reader, stall timeout, error and close handling. */
+  /** Counts a new socket against the connection caps; false when it must be closed. */
+  private admitSocket(raw: net.Socket): boolean {
+    const addr = raw.remoteAddress ?? '';
+    const max = this.opts.maxConnections ?? 10000;
+    const perAddr = this.opts.maxConnectionsPerAddress ?? 1000;
+    const n = this.perAddress.get(addr) ?? 0;
+    if (addr === '' || this.sockets >= max || n >= perAddr) {
+      this.refusedConnection(addr, this.sockets >= max ? `maxConnections ${max}` : `maxConnectionsPerAddress ${perAddr}`);
+      return false;
+    }
+    this.sockets++;
+    this.perAddress.set(addr, n + 1);
+    raw.once('close', () => {
+      this.sockets--;
+      const left = (this.perAddress.get(addr) ?? 1) - 1;
+      if (left <= 0) this.perAddress.delete(addr);
+      else this.perAddress.set(addr, left);
+    });
+    return true;
+  }
+
+  private lastConnWarn = 0;
+
+  private refusedConnection(addr: string, limit: string): void {
+    this.deps.events?.onRefused?.('connections', 0);
+    // One warning per second at most: a flood must not flood the log too.
+    const now = Date.now();
+    if (now - this.lastConnWarn >= 1000) {
+      this.lastConnWarn = now;
+      this.deps.logger.warn({ remote: addr, limit }, `Thrift connection refused: ${limit} reached`);
+    }
+  }
+
+  /** Sets up a new connection: frame reader, idle timeout, error and close handling. */
   private accept(socket: net.Socket): void {
     const conn = new Connection(this, socket, this.nextId++);
     this.conns.add(conn);
     socket.setNoDelay(true);
-    const stall = this.opts.partialFrameTimeoutMs ?? 30000;
-    if (stall > 0) {
-      socket.setTimeout(stall, () => {
-        if (conn.midFrame()) conn.destroy(`no data for ${stall} ms inside a frame`);
+    if (socket instanceof tls.TLSSocket && this.opts.tls?.ca && socket.authorized) {
+      const cert = socket.getPeerCertificate();
+      const cn = cert?.subject?.CN;
+      conn.peerSubject = Array.isArray(cn) ? cn[0] : cn;
+    }
+    const idle = this.opts.connectionIdleTimeoutMs ?? 600000;
+    if (idle > 0) {
+      // The socket's timer does not re-arm itself once it fired: a connection that was busy (a call pending, a frame
+      // arriving) gets a new period.
+      socket.on('timeout', () => {
+        if (!conn.midFrame() && conn.pending === 0) {
+          this.deps.events?.onRefused?.('idle', 0);
+          conn.destroy(`idle for ${idle} ms between calls (connectionIdleTimeoutMs)`);
+        } else socket.setTimeout(idle);
       });
+      socket.setTimeout(idle);
     }
     socket.on('data', (d: Buffer) => {
       try {
@@ -301,18 +490,36 @@ export class ThriftServer {
       conn.closed = true;
       this.conns.delete(conn);
       const partial = conn.partialBytes();
+      conn.dropPieces();
       if (partial > 0) this.release(conn, partial);
     });
   }
 
-  /** Decides whether a frame of `size` bytes may be buffered; reserves the bytes when it may. */
+  /** When a frame that started at `start` (ms) with `size` bytes (-1: not known yet) must be complete; 0 = never. */
+  frameDeadline(start: number, size: number): number {
+    if (this.frameBaseMs <= 0) return 0;
+    const extra = size > 0 && this.frameRate > 0 ? Math.ceil((size * 1000) / this.frameRate) : 0;
+    return start + this.frameBaseMs + extra;
+  }
+
+  /** Decides whether a frame of `size` bytes may be read (nothing is reserved until its bytes arrive). */
   admit(conn: Connection, size: number): 'too_large' | 'busy' | null {
     if (size > this.opts.maxFrameBytes) return 'too_large';
     if (this.inflight + size > this.opts.maxInflightBytes || conn.inflight + size > this.opts.maxInflightBytesPerConnection) {
       return 'busy';
     }
-    this.reserve(conn, size);
     return null;
+  }
+
+  /** Counts arriving bytes of a frame; false when they would take the total over maxInflightBytes. */
+  grow(conn: Connection, bytes: number): boolean {
+    if (this.inflight + bytes > this.opts.maxInflightBytes) return false;
+    this.reserve(conn, bytes);
+    return true;
+  }
+
+  shrink(conn: Connection, bytes: number): void {
+    if (bytes > 0) this.release(conn, bytes);
   }
 
   /** Counts bytes in flight for the connection and the whole server. */
@@ -328,7 +535,7 @@ export class ThriftServer {
     this.deps.events?.onInflight?.(this.inflight);
   }
 
-  refused(reason: 'too_large' | 'busy' | 'malformed', bytes: number, conn: Connection): void {
+  refused(reason: RefusalReason, bytes: number, conn: Connection): void {
     this.deps.events?.onRefused?.(reason, bytes);
     this.deps.logger.warn({ reason, bytes, conn: conn.id, remote: conn.socket.remoteAddress }, 'Thrift frame refused');
   }
@@ -340,34 +547,71 @@ export class ThriftServer {
   /** Runs one complete frame through the generated processor; its reply releases the reservation. */
   dispatch(conn: Connection, frame: Buffer, size: number): void {
     let replied = false;
+    let finished = false;
+    const after: Array<() => void> = [];
+    const finish = (): void => {
+      finished = true;
+      for (const fn of after.splice(0)) {
+        try {
+          fn();
+        } catch (err) {
+          this.deps.logger.error({ err }, 'reply hook failed');
+        }
+      }
+    };
     const output = new ReplyProtocol(
       new FrameWriter((parts, total) => {
         if (replied) return;
         replied = true;
+        conn.pending--;
         // The reply is in flight until the socket took it; the request's bytes are free once the reply exists.
         this.reserve(conn, total);
         this.release(conn, size);
-        conn.write(parts, () => this.release(conn, total));
+        conn.write(parts, () => {
+          this.release(conn, total);
+          finish();
+        });
       }),
     );
-    const input = new thrift.TBinaryProtocol(new thrift.TFramedTransport(frame));
+    const input = new LimitedProtocol(new thrift.TFramedTransport(frame), this.limits);
+    conn.pending++;
+    this.current = {
+      onReplied: (fn) => {
+        if (finished) fn();
+        else after.push(fn);
+      },
+      remoteAddress: conn.socket.remoteAddress ?? '',
+      peerSubject: conn.peerSubject,
+    };
     try {
       this.processor.process(input, output);
     } catch (err) {
       if (!replied) {
         replied = true;
+        conn.pending--;
         this.release(conn, size);
+        finish();
       }
-      this.refused('malformed', size, conn);
-      conn.destroy(`undecodable Thrift message: ${(err as Error)?.message || (err as Error)?.name || String(err)}`);
+      const head = err instanceof DecodeLimitError ? parseMessageHead(frame.subarray(0, MESSAGE_HEAD_BYTES)) : null;
+      if (head && (head.name === 'send' || head.name === 'get')) {
+        // A well-formed call over a decoding limit: answered, the connection keeps serving.
+        this.refused('invalid', size, conn);
+        this.answerError(conn, head, new MqError('INVALID_ARGUMENT', `request refused while decoding: ${(err as Error).message}`));
+      } else {
+        this.refused('malformed', size, conn);
+        conn.destroy(`undecodable Thrift message: ${(err as Error)?.message || (err as Error)?.name || String(err)}`);
+      }
+    } finally {
+      this.current = undefined;
     }
   }
 
   /** Answers a refused frame's call with a GatewayError (PAYLOAD_TOO_LARGE or BUSY). */
   answerRefused(conn: Connection, head: MessageHead, reason: 'too_large' | 'busy', size: number): void {
     this.refused(reason, size, conn);
-    if (head.type === 4) return; // oneway: no reply
-    const err = toGatewayError(
+    this.answerError(
+      conn,
+      head,
       reason === 'too_large'
         ? new MqError(
             'PAYLOAD_TOO_LARGE',
@@ -377,8 +621,13 @@ export class ThriftServer {
             'BUSY',
             `gateway busy: a request of ${size} bytes would exceed the in-flight cap (maxInflightBytes ${this.opts.maxInflightBytes}, per connection maxInflightBytesPerConnection ${this.opts.maxInflightBytesPerConnection})`,
           ),
-      this.opts.busyRetryAfterMs,
     );
+  }
+
+  /** Writes a GatewayError reply to the call `head` names. */
+  private answerError(conn: Connection, head: MessageHead, error: MqError): void {
+    if (head.type === 4) return; // oneway: no reply
+    const err = toGatewayError(error, this.opts.busyRetryAfterMs);
     const out = new ReplyProtocol(
       new FrameWriter((parts, total) => {
         this.reserve(conn, total);

@@ -5,7 +5,7 @@
  */
 import { MqError } from '../common';
 import { PROP } from '../common/message';
-import { MAX_PROPERTIES_BYTES } from '../client';
+import { checkProducerMessage } from '../client';
 import type { ProducerMessage } from '../client';
 import type { T } from './thrift-api';
 
@@ -87,21 +87,18 @@ export function checkSendBatch(
       );
     }
     const out: ProducerMessage = { body };
-    let propBytes = 0;
     if (m.tags !== null && m.tags !== undefined && m.tags !== '') {
       const t = m.tags;
       if (t.length > MAX_TAG_LENGTH || t.includes('||') || t.trim() !== t || hasSeparators(t)) {
         throw invalid(`message ${index}: tag ${JSON.stringify(t)} is invalid (at most ${MAX_TAG_LENGTH} characters, no "||", no surrounding spaces)`, index);
       }
       out.tags = t;
-      propBytes += t.length + 6;
     }
     if (m.keys && m.keys.length > 0) {
       for (const k of m.keys) {
         if (typeof k !== 'string' || k === '' || k.length > MAX_KEY_LENGTH || /\s/.test(k) || hasSeparators(k)) {
           throw invalid(`message ${index}: key ${JSON.stringify(k)} is invalid (1..${MAX_KEY_LENGTH} characters, no spaces)`, index);
         }
-        propBytes += Buffer.byteLength(k) + 1;
       }
       out.keys = [...m.keys];
     }
@@ -112,14 +109,12 @@ export function checkSendBatch(
         if (SYSTEM_PROPERTIES.has(k)) throw invalid(`message ${index}: property ${k} is reserved by RocketMQ`, index);
         if (hasSeparators(k) || hasSeparators(v)) throw invalid(`message ${index}: property ${k} contains the character U+0001 or U+0002`, index);
         props[k] = v;
-        propBytes += Buffer.byteLength(k) + Buffer.byteLength(v) + 2;
       }
       out.properties = props;
     }
-    // UNIQ_KEY and the separators take about 50 bytes more.
-    if (propBytes + 64 > MAX_PROPERTIES_BYTES) {
-      throw invalid(`message ${index}: tags, keys and properties take about ${propBytes} bytes, over the ${MAX_PROPERTIES_BYTES}-byte limit`, index);
-    }
+    // The client's own checks, with its exact byte count of the encoded properties (UNIQ_KEY included), so that
+    // nothing the gateway accepts can fail in the client after another topic's messages went out.
+    checkProducerMessage(out, index, limits.maxMessageSize);
     if (m.shardingKey !== null && m.shardingKey !== undefined && m.shardingKey !== '') out.shardingKey = m.shardingKey;
     const list = byTopic.get(topic) ?? [];
     list.push({ index, message: out });

@@ -48,6 +48,7 @@ export const METRIC = {
   gatewayErrors: 'mq_gateway_errors_total',
   gatewayInflightBytes: 'mq_gateway_inflight_bytes',
   gatewayGroupLag: 'mq_gateway_group_lag',
+  gatewayMessagesExpired: 'mq_gateway_messages_expired_total',
 } as const;
 
 export type MetricName = (typeof METRIC)[keyof typeof METRIC];

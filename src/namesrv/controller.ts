@@ -6,7 +6,7 @@ import type pino from 'pino';
 import { Gauge } from 'prom-client';
 import type { Registry } from 'prom-client';
 import { METRIC } from '../metrics';
-import { RemotingServer } from '../remoting';
+import { RemotingServer, authHook, clusterAuthCheck } from '../remoting';
 import type { Channel } from '../remoting';
 import { KVConfigManager } from './kv-config-manager';
 import type { NamesrvOptions } from './options';
@@ -52,7 +52,10 @@ export class NamesrvController {
       clock: this.clock,
       logger: this.log,
       orderMessageEnable: options.orderMessageEnable,
+      brokerChannelExpiredTime: options.brokerChannelExpiredTime,
     });
+    // clusterSecret: registration and admin codes must carry the cluster signature (checked before dispatch).
+    if (options.clusterSecret !== '') this.server.setRequestHook(authHook(clusterAuthCheck(options.clusterSecret)));
     // A broker whose connection closes (or fails, or idles out, which also closes it) is dropped at once (ref §7.2).
     this.server.on('close', (ch: Channel) => this.logRemovals(this.routes.onChannelDestroy(ch, ch.remoteAddress)));
     if (deps.registry) this.registerMetrics(deps.registry);

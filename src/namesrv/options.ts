@@ -21,6 +21,12 @@ export const NAMESRV_OPTIONS = {
   partialFrameTimeoutMs: opt(30_000, 'a connection stalled inside a frame for this long is closed, ms (0 = never)', {
     min: 0,
   }),
+  clusterSecret: opt<string>('', 'shared secret of the cluster: when set, REGISTER/UNREGISTER_BROKER and admin codes must be signed with it; empty = off'),
+  clusterSecretFile: opt<string>('', 'file holding clusterSecret (trailing newline ignored); wins over clusterSecret'),
+  shutdownTimeoutMs: opt(30000, 'after SIGTERM/SIGINT the process exits (code 1) if shutdown takes longer, ms (0 = no bound); a second signal exits at once', {
+    min: 0,
+    max: 600000,
+  }),
   orderMessageEnable: opt(false, 'fill orderTopicConf in routes from KV namespace ORDER_TOPIC_CONFIG'),
   // Empty by default so that MQ_LOG_LEVEL applies when the option is not given (as for the broker).
   logLevel: opt('', 'pino log level; empty = MQ_LOG_LEVEL or info', {

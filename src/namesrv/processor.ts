@@ -43,6 +43,8 @@ export interface NamesrvProcessorDeps {
   clock: () => number;
   logger: pino.Logger;
   orderMessageEnable: boolean;
+  /** A broker silent for longer than this (ms) no longer holds its brokerName/brokerId against a newcomer. */
+  brokerChannelExpiredTime?: number;
 }
 
 /** A SUCCESS response with optional ext fields and body. */
@@ -83,7 +85,19 @@ export function registerNamesrvProcessors(server: RemotingServer, deps: NamesrvP
         channel: ch,
       },
       clock(),
+      deps.brokerChannelExpiredTime,
     );
+    if (result.refusedLiveAddr !== undefined) {
+      logger.warn(
+        { brokerName: h.brokerName, brokerId: h.brokerId, liveAddr: result.refusedLiveAddr, refusedAddr: h.brokerAddr, peer: ch.remoteAddress },
+        'registration refused: another address is live for this brokerName/brokerId',
+      );
+      return RemotingCommand.createResponse(
+        ResponseCode.NO_PERMISSION,
+        `brokerName ${h.brokerName} brokerId ${h.brokerId} is registered from live address ${result.refusedLiveAddr}; ` +
+          `${h.brokerAddr} is refused until that one unregisters or expires (brokerChannelExpiredTime)`,
+      );
+    }
     if (result.newBroker) {
       logger.info(
         { brokerName: h.brokerName, brokerAddr: h.brokerAddr, brokerId: h.brokerId, cluster: h.clusterName },

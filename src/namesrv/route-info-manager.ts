@@ -39,6 +39,11 @@ export interface RegisterBrokerResult {
   masterAddr?: string;
   /** True when this address was not live before. */
   newBroker: boolean;
+  /**
+   * Set when the registration was refused and nothing changed: another address is live for this brokerName and
+   * brokerId (a second broker claiming a live broker's place), until that one expires or unregisters.
+   */
+  refusedLiveAddr?: string;
 }
 
 /** What was removed when a broker went away (for logs). */
@@ -70,8 +75,15 @@ export class RouteInfoManager {
   private readonly filterServerTable = new Map<string, string[]>();
 
   /** Registers (or refreshes) a broker (ref §7.1, Java `registerBroker`). */
-  registerBroker(input: RegisterBrokerInput, now: number): RegisterBrokerResult {
+  registerBroker(input: RegisterBrokerInput, now: number, expiredMs = Number.POSITIVE_INFINITY): RegisterBrokerResult {
     const { clusterName, brokerAddr, brokerName, brokerId } = input;
+    // A live broker keeps its place: another address for the same brokerName/brokerId is refused until the live one
+    // expires (no registration for expiredMs), unregisters or drops its connection.
+    const current = this.brokerAddrTable.get(brokerName)?.brokerAddrs.get(brokerId);
+    if (current !== undefined && current !== brokerAddr) {
+      const live = this.brokerLiveTable.get(current);
+      if (live && now - live.lastUpdateTimestamp <= expiredMs) return { newBroker: false, refusedLiveAddr: current };
+    }
     let names = this.clusterAddrTable.get(clusterName);
     if (!names) this.clusterAddrTable.set(clusterName, (names = new Set()));
     names.add(brokerName);

@@ -8,6 +8,8 @@ import type pino from 'pino';
 import type { Registry } from 'prom-client';
 import { MqError, splitHostPort } from '../common';
 import { RemotingChannel } from './channel';
+import { applySigner } from './auth';
+import type { RequestSigner } from './auth';
 import { ResponseCode } from './codes';
 import { RemotingCommand } from './command';
 import { remotingMetrics } from './metrics';
@@ -28,6 +30,8 @@ export interface RemotingClientOptions {
   partialFrameTimeoutMs?: number;
   logger?: pino.Logger;
   registry?: Registry;
+  /** Signs every request right before it is sent (cluster secret and/or RocketMQ ACL account). */
+  signer?: RequestSigner;
 }
 
 /** Handles a request the server sent to this client. */
@@ -52,6 +56,7 @@ export class RemotingClient {
   private readonly partialFrameTimeoutMs: number;
   private readonly log: pino.Logger | undefined;
   private readonly metrics: RemotingMetrics;
+  private readonly signer: RequestSigner | undefined;
   private nextId = 0;
   private closed = false;
 
@@ -63,6 +68,7 @@ export class RemotingClient {
     this.partialFrameTimeoutMs = opts.partialFrameTimeoutMs ?? 30_000;
     this.log = opts.logger?.child({ component: 'remoting-client' });
     this.metrics = remotingMetrics(opts.registry);
+    this.signer = opts.signer;
   }
 
   /** Sets the handler of server→client requests. Without one, non-oneway requests get REQUEST_CODE_NOT_SUPPORTED. */
@@ -79,6 +85,7 @@ export class RemotingClient {
     if (left <= 0) {
       throw new MqError('TIMEOUT', `no time left to send code ${req.code} to ${addr} after connecting (${timeoutMs} ms)`);
     }
+    applySigner(req, this.signer);
     return ch.invoke(req, left);
   }
 
@@ -99,6 +106,7 @@ export class RemotingClient {
   async invokeOneway(addr: string, req: RemotingCommand): Promise<void> {
     req.markOneway();
     const ch = await this.channelFor(addr, this.connectTimeoutMs);
+    applySigner(req, this.signer);
     ch.send(req);
   }
 

@@ -21,7 +21,24 @@ export type { BadFrameReason } from './protocol/errors';
 export { extString, extInt, extLong, extBool } from './header/fields';
 export type { ExtFields } from './header/fields';
 export { RemotingServer, notSupportedRemark } from './server';
-export type { Processor, RemotingServerOptions } from './server';
+export type { Processor, RemotingServerOptions, RequestHook } from './server';
+export {
+  ACL_ACCESS_KEY,
+  ACL_SIGNATURE,
+  ACL_SECURITY_TOKEN,
+  CLUSTER_SIGNED_CODES,
+  CLUSTER_SIGNATURE,
+  CLUSTER_TS,
+  aclSignature,
+  applySigner,
+  authHook,
+  clusterAuthCheck,
+  checkClusterSignature,
+  sameSignature,
+  signAcl,
+  signCluster,
+} from './auth';
+export type { AuthCheck, RequestSigner } from './auth';
 export { RemotingClient } from './client';
 export type { RemotingClientOptions, ClientRequestHandler } from './client';
 export { formatAddress } from './channel';

@@ -23,6 +23,12 @@ import type { RemotingMetrics } from './metrics';
 import { DEFAULT_FRAME_MAX_LENGTH } from './protocol/frame';
 import { badFrameReason } from './protocol/errors';
 
+/**
+ * Runs before any processor (RocketMQ's RPCHook.doBeforeRequest): authentication and permission checks live here,
+ * once for every code. Returns a response to send instead of processing the request, or undefined to go on.
+ */
+export type RequestHook = (req: RemotingCommand, channel: Channel) => RemotingCommand | undefined;
+
 /** Handles one request code. */
 export type Processor = (
   req: RemotingCommand,
@@ -63,6 +69,7 @@ export function notSupportedRemark(code: number): string {
 export class RemotingServer extends EventEmitter<RemotingServerEvents> {
   private readonly processors = new Map<number, Processor>();
   private defaultProcessor: Processor | undefined;
+  private requestHook: RequestHook | undefined;
   private readonly server: net.Server;
   private readonly channels = new Set<RemotingChannel>();
   private readonly metrics: RemotingMetrics;
@@ -90,6 +97,11 @@ export class RemotingServer extends EventEmitter<RemotingServerEvents> {
 
   setDefaultProcessor(p: Processor): void {
     this.defaultProcessor = p;
+  }
+
+  /** Sets the check every request passes before dispatch (see {@link RequestHook}). */
+  setRequestHook(hook: RequestHook | undefined): void {
+    this.requestHook = hook;
   }
 
   /** Starts listening; resolves with the bound port. */
@@ -190,6 +202,20 @@ export class RemotingServer extends EventEmitter<RemotingServerEvents> {
 
   private onRequest(req: RemotingCommand, ch: RemotingChannel): void {
     this.metrics.requests.inc({ name: this.opts.name, code: codeLabel(req.code) });
+    if (this.requestHook) {
+      let refused: RemotingCommand | undefined;
+      try {
+        refused = this.requestHook(req, ch);
+      } catch (err) {
+        this.onProcessorError(req, ch, err);
+        return;
+      }
+      if (refused) {
+        this.log.warn({ peer: ch.remoteAddress, code: req.code, response: refused.code, remark: refused.remark }, 'request refused');
+        if (!req.isOneway()) this.reply(req, ch, refused);
+        return;
+      }
+    }
     const p = this.processors.get(req.code) ?? this.defaultProcessor;
     if (!p) {
       // Sent even for oneway requests (ref §1.6).

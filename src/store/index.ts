@@ -22,3 +22,5 @@ export type { TopicConfig, DataVersion } from './topic-config-table';
 export { ConsumerOffsetTable } from './consumer-offset-table';
 export { SCHEDULE_TOPIC, computeTagsCode } from './dispatch';
 export { CQ_UNIT_SIZE } from './consume-queue';
+export { StoreIdentity, STORE_IDENTITY_FILE, DEFAULT_EPOCH, newStoreId, newTopicEpoch, isStoreId, logIdOf } from './store-identity';
+export type { StoreIdentityRecord } from './store-identity';

@@ -9,6 +9,7 @@ import * as path from 'path';
 import { makeTopicConfig } from '../common/topic-config';
 import type { DataVersion, TopicConfig } from '../common/topic-config';
 import { JsonConfigFile, quoteBareIntegerKeys } from './json-config-file';
+import { newTopicEpoch } from './store-identity';
 
 // The types and defaults are shared with remoting's RegisterBrokerBody (ref §3.3).
 export { makeTopicConfig };
@@ -58,9 +59,18 @@ export class TopicConfigTable {
     return this.table.has(topic);
   }
 
-  /** Adds or replaces a topic and bumps the data version. Replacing a built-in topic keeps it built-in. */
+  /**
+   * Adds or replaces a topic and bumps the data version. Replacing a built-in topic keeps it built-in.
+   * The topic epoch: the one given (a slave copying its master), else the existing topic's (an update keeps it),
+   * else a new one (a topic created, or created again after a delete).
+   */
   put(config: TopicConfig): void {
-    this.table.set(config.topicName, { ...config });
+    const existing = this.table.get(config.topicName);
+    const topicEpoch = config.topicEpoch ?? (existing ? existing.topicEpoch : newTopicEpoch());
+    const next: TopicConfig = { ...config };
+    if (topicEpoch === undefined) delete next.topicEpoch;
+    else next.topicEpoch = topicEpoch;
+    this.table.set(config.topicName, next);
     this.nextVersion();
   }
 

@@ -5,6 +5,7 @@
  */
 import { expect } from 'chai';
 import { MqError } from '../../src/common';
+import { isNoState } from '../../src/coord';
 import type { ClaimRequest, Coordinator, Lease, OffsetRange, QueueRef } from '../../src/coord';
 import { uniqueName } from '../helpers/proc';
 
@@ -188,8 +189,8 @@ export function coordConformance(factory: BackendFactory): void {
       await c.claim(q2, claimReq({ startOffsetIfNew: 10, maxCount: 5, invisibleMs: 1000 }));
       const offs = (await c.committedOffsets(q.group)).sort((x, y) => x.queueKey.localeCompare(y.queueKey));
       expect(offs).to.deep.equal([
-        { topic: q.topic, queueKey: 'broker-a:0', offset: 7 },
-        { topic: q.topic, queueKey: 'broker-b:3', offset: 10 },
+        { topic: q.topic, queueKey: 'broker-a:0', offset: 7, logId: '' },
+        { topic: q.topic, queueKey: 'broker-b:3', offset: 10, logId: '' },
       ]);
       expect(await c.groups()).to.include(q.group);
       expect(await c.committedOffsets(uniqueName('none'))).to.deep.equal([]);
@@ -201,6 +202,153 @@ export function coordConformance(factory: BackendFactory): void {
         (e: unknown) => e,
       );
       expect(MqError.is(err, 'INVALID_ARGUMENT')).to.equal(true);
+    });
+  });
+
+
+  describe('rules of issue 9', () => {
+    const rejection = (p: Promise<unknown>): Promise<unknown> =>
+      p.then(
+        () => null,
+        (e: unknown) => e,
+      );
+
+    it('with startOffsetIfNew -1 a claim never creates state: it rejects NO_STATE until seed', async () => {
+      const err = await rejection(c.claim(q, claimReq({ startOffsetIfNew: -1 })));
+      expect(isNoState(err)).to.equal(true);
+      expect(await c.inspect(q)).to.equal(null);
+      await c.seed(q, 30);
+      const l = await c.claim(q, claimReq({ startOffsetIfNew: -1, maxCount: 2 }));
+      expect([l?.from, l?.to]).to.deep.equal([30, 32]);
+    });
+
+    it('ties the state to a log: another logId is NO_STATE, seed with it replaces the state and ends old leases', async () => {
+      await c.seed(q, 0, { logId: 'blue' });
+      const l = (await c.claim(q, claimReq({ startOffsetIfNew: -1, logId: 'blue', maxCount: 50, invisibleMs: 30000 })))!;
+      expect(l.from).to.equal(0);
+      expect(isNoState(await rejection(c.claim(q, claimReq({ startOffsetIfNew: -1, logId: 'green' }))))).to.equal(true);
+      // Seeding with the same log keeps the state.
+      expect(await c.seed(q, 7, { logId: 'blue' })).to.equal(0);
+      expect(await c.seed(q, 3, { logId: 'green' })).to.equal(3);
+      expect(await c.inspect(q)).to.deep.include({ cursor: 3, inflight: 0, logId: 'green' });
+      const g = (await c.claim(q, claimReq({ startOffsetIfNew: -1, logId: 'green', maxCount: 5, invisibleMs: 30000 })))!;
+      expect([g.from, g.to]).to.deep.equal([3, 8]);
+      expect(g.lease).to.be.greaterThan(l.lease);
+      // Receipts of the old log's lease match nothing now.
+      expect((await c.ack(q, [{ lease: l.lease, offset: 4 }])).statuses).to.deep.equal(['STALE']);
+      // A claim without logId (an old broker) uses whatever state there is.
+      expect((await c.claim(q, claimReq({ startOffsetIfNew: -1, maxCount: 1 })))?.from).to.equal(8);
+      // A state created without a log adopts the first one named.
+      const q2 = { ...q, queueKey: 'broker-b:1' };
+      await c.seed(q2, 0);
+      await c.claim(q2, claimReq({ startOffsetIfNew: -1, logId: 'x', maxCount: 1 }));
+      expect((await c.inspect(q2))?.logId).to.equal('x');
+    });
+
+    it('rewinds only a state whose cursor is above the given max offset', async () => {
+      await c.claim(q, claimReq({ maxCount: 40 }));
+      expect(isNoState(await rejection(c.claim(q, claimReq({ startOffsetIfNew: -1, rewindAbove: 39 }))))).to.equal(true);
+      expect(await c.claim(q, claimReq({ startOffsetIfNew: -1, rewindAbove: 40, maxOffset: 40 }))).to.equal(null);
+      expect(await c.seed(q, 0, { replaceIfCursorAbove: 50 })).to.equal(40);
+      expect(await c.seed(q, 5, { replaceIfCursorAbove: 10 })).to.equal(5);
+      expect((await c.inspect(q))?.cursor).to.equal(5);
+    });
+
+    it('raises the floor only to minOffset and counts what it skipped', async () => {
+      await c.seed(q, 10);
+      const l = (await c.claim(q, claimReq({ minOffset: 25, maxCount: 5 })))!;
+      expect([l.from, l.to, l.expired]).to.deep.equal([25, 30, 15]);
+      const m = (await c.claim(q, claimReq({ minOffset: 25, maxCount: 5 })))!;
+      expect(m.expired).to.equal(0);
+    });
+
+    it('answers ALREADY_ACKED for a repeated ack of the last receipt of a lease, and STALE after a re-claim', async () => {
+      const l = (await c.claim(q, claimReq({ maxCount: 2, invisibleMs: 30000 })))!;
+      await c.trim(q, l, 2, [0, 1]);
+      expect((await c.ack(q, [{ lease: l.lease, offset: 0 }, { lease: l.lease, offset: 1 }])).statuses).to.deep.equal(['OK', 'OK']);
+      const again = await c.ack(q, [{ lease: l.lease, offset: 1 }, { lease: l.lease, offset: 0 }]);
+      expect(again.statuses).to.deep.equal(['ALREADY_ACKED', 'ALREADY_ACKED']);
+      expect(again.committed).to.equal(2);
+      const m = (await c.claim(q, claimReq({ maxCount: 2, invisibleMs: 1000 })))!;
+      const [re] = await c.reclaimExpired(q, { now: T0 + 5000, invisibleMs: 1000, maxCount: 10 });
+      const mixed = await c.ack(q, [
+        { lease: m.lease, offset: 2 },
+        { lease: re.lease, offset: 2 },
+        { lease: re.lease, offset: 2 },
+      ]);
+      expect(mixed.statuses).to.deep.equal(['STALE', 'OK', 'ALREADY_ACKED']);
+    });
+
+    it('keeps the attempt of a redelivery that was read only in part, and redelivers the rest first', async () => {
+      const l = (await c.claim(q, claimReq({ maxCount: 6, invisibleMs: 1000 })))!;
+      await c.trim(q, l, 6, [0, 1, 2, 3, 4, 5]);
+      const [re] = await c.reclaimExpired(q, { now: T0 + 2000, invisibleMs: 1000, maxCount: 10 });
+      expect(re.attempt).to.equal(2);
+      // Only two fitted into the reply.
+      expect(await c.trim(q, re, 2, [0, 1])).to.equal('OK');
+      const [rest] = await c.reclaimExpired(q, { now: T0 + 2001, invisibleMs: 1000, maxCount: 10 });
+      expect(offsetsOf(rest)).to.deep.equal([2, 3, 4, 5]);
+      expect(rest.attempt).to.equal(2);
+      // Nothing went back to the free list: a new claim starts past the lease.
+      expect((await c.claim(q, claimReq({ maxCount: 1 })))?.from).to.equal(6);
+    });
+
+    it('keeps the tag expression of a lease for its redeliveries', async () => {
+      await c.claim(q, claimReq({ maxCount: 4, invisibleMs: 1000, subscription: 'A || B' }));
+      const [re] = await c.reclaimExpired(q, { now: T0 + 2000, invisibleMs: 1000, maxCount: 10 });
+      expect(re.subscription).to.equal('A || B');
+      const auto = (await c.claim(q, claimReq({ maxCount: 1 })))!;
+      expect(auto.subscription).to.equal('*');
+    });
+
+    it('orderly: no new claim while a lease of the queue is in flight; the head comes back first', async () => {
+      const a = (await c.claim(q, claimReq({ maxCount: 3, invisibleMs: 1000, orderly: true })))!;
+      expect(await c.claim(q, claimReq({ maxCount: 3, invisibleMs: 1000, orderly: true }))).to.equal(null);
+      // Not orderly: another consumer could take newer offsets (the caller chose so).
+      await c.ack(q, [0, 1].map((offset) => ({ lease: a.lease, offset })));
+      expect(await c.claim(q, claimReq({ maxCount: 3, invisibleMs: 1000, orderly: true, now: T0 + 500 }))).to.equal(null);
+      const [head] = await c.reclaimExpired(q, { now: T0 + 1000, invisibleMs: 1000, maxCount: 10 });
+      expect(offsetsOf(head)).to.deep.equal([2]);
+      await c.ack(q, [{ lease: head.lease, offset: 2 }]);
+      const b = (await c.claim(q, claimReq({ maxCount: 3, invisibleMs: 1000, orderly: true })))!;
+      expect([b.from, b.to]).to.deep.equal([3, 6]);
+    });
+
+    it('resetOffsets drops the leases of the queues and sets their cursors; later claims start there', async () => {
+      const l = (await c.claim(q, claimReq({ maxCount: 10, invisibleMs: 30000 })))!;
+      const [brokerName, queueId] = q.queueKey.split(':');
+      const q5 = { ...q, queueKey: 'broker-b:5' };
+      await c.resetOffsets(q.group, q.topic, [
+        { brokerName, queueId: Number(queueId), offset: 3 },
+        { brokerName: 'broker-b', queueId: 5, offset: 70 },
+      ]);
+      expect(await c.inspect(q)).to.deep.include({ cursor: 3, committed: 3, inflight: 0 });
+      expect((await c.ack(q, [{ lease: l.lease, offset: 5 }])).statuses).to.deep.equal(['STALE']);
+      expect((await c.claim(q, claimReq({ maxCount: 2 })))?.from).to.equal(3);
+      expect((await c.claim(q5, claimReq({ startOffsetIfNew: -1, maxCount: 2 })))?.from).to.equal(70);
+      expect((await c.committedOffsets(q.group)).map((o) => o.queueKey).sort()).to.deep.equal(['broker-a:0', 'broker-b:5']);
+    });
+
+    it('deleteGroup removes every bit of state of the group, and only of that group', async () => {
+      const other = { ...q, group: uniqueName('G') };
+      await c.claim(q, claimReq({ maxCount: 10, invisibleMs: 30000 }));
+      await c.claim({ ...q, queueKey: 'broker-b:2' }, claimReq({ maxCount: 1 }));
+      await c.claim(other, claimReq({ maxCount: 4 }));
+      await c.deleteGroup(q.group);
+      expect(await c.inspect(q)).to.equal(null);
+      expect(await c.committedOffsets(q.group)).to.deep.equal([]);
+      expect(await c.groups()).to.not.include(q.group);
+      expect((await c.inspect(other))?.cursor).to.equal(4);
+      // A later get starts it again from what the caller seeds (the broker's offset).
+      expect(isNoState(await rejection(c.claim(q, claimReq({ startOffsetIfNew: -1 }))))).to.equal(true);
+    });
+
+    it('lets one owner at a time write the offsets of a group', async () => {
+      const other = await factory.open();
+      const a = await c.acquireFlush(q.group, 'replica-a', 5000);
+      expect(a).to.equal(true);
+      expect(await c.acquireFlush(q.group, 'replica-a', 5000)).to.equal(true);
+      if (c.kind === 'redis') expect(await other.acquireFlush(q.group, 'replica-b', 5000)).to.equal(false);
     });
   });
 

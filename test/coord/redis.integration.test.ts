@@ -56,6 +56,18 @@ describe('coord/redis', function () {
     expect(l?.from).to.equal(0);
   });
 
+  it('lets idle group state expire after groupStateTtlMs and drops the group from the list', async () => {
+    const c = await RedisCoordinator.connect({ redisUrl: redis.url, redisKeyPrefix: 'mqgttl' }, { groupStateTtlMs: 300 });
+    opened.push(c);
+    const q = { group: uniqueName('G'), topic: uniqueName('T'), queueKey: 'broker-a:0' };
+    await c.claim(q, { startOffsetIfNew: 0, minOffset: 0, maxOffset: 100, maxCount: 10, invisibleMs: 30000, now: Date.now() });
+    expect(await c.groups()).to.include(q.group);
+    await new Promise((r) => setTimeout(r, 700));
+    expect(await c.inspect(q)).to.equal(null);
+    expect(await c.committedOffsets(q.group)).to.deep.equal([]);
+    expect(await c.groups()).to.not.include(q.group);
+  });
+
   it('rejects connect with UNAVAILABLE when nothing listens', async () => {
     const err = await RedisCoordinator.connect({ redisUrl: 'redis://127.0.0.1:1/0', redisConnectTimeoutMs: 500 }).then(
       (c) => c.close().then(() => null),

@@ -52,10 +52,13 @@ describe('gateway/GatewayController (auth, validation, unreachable cluster)', fu
     expect([e.code, e.index, e.retryable]).to.deep.equal([T.ErrorCode.PAYLOAD_TOO_LARGE, 2, false]);
     const e2 = await failure(c.send([msg('orders'), msg('orders', Buffer.alloc(0))], 'tok'));
     expect([e2.code, e2.index]).to.deep.equal([T.ErrorCode.INVALID_ARGUMENT, 1]);
-    for (const bad of [{ maxMessages: 1025 }, { maxMessages: -1 }, { waitMs: 30001 }, { invisibleMs: -5 }, { tagExpression: 'A ||' }, { ack: ['nonsense'] }]) {
+    for (const bad of [{ maxMessages: 1025 }, { maxMessages: -1 }, { waitMs: 30001 }, { invisibleMs: -5 }, { tagExpression: 'A ||' }]) {
       const g = await failure(c.get({ topic: 'orders', consumerGroup: 'billing', auth: 'tok', ...bad }));
       expect(g.code, JSON.stringify(bad)).to.equal(T.ErrorCode.INVALID_ARGUMENT);
     }
+    // A receipt that is not one of ours is reported INVALID and does not fail the call.
+    const r = await c.get({ topic: 'orders', consumerGroup: 'billing', auth: 'tok', maxMessages: 0, ack: ['nonsense', 'r1.AAAA.x'] });
+    expect([r.acked, r.ackResults]).to.deep.equal([0, [T.AckStatus.INVALID, T.AckStatus.INVALID]]);
   });
 
   it('an unreachable cluster gives retryable UNAVAILABLE or TIMEOUT, never INTERNAL', async () => {
@@ -68,13 +71,18 @@ describe('gateway/GatewayController (auth, validation, unreachable cluster)', fu
     expect(g.retryable).to.equal(true);
   });
 
-  it('counts requests and error codes per method and topic', async () => {
+  it('counts requests and error codes per method, with topic labels only for routed topics of authenticated calls', async () => {
     const text = await registry.metrics();
-    expect(text).to.match(/mq_gateway_requests_total\{method="send",topic="orders"\} \d+/);
-    expect(text).to.match(/mq_gateway_errors_total\{method="send",topic="orders",code="UNAUTHENTICATED"\} \d+/);
-    expect(text).to.match(/mq_gateway_errors_total\{method="get",topic="orders",code="PERMISSION_DENIED"\} \d+/);
-    expect(text).to.match(/mq_gateway_request_duration_seconds_count\{method="get",topic="orders"\} \d+/);
+    // No name server answers, so no topic has a route: every topic label is (other), never a caller's string.
+    expect(text).to.match(/mq_gateway_requests_total\{method="send",topic="\(other\)"\} \d+/);
+    expect(text).to.match(/mq_gateway_errors_total\{method="send",topic="\(other\)",code="UNAUTHENTICATED"\} \d+/);
+    expect(text).to.match(/mq_gateway_errors_total\{method="get",topic="\(other\)",code="PERMISSION_DENIED"\} \d+/);
+    expect(text).to.match(/mq_gateway_request_duration_seconds_count\{method="get",topic="\(other\)"\} \d+/);
+    expect(text).to.not.match(/topic="(orders|payments|bad topic)"/);
     expect(text).to.match(/mq_gateway_inflight_bytes 0/);
-    expect(gw.health()).to.deep.include({ ok: true, coord: 'memory', inflightBytes: 0 });
+    // Health names the name servers (and so the writable broker set) as failed.
+    const h = await gw.health();
+    expect(h).to.deep.include({ ok: false, coord: 'memory', inflightBytes: 0 });
+    expect(h.checks.filter((x) => !x.ok).map((x) => x.name)).to.deep.equal(['nameServers', 'writableBrokerSet']);
   });
 });

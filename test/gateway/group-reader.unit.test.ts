@@ -56,6 +56,7 @@ function fakeBroker(initial: number, opts: { size?: (o: number) => number; maxBy
     registerConsumerGroup: () => undefined,
     queryConsumerOffset: async () => -1,
     getMinOffset: async () => minOffset,
+    getMaxOffset: async () => count,
     pull,
   } as unknown as MQClient;
   /** Stores `n` more messages and wakes the held pulls. */

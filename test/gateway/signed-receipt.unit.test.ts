@@ -21,6 +21,15 @@ describe('gateway/signed-receipt', () => {
     expect(a.verify('')).to.equal(null);
   });
 
+  it('rotates keys: signs with the first of a list and verifies with every one', () => {
+    const old = new ReceiptSigner('k1').sign(R);
+    const rotated = new ReceiptSigner('k2, k1');
+    expect(rotated.verify(old)).to.deep.equal(R);
+    const fresh = rotated.sign(R);
+    expect(new ReceiptSigner('k2').verify(fresh)).to.deep.equal(R);
+    expect(new ReceiptSigner('k1').verify(fresh)).to.equal(null);
+  });
+
   it('an empty secret gives a random key (receipts work on this process only)', () => {
     const s = new ReceiptSigner('').sign(R);
     expect(new ReceiptSigner('').verify(s)).to.equal(null);

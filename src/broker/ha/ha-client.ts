@@ -13,6 +13,7 @@ import net from 'net';
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
 import { splitHostPort } from '../../common';
+import { haHandshakeSlave } from './ha-auth';
 import { BlockDecoder, encodeReport } from './ha-codec';
 import type { TransferBlock } from './ha-codec';
 import { attachHaMetrics } from './ha-metrics';
@@ -183,15 +184,30 @@ export class HAClient {
     };
     this.link = link;
     socket.setNoDelay(true);
-    socket.once('connect', () => {
+    const connected = (): void => {
       if (this.link !== link) return;
       this.stats.connects++;
       link.lastReadAt = Date.now();
+      socket.on('data', (chunk: Buffer) => this.onData(link, chunk));
+      socket.resume();
       this.setStatus('connected', { fromOffset: this.store.getMaxPhyOffset() });
       // The first report is where the master starts streaming (ref §8.2).
       this.report(link, true);
+    };
+    socket.once('connect', () => {
+      if (this.link !== link) return;
+      const secret = this.options.clusterSecret;
+      if (secret === '') {
+        connected();
+        return;
+      }
+      // clusterSecret: both sides prove the secret before the first report (see ha-auth.ts).
+      haHandshakeSlave(socket, secret, Math.min(10_000, this.options.haHousekeepingInterval)).then(connected, (err: Error) => {
+        if (this.link !== link) return;
+        this.logger.warn({ master: this.master, err: err.message }, 'HA master failed authentication; reconnecting later');
+        this.dropLink('authentication failed');
+      });
     });
-    socket.on('data', (chunk: Buffer) => this.onData(link, chunk));
     socket.on('error', (err) => {
       if (this.link === link) this.logger.warn({ master: this.master, err: err.message }, 'HA connection error');
     });

@@ -25,6 +25,7 @@ import { resolveHaOptions } from './ha-options';
 import type { HaOptions } from './ha-options';
 import { HAService } from './ha-service';
 import type { HAStore } from './ha-store';
+import { DEFAULT_EPOCH } from '../../store/store-identity';
 import { SlaveSynchronize } from './slave-synchronize';
 import type { OffsetEntry, SlaveSyncTarget, SyncInvoker } from './slave-synchronize';
 import type { TopicConfig } from '../topic-config-manager';
@@ -145,11 +146,12 @@ export class HaController {
 /**
  * Adapts the broker's TopicConfigManager and ConsumerOffsetManager to a {@link SlaveSyncTarget}: the master's topics
  * replace the slave's (upserting only what changed, so the data version moves only on a real change), offsets are
- * committed locally, and local offsets are listed for hand-back detection.
+ * committed locally, local offsets are listed for hand-back detection, and the master's store id goes to `identity`.
  */
 export function brokerSyncTarget(
   topics: { all(): TopicConfig[]; upsert(tc: TopicConfig): unknown; delete(topic: string): boolean },
   offsets: { commit(group: string, topic: string, queueId: number, offset: number): void; entries(): OffsetEntry[] },
+  identity?: { fromMaster(storeId: string): Promise<void> },
 ): SlaveSyncTarget {
   const same = (a: TopicConfig, b: TopicConfig): boolean =>
     a.readQueueNums === b.readQueueNums &&
@@ -157,7 +159,8 @@ export function brokerSyncTarget(
     a.perm === b.perm &&
     a.topicFilterType === b.topicFilterType &&
     a.topicSysFlag === b.topicSysFlag &&
-    a.order === b.order;
+    a.order === b.order &&
+    (a.topicEpoch ?? DEFAULT_EPOCH) === (b.topicEpoch ?? DEFAULT_EPOCH);
   return {
     applyTopicConfigs(configs) {
       const local = new Map(topics.all().map((t) => [t.topicName, t]));
@@ -175,5 +178,6 @@ export function brokerSyncTarget(
     consumerOffsets() {
       return offsets.entries();
     },
+    applyStoreId: identity ? (storeId) => identity.fromMaster(storeId) : undefined,
   };
 }

@@ -31,6 +31,7 @@ export const HA_OPTION_SPEC = {
     min: 1,
     max: 1000,
   }),
+  clusterSecret: opt<string>('', 'when set, master and slave authenticate each other with it before any commit-log byte flows'),
   haMaxBlockSize: opt(64 * 1024 * 1024, 'largest HA block a slave accepts (a bigger header is a protocol error), in bytes', {
     min: 1024,
   }),

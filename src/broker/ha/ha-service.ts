@@ -11,6 +11,7 @@ import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
 import { MqError } from '../../common';
 import { AckWaiters } from './ack-waiters';
+import { haHandshakeMaster } from './ha-auth';
 import { HAConnection } from './ha-connection';
 import { attachHaMetrics } from './ha-metrics';
 import type { SlaveLagSample } from './ha-metrics';
@@ -191,6 +192,31 @@ export class HAService {
       socket.destroy();
       return;
     }
+    const secret = this.options.clusterSecret;
+    if (secret === '') {
+      this.attach(socket);
+      return;
+    }
+    // clusterSecret: the peer proves it first; until then it gets no byte of the commit log and is not a slave.
+    socket.on('error', () => undefined);
+    const peer = `${socket.remoteAddress ?? '?'}:${socket.remotePort ?? 0}`;
+    haHandshakeMaster(socket, secret, Math.min(10_000, this.options.haHousekeepingInterval)).then(
+      () => {
+        if (!this.server || socket.destroyed) {
+          socket.destroy();
+          return;
+        }
+        this.attach(socket);
+        socket.resume();
+      },
+      (err: Error) => {
+        this.logger.warn({ peer, err: err.message }, 'HA peer failed authentication; disconnected');
+        socket.destroy();
+      },
+    );
+  }
+
+  private attach(socket: net.Socket): void {
     const conn = new HAConnection(socket, this.store, this.options, this.logger, {
       onAck: (_c, offset) => {
         if (offset > this.pushedMax) this.pushedMax = offset;

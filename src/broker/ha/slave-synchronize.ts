@@ -16,6 +16,7 @@ import type { Logger } from 'pino';
 import { MqError, defaultsOf, opt, resolveOptions } from '../../common';
 import type { Resolved } from '../../common';
 import { parseFastJson } from '../../common/fastjson';
+import { DEFAULT_EPOCH } from '../../store/store-identity';
 import { RemotingCommand, RequestCode, ResponseCode, readDataVersion, readTopicConfig } from '../../remoting';
 import type { DataVersion, TopicConfig } from '../../remoting';
 
@@ -48,6 +49,8 @@ export interface SlaveSyncTarget {
    * treated as committed on this slave and handed back, so the broker need not call noteLocalCommit itself.
    */
   consumerOffsets?(): OffsetEntry[];
+  /** The master's store id, from the `storeId` extField of its GET_ALL_TOPIC_CONFIG answer (when it sends one). */
+  applyStoreId?(storeId: string): Promise<void> | void;
 }
 
 /** The remoting call used (RemotingClient.invokeSync fits). */
@@ -173,11 +176,14 @@ export class SlaveSynchronize {
   private async round(): Promise<void> {
     this.detectLocalCommits();
     const topics = await this.call(RequestCode.GET_ALL_TOPIC_CONFIG);
+    const storeId = topics.extFields?.storeId;
+    // The slave's log is its master's: take the master's store identity before anything else (src/broker/log-identity.ts).
+    if (typeof storeId === 'string' && storeId !== '') await this.target.applyStoreId?.(storeId);
     const tw = parseBody(topics.body, 'GET_ALL_TOPIC_CONFIG');
     // An answer without a table leaves ours alone (never wipe the slave's topics on a malformed reply).
     if (typeof tw.topicConfigTable === 'object' && tw.topicConfigTable !== null) {
       const table = tw.topicConfigTable as Record<string, unknown>;
-      const configs = Object.entries(table).map(([name, v]) => readTopicConfig(v, name));
+      const configs = Object.entries(table).map(([name, v]) => withEpoch(readTopicConfig(v, name), v));
       this.target.applyTopicConfigs(configs, readDataVersion(tw.dataVersion ?? {}));
     }
 
@@ -213,6 +219,15 @@ export class SlaveSynchronize {
     for (const [k, v] of masterByKey) if (!applied.has(k)) applied.set(k, v);
     this.applied = applied;
   }
+}
+
+/**
+ * Keeps the master's topic epoch (our own TopicConfig field, which the RocketMQ body reader does not know). A topic
+ * the master sends without one has the default epoch there, so it gets that one here (never a new one of its own).
+ */
+function withEpoch(tc: TopicConfig, raw: unknown): TopicConfig {
+  const e = typeof raw === 'object' && raw !== null ? (raw as Record<string, unknown>).topicEpoch : undefined;
+  return { ...tc, topicEpoch: typeof e === 'string' && e !== '' ? e : DEFAULT_EPOCH };
 }
 
 function parseBody(body: Buffer | undefined, what: string): Record<string, unknown> {

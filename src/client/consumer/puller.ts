@@ -64,6 +64,12 @@ export interface PullResult {
   brokerId: number;
   /** What the broker suggests for the next pull of this queue. */
   suggestWhichBrokerId: number;
+  /**
+   * Identity of the log the broker read (`<storeId>.<topicEpoch>`): another value under the same broker name and
+   * queue means another log (rebuilt store, other cluster, re-created topic). Absent from RocketMQ brokers and
+   * from a slave that has not learned its master's identity yet.
+   */
+  logId?: string;
 }
 
 export interface PullerOptions {
@@ -200,6 +206,7 @@ export class Puller {
       messages,
       brokerId: target.brokerId,
       suggestWhichBrokerId: h.suggestWhichBrokerId,
+      ...(h.logId !== undefined ? { logId: h.logId } : {}),
     };
   }
 }

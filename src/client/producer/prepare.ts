@@ -13,6 +13,14 @@ const TOPIC_RE = /^[%|a-zA-Z0-9_-]+$/;
 export const MAX_TOPIC_LENGTH = 127;
 /** Largest encoded properties string, in bytes (int16 length, ref §4.3). */
 export const MAX_PROPERTIES_BYTES = 32767;
+/**
+ * Bytes of the properties string kept free for what brokers add to a stored message (CLUSTER on every send;
+ * REAL_TOPIC/REAL_QID on delayed delivery; RETRY_TOPIC, ORIGIN_MESSAGE_ID, RECONSUME_TIME, ... on send-back), so
+ * that a message accepted here is never refused by the broker or the store for its properties' size.
+ */
+export const BROKER_PROPERTIES_RESERVE = 1024;
+/** Largest encoded properties string a client message may have (UNIQ_KEY included). */
+export const MAX_MESSAGE_PROPERTIES_BYTES = MAX_PROPERTIES_BYTES - BROKER_PROPERTIES_RESERVE;
 /** Properties the client owns; users may not set them directly. */
 const RESERVED: ReadonlySet<string> = new Set([PROP.UNIQ_KEY, PROP.TAGS, PROP.KEYS, PROP.DELAY, PROP.WAIT, PROP.TRAN_MSG]);
 
@@ -50,61 +58,108 @@ function checkPropertyText(index: number, what: string, s: string): void {
   if (s.includes('\u0001') || s.includes('\u0002')) throw invalid(index, `message ${index}: ${what} contains a 0x01 or 0x02 character`);
 }
 
+/** Length of a UNIQ_KEY value (ref §4.6: 32 hex characters). */
+export const UNIQ_KEY_LENGTH = 32;
+
+/**
+ * Bytes of the properties string `encodeProperties(props)` gives (ref §4.3: `name 0x01 value`, pairs joined by
+ * 0x02; empty names and values are left out), plus the UNIQ_KEY pair the client adds to every message when
+ * `withUniqKey`. The one count both the gateway and the client check against {@link MAX_PROPERTIES_BYTES}.
+ */
+export function propertiesBytes(props: Readonly<Record<string, string>>, withUniqKey = true): number {
+  let bytes = 0;
+  let pairs = 0;
+  for (const k of Object.keys(props)) {
+    const v = props[k];
+    if (k === '' || v === undefined || v === null || v === '') continue;
+    bytes += Buffer.byteLength(k, 'utf8') + 1 + Buffer.byteLength(v, 'utf8');
+    pairs++;
+  }
+  if (withUniqKey && props[PROP.UNIQ_KEY] === undefined) {
+    bytes += PROP.UNIQ_KEY.length + 1 + UNIQ_KEY_LENGTH;
+    pairs++;
+  }
+  return pairs > 0 ? bytes + pairs - 1 : 0;
+}
+
+/**
+ * Checks one message as the client sends it and builds its properties without UNIQ_KEY (user properties first, then
+ * TAGS, KEYS, DELAY). Throws INVALID_ARGUMENT or PAYLOAD_TOO_LARGE naming `index` (in the text and in
+ * `details.index`): the gateway calls it with the message's position in its whole batch before anything is sent,
+ * and {@link prepareMessages} calls it again, so both apply the same rules and the same byte count.
+ */
+export function checkProducerMessage(m: ProducerMessage, index: number, maxMessageSize: number): Record<string, string> {
+  if (!Buffer.isBuffer(m.body)) throw invalid(index, `message ${index}: body must be a Buffer`);
+  if (m.body.length > maxMessageSize) {
+    throw new MqError(
+      'PAYLOAD_TOO_LARGE',
+      `message ${index}: body of ${m.body.length} bytes exceeds maxMessageSize ${maxMessageSize} bytes (option maxMessageSize)`,
+      { details: { index, size: m.body.length, limit: maxMessageSize }, retriable: false },
+    );
+  }
+  const properties: Record<string, string> = {};
+  for (const [k, v] of Object.entries(m.properties ?? {})) {
+    if (RESERVED.has(k)) throw invalid(index, `message ${index}: property ${k} is reserved; use the message field instead`);
+    if (k === '' || typeof v !== 'string') throw invalid(index, `message ${index}: property names and values must be non-empty strings`);
+    checkPropertyText(index, `property ${k}`, k + v);
+    // Empty values are dropped by the encoder (as Java's parser would drop them); keep the map consistent.
+    if (v !== '') properties[k] = v;
+  }
+  if (m.tags !== undefined && m.tags !== '') {
+    checkPropertyText(index, 'tags', m.tags);
+    if (m.tags.includes('||')) throw invalid(index, `message ${index}: a tag cannot contain "||"`);
+    properties[PROP.TAGS] = m.tags;
+  }
+  if (m.keys && m.keys.length > 0) {
+    for (const k of m.keys) {
+      if (k === '' || k.includes(' ')) throw invalid(index, `message ${index}: key ${JSON.stringify(k)} must be non-empty and contain no space`);
+      checkPropertyText(index, 'keys', k);
+    }
+    properties[PROP.KEYS] = m.keys.join(' ');
+  }
+  if (m.delayLevel !== undefined && m.delayLevel !== 0) {
+    if (!Number.isInteger(m.delayLevel) || m.delayLevel < 0) throw invalid(index, `message ${index}: delayLevel must be a positive integer`);
+    properties[PROP.DELAY] = String(m.delayLevel);
+  }
+  const propBytes = propertiesBytes(properties);
+  if (propBytes > MAX_MESSAGE_PROPERTIES_BYTES) {
+    throw invalid(
+      index,
+      `message ${index}: properties (tags, keys, user properties and UNIQ_KEY) take ${propBytes} bytes when encoded, ` +
+        `more than ${MAX_MESSAGE_PROPERTIES_BYTES} bytes (the ${MAX_PROPERTIES_BYTES}-byte limit less ${BROKER_PROPERTIES_RESERVE} bytes kept for the broker's own properties)`,
+    );
+  }
+  const flag = m.flag ?? 0;
+  if (!Number.isInteger(flag) || flag < -0x80000000 || flag > 0x7fffffff) throw invalid(index, `message ${index}: flag must be an int32`);
+  return properties;
+}
+
 /**
  * Validates every message and builds its properties. Throws (for the whole call) INVALID_ARGUMENT or
- * PAYLOAD_TOO_LARGE with `details.index` = the first bad message.
- * @param retry header-borne retry fields for `%RETRY%` topics are handled by the caller, not here.
+ * PAYLOAD_TOO_LARGE with `details.index` = the first bad message, counted from `indexes[i]` when given (the
+ * positions of these messages in the caller's batch) so that text and index name the caller's message.
  */
-export function prepareMessages(topic: string, messages: readonly ProducerMessage[], maxMessageSize: number): PreparedMessage[] {
+export function prepareMessages(
+  topic: string,
+  messages: readonly ProducerMessage[],
+  maxMessageSize: number,
+  indexes?: readonly number[],
+): PreparedMessage[] {
   validateTopic(topic);
   if (messages.length === 0) throw new MqError('INVALID_ARGUMENT', `send to ${topic}: no messages given`);
+  // Every message is checked before any is built, so an error never leaves half a batch prepared.
+  const props = messages.map((m, i) => checkProducerMessage(m, indexes?.[i] ?? i, maxMessageSize));
   return messages.map((m, index) => {
-    if (!Buffer.isBuffer(m.body)) throw invalid(index, `message ${index}: body must be a Buffer`);
-    if (m.body.length > maxMessageSize) {
-      throw new MqError(
-        'PAYLOAD_TOO_LARGE',
-        `message ${index}: body of ${m.body.length} bytes exceeds maxMessageSize ${maxMessageSize} bytes (option maxMessageSize)`,
-        { details: { index, size: m.body.length, limit: maxMessageSize }, retriable: false },
-      );
-    }
-    const properties: Record<string, string> = {};
-    for (const [k, v] of Object.entries(m.properties ?? {})) {
-      if (RESERVED.has(k)) throw invalid(index, `message ${index}: property ${k} is reserved; use the message field instead`);
-      if (k === '' || typeof v !== 'string') throw invalid(index, `message ${index}: property names and values must be non-empty strings`);
-      checkPropertyText(index, `property ${k}`, k + v);
-      // Empty values are dropped by the encoder (as Java's parser would drop them); keep the map consistent.
-      if (v !== '') properties[k] = v;
-    }
-    if (m.tags !== undefined && m.tags !== '') {
-      checkPropertyText(index, 'tags', m.tags);
-      if (m.tags.includes('||')) throw invalid(index, `message ${index}: a tag cannot contain "||"`);
-      properties[PROP.TAGS] = m.tags;
-    }
-    if (m.keys && m.keys.length > 0) {
-      for (const k of m.keys) {
-        if (k === '' || k.includes(' ')) throw invalid(index, `message ${index}: key ${JSON.stringify(k)} must be non-empty and contain no space`);
-        checkPropertyText(index, 'keys', k);
-      }
-      properties[PROP.KEYS] = m.keys.join(' ');
-    }
-    if (m.delayLevel !== undefined && m.delayLevel !== 0) {
-      if (!Number.isInteger(m.delayLevel) || m.delayLevel < 0) throw invalid(index, `message ${index}: delayLevel must be a positive integer`);
-      properties[PROP.DELAY] = String(m.delayLevel);
-    }
+    const properties = props[index];
     const uniqId = createUniqId();
     properties[PROP.UNIQ_KEY] = uniqId;
     const propertiesString = encodeProperties(properties);
     const propBytes = Buffer.byteLength(propertiesString, 'utf8');
-    if (propBytes > MAX_PROPERTIES_BYTES) {
-      throw invalid(index, `message ${index}: properties take ${propBytes} bytes, more than the ${MAX_PROPERTIES_BYTES}-byte limit`);
-    }
-    const flag = m.flag ?? 0;
-    if (!Number.isInteger(flag) || flag < -0x80000000 || flag > 0x7fffffff) throw invalid(index, `message ${index}: flag must be an int32`);
     return {
       index,
       uniqId,
       body: m.body,
-      flag,
+      flag: m.flag ?? 0,
       properties,
       propertiesString,
       batchBytes: 22 + m.body.length + propBytes,

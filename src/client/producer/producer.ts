@@ -91,7 +91,7 @@ export class Producer {
   async send(topic: string, messages: readonly ProducerMessage[], options: SendOptions = {}): Promise<SendResult[]> {
     const started = Date.now();
     const deadline = started + (options.deadlineMs ?? this.opts.sendMsgTimeout);
-    const prepared = prepareMessages(topic, messages, this.opts.maxMessageSize);
+    const prepared = prepareMessages(topic, messages, this.opts.maxMessageSize, options.indexes);
     const units: Unit[] = [];
     const floating: PreparedMessage[] = [];
     const sharded: PreparedMessage[] = [];

@@ -52,4 +52,9 @@ export interface SendOptions {
    */
   reconsumeTimes?: number;
   maxReconsumeTimes?: number;
+  /**
+   * Positions of these messages in the caller's own batch (one per message), used by errors in their text and in
+   * `details.index`; default 0..n-1.
+   */
+  indexes?: readonly number[];
 }

@@ -3,7 +3,11 @@
 -- src/coord/queue-state.ts; change them together.
 --
 -- Ranges are half-open [a, b) offset ranges, kept sorted and disjoint, stored as "a-b,c-d" ("" when empty).
--- A lease is stored as "from to deadline attempt ranges" (ranges = its pending offsets, never empty).
+-- A lease is stored as "from to deadline attempt cut ranges sub" (ranges = its pending offsets, never empty; sub = the
+-- tag expression it was claimed with, may contain spaces; offsets below cut were taken away by a split re-claim).
+-- Every script gets the same six keys: KEYS[1] state hash, KEYS[2] leases hash, KEYS[3] lowest-pending zset,
+-- KEYS[4] deadline zset, KEYS[5] done zset (fully acked lease ids by time), KEYS[6] the group's queue set;
+-- and ARGV[1] = groupStateTtlMs (0 = no expiry), ARGV[2] = now (ms).
 -- Numbers are written with %d: tostring() would switch to exponent notation above 1e14.
 
 local function fmt(n)
@@ -103,12 +107,15 @@ end
 
 local function decode_lease(s)
   if not s then return nil end
-  local f, t, d, a, r = string.match(s, '^(%d+) (%d+) (%d+) (%d+) (.*)$')
-  return { from = tonumber(f), to = tonumber(t), deadline = tonumber(d), attempt = tonumber(a), pending = parse_ranges(r) }
+  local f, t, d, a, c, r, sub = string.match(s, '^(%d+) (%d+) (%d+) (%d+) (%d+) (%S*) (.*)$')
+  if not f then return nil end
+  return { from = tonumber(f), to = tonumber(t), deadline = tonumber(d), attempt = tonumber(a), cut = tonumber(c),
+    pending = parse_ranges(r), sub = sub }
 end
 
 local function encode_lease(l)
-  return fmt(l.from) .. ' ' .. fmt(l.to) .. ' ' .. fmt(l.deadline) .. ' ' .. fmt(l.attempt) .. ' ' .. fmt_ranges(l.pending)
+  return fmt(l.from) .. ' ' .. fmt(l.to) .. ' ' .. fmt(l.deadline) .. ' ' .. fmt(l.attempt) .. ' ' .. fmt(l.cut) .. ' '
+    .. fmt_ranges(l.pending) .. ' ' .. l.sub
 end
 
 -- Writes a lease (or deletes it when nothing is pending) with its two index entries. keys = {state, leases, lowest, deadlines}
@@ -124,16 +131,46 @@ local function put_lease(keys, id, l)
   redis.call('ZADD', keys[4], l.deadline, id)
 end
 
--- The lease as a reply: { id, from, to, deadline, attempt, "ranges" }.
-local function lease_reply(id, l)
-  return { tonumber(id), l.from, l.to, l.deadline, l.attempt, fmt_ranges(l.pending) }
+-- The lease as a reply: { id, from, to, deadline, attempt, "ranges", sub, expired }.
+local function lease_reply(id, l, expired)
+  return { id, fmt(l.from), fmt(l.to), fmt(l.deadline), fmt(l.attempt), fmt_ranges(l.pending), l.sub, fmt(expired or 0) }
 end
 
--- State: { exists, cur, seq, free }.
+-- State: { exists, cur, seq, free, log }.
 local function load_state(keys)
-  local v = redis.call('HMGET', keys[1], 'cur', 'seq', 'free')
-  if not v[1] then return { exists = false, cur = 0, seq = 0, free = {} } end
-  return { exists = true, cur = tonumber(v[1]), seq = tonumber(v[2] or '0'), free = parse_ranges(v[3]) }
+  local v = redis.call('HMGET', keys[1], 'cur', 'seq', 'free', 'log')
+  if not v[1] then return { exists = false, cur = 0, seq = 0, free = {}, log = '' } end
+  return { exists = true, cur = tonumber(v[1]), seq = tonumber(v[2] or '0'), free = parse_ranges(v[3]), log = v[4] or '' }
+end
+
+-- A new (or replacing) state at offset: lease ids of a new state start at now * 1000, so that receipts of a lost
+-- state never match its leases; a replaced state keeps counting from where it was.
+local function new_state(keys, st, offset, now, log)
+  local ids = redis.call('HKEYS', keys[2])
+  if #ids > 0 then redis.call('DEL', keys[2], keys[3], keys[4]) end
+  redis.call('DEL', keys[5])
+  local seq = now * 1000
+  if st.exists and st.seq > seq then seq = st.seq end
+  return { exists = true, cur = offset, seq = seq, free = {}, log = log }
+end
+
+-- Remembers a fully acked lease (for ALREADY_ACKED), forgetting those older than 10 minutes or beyond 4096.
+local function note_done(keys, id, now)
+  redis.call('ZADD', keys[5], now, id)
+  redis.call('ZREMRANGEBYSCORE', keys[5], '-inf', now - 600000)
+  redis.call('ZREMRANGEBYRANK', keys[5], 0, -4098)
+end
+
+-- A new lease id: above every id issued before and at least now * 1000 (ids of a lost state are never issued again).
+local function next_id(st, now)
+  st.seq = math.max(st.seq + 1, now * 1000)
+  return fmt(st.seq)
+end
+
+-- Sets the expiry of every key of the queue (and the group's queue set) to ttl ms; 0 = keep forever.
+local function touch(keys, ttl)
+  if ttl <= 0 then return end
+  for i = 1, 6 do redis.call('PEXPIRE', keys[i], ttl) end
 end
 
 -- Returns ranges to the free list; a range that ends at the cursor lowers the cursor instead.
@@ -155,7 +192,7 @@ local function save_state(keys, st)
   if #st.free > 0 and st.free[1][1] < com then com = st.free[1][1] end
   local lo = redis.call('ZRANGE', keys[3], 0, 0, 'WITHSCORES')
   if #lo == 2 and tonumber(lo[2]) < com then com = tonumber(lo[2]) end
-  redis.call('HSET', keys[1], 'cur', fmt(st.cur), 'seq', fmt(st.seq), 'free', fmt_ranges(st.free), 'com', fmt(com))
+  redis.call('HSET', keys[1], 'cur', fmt(st.cur), 'seq', fmt(st.seq), 'free', fmt_ranges(st.free), 'com', fmt(com), 'log', st.log)
   return com
 end
 

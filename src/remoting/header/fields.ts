@@ -77,3 +77,12 @@ export function extBool(ext: ExtFields, name: string, required = true): boolean 
   if (typeof v === 'boolean') return v;
   return String(v).trim().toLowerCase() === 'true';
 }
+
+/**
+ * The optional `logId` response field of our brokers (the identity of the log a queue answer describes, on pull and
+ * offset responses), as `{ logId }` when present and non-empty, else `{}`. RocketMQ brokers never send it.
+ */
+export function logIdField(ext: ExtFields): { logId?: string } {
+  const v = extString(ext, 'logId', false);
+  return v === undefined || v === '' ? {} : { logId: v };
+}

@@ -3,10 +3,12 @@
  *
  * Grammar (request extFields): consumerGroup! topic! queueId! queueOffset! maxMsgNums! sysFlag! commitOffset!
  *   suspendTimeoutMillis! subscription? subVersion! expressionType? bname?
- * Grammar (response extFields): suggestWhichBrokerId! nextBeginOffset! minOffset! maxOffset!
+ * Grammar (response extFields): suggestWhichBrokerId! nextBeginOffset! minOffset! maxOffset! logId?
+ *   logId is our brokers' own field (the identity of the log under the queue, `<storeId>.<topicEpoch>`); RocketMQ
+ *   brokers do not send it and RocketMQ clients ignore it.
  * sysFlag bits: 0x1 commit offset, 0x2 suspend, 0x4 subscription, 0x8 class filter, 0x10 lite pull.
  */
-import { extInt, extLong, extString } from './fields';
+import { extInt, extLong, extString, logIdField } from './fields';
 
 export const PullSysFlag = {
   COMMIT_OFFSET: 0x1,
@@ -60,6 +62,8 @@ export interface PullMessageResponseHeader {
   nextBeginOffset: number;
   minOffset: number;
   maxOffset: number;
+  /** Identity of the log under the queue; absent from RocketMQ brokers. */
+  logId?: string;
 }
 
 export function encodePullMessageResponseHeader(
@@ -74,5 +78,6 @@ export function decodePullMessageResponseHeader(ext: Ext): PullMessageResponseHe
     nextBeginOffset: extLong(ext, 'nextBeginOffset') as number,
     minOffset: extLong(ext, 'minOffset') as number,
     maxOffset: extLong(ext, 'maxOffset') as number,
+    ...logIdField(ext),
   };
 }

@@ -1,7 +1,13 @@
 import { expect } from 'chai';
 import { MqError } from '../../../src/common';
 import { decodeProperties } from '../../../src/common/message';
-import { chunkForBatches, prepareMessages } from '../../../src/client/producer/prepare';
+import {
+  MAX_MESSAGE_PROPERTIES_BYTES,
+  checkProducerMessage,
+  chunkForBatches,
+  prepareMessages,
+  propertiesBytes,
+} from '../../../src/client/producer/prepare';
 
 describe('client/producer/prepare', () => {
   it('sets UNIQ_KEY, TAGS, space-joined KEYS, DELAY and user properties', () => {
@@ -44,5 +50,40 @@ describe('client/producer/prepare', () => {
     const chunks = chunkForBatches(ms, limit);
     expect(chunks.map((c) => c.length)).to.deep.equal([2, 1, 1]);
     for (const c of chunks) if (c.length > 1) expect(c.reduce((s, m) => s + m.batchBytes, 0)).to.be.at.most(limit);
+  });
+
+  it('propertiesBytes is the exact byte length of the encoded properties (multi-byte text, empty values, UNIQ_KEY)', () => {
+    const samples = [
+      {},
+      { tags: 'A' },
+      { tags: '\u20ac'.repeat(10), keys: ['k1', '\u00e9t\u00e9'], properties: { a: 'b', empty: '', 'n\u00e4me': '\u{1F600}' } },
+      { keys: ['x'], delayLevel: 2 },
+    ];
+    for (const extra of samples) {
+      const [m] = prepareMessages('T', [{ body: Buffer.from('x'), ...extra }], 1024);
+      const withoutUniq = { ...m.properties };
+      delete withoutUniq.UNIQ_KEY;
+      expect(propertiesBytes(withoutUniq), JSON.stringify(extra)).to.equal(Buffer.byteLength(m.propertiesString));
+      expect(propertiesBytes(m.properties), JSON.stringify(extra)).to.equal(Buffer.byteLength(m.propertiesString));
+    }
+    expect(propertiesBytes({}, false)).to.equal(0);
+  });
+
+  it('accepts properties up to the limit in bytes and names the caller\'s index beyond it', () => {
+    // 'p' + 0x01 + value, then TAGS (4 + 1 + 30 bytes) and UNIQ_KEY (8 + 1 + 32), joined by two 0x02.
+    const tag = '\u20ac'.repeat(10);
+    const fixed = 2 + 35 + 41 + 2;
+    const at = { body: Buffer.from('x'), tags: tag, properties: { p: 'v'.repeat(MAX_MESSAGE_PROPERTIES_BYTES - fixed) } };
+    expect(propertiesBytes(checkProducerMessage(at, 0, 1024))).to.equal(MAX_MESSAGE_PROPERTIES_BYTES);
+    const over = { ...at, properties: { p: 'v'.repeat(MAX_MESSAGE_PROPERTIES_BYTES - fixed + 1) } };
+    let err: MqError | undefined;
+    try {
+      prepareMessages('T', [{ body: Buffer.from('ok') }, over], 1024, [4, 7]);
+    } catch (e) {
+      err = e as MqError;
+    }
+    expect(err?.code).to.equal('INVALID_ARGUMENT');
+    expect(err?.details.index).to.equal(7);
+    expect(err?.message).to.match(new RegExp(`^message 7: properties .* take ${MAX_MESSAGE_PROPERTIES_BYTES + 1} bytes`));
   });
 });

@@ -55,4 +55,56 @@ describe('client/producer/queue-selector', () => {
     }
     expect(used.size).to.equal(8);
   });
+
+  describe('sharding keys: rendezvous hashing over (brokerName, queueId)', () => {
+    const KEYS = Array.from({ length: 20000 }, (_, i) => `order-${i}`);
+    const where = (qs: MessageQueue[]): string[] =>
+      KEYS.map((k) => {
+        const q = selectShardQueue(qs, k)!;
+        return `${q.brokerName}/${q.queueId}`;
+      });
+
+    it('adding a broker set moves only keys onto it, about 1/(sets+1) of them', () => {
+      const before = where(queues({ a: 8, b: 8, c: 8 }));
+      const after = where(queues({ a: 8, b: 8, c: 8, d: 8 }));
+      const moved = KEYS.filter((_, i) => before[i] !== after[i]).length;
+      const movedElsewhere = KEYS.filter((_, i) => before[i] !== after[i] && !after[i].startsWith('d/')).length;
+      expect(movedElsewhere, 'keys moved between the old sets').to.equal(0);
+      // Expected 1/4 = 5000 of 20000; allow the spread of a hash.
+      expect(moved / KEYS.length).to.be.within(0.23, 0.27);
+    });
+
+    it('losing a broker set moves exactly the keys it had, and keeps every other key on its queue', () => {
+      const before = where(queues({ a: 8, b: 8, c: 8, d: 8 }));
+      const after = where(queues({ a: 8, c: 8, d: 8 }));
+      const onB = before.filter((w) => w.startsWith('b/')).length;
+      const moved = KEYS.filter((_, i) => before[i] !== after[i]).length;
+      expect(moved).to.equal(onB);
+      expect(onB / KEYS.length).to.be.within(0.23, 0.27);
+      for (const [i, w] of before.entries()) if (!w.startsWith('b/')) expect(after[i]).to.equal(w);
+    });
+
+    it('a broker set changing its queue count moves only keys to or from the queues added or removed', () => {
+      const before = where(queues({ a: 8, b: 8 }));
+      const after = where(queues({ a: 8, b: 12 }));
+      for (const [i, w] of before.entries()) {
+        if (w !== after[i]) expect(['b/8', 'b/9', 'b/10', 'b/11']).to.include(after[i]);
+      }
+    });
+
+    it('gives the same queue for the same route whatever the queue order, and spreads keys evenly', () => {
+      const qs = queues({ a: 4, b: 4, c: 4 });
+      const shuffled = [...qs].reverse();
+      const counts = new Map<string, number>();
+      for (const k of KEYS) {
+        const q = selectShardQueue(qs, k)!;
+        expect(selectShardQueue(shuffled, k)).to.deep.equal(q);
+        const w = `${q.brokerName}/${q.queueId}`;
+        counts.set(w, (counts.get(w) ?? 0) + 1);
+      }
+      expect(counts.size).to.equal(12);
+      // 20000 / 12 = 1667 per queue on average.
+      for (const n of counts.values()) expect(n).to.be.within(1450, 1900);
+    });
+  });
 });
