@@ -203,7 +203,7 @@ describe('mq admin commands against a real cluster (integration)', function () {
     for (let i = 0; i < 20 && seen.length < 4; i++) {
       seen.push(...(await gw.get({ topic: t, consumerGroup: group, maxMessages: 32, waitMs: 300 })).messages.map((m) => m.body.toString()));
     }
-    expect(seen.sort()).to.deep.equal([0, 1, 2, 3].map((i) => `new body ${i}`));
+    expect(seen.sort(), JSON.stringify(seen)).to.deep.equal([0, 1, 2, 3].map((i) => `new body ${i}`));
   });
 
   it('brokerStatus prints the runtime keys (putTps, getTransferedTps, msgPutTotalTodayNow, commitLogDiskRatio)', async () => {
