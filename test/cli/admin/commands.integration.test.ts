@@ -2,7 +2,8 @@
  * Every `mq admin` command against a real cluster (name server, broker set A = master + slave, broker set B, a
  * gateway), with the output checked for what an operator reads: the message found by key, progress diffs shrinking
  * as the gateway consumes, the gateway delivering again after resetOffsetByTime, topicCount exact across a broker
- * restart, and so on. Each command's text output and its --json are both exercised.
+ * restart, and so on. Each command's text output and its --json are both exercised. Commands run in this process
+ * (src/cli/admin's runAdmin with captured stdout/stderr); exit codes and NAMESRV_ADDR are checked with ./bin/mq.
  */
 import fs from 'fs';
 import path from 'path';
@@ -12,7 +13,7 @@ import { MQClient } from '../../../src/client';
 import { connect } from '../../gateway/thrift-client';
 import type { TestClient } from '../../gateway/thrift-client';
 import { stopAll, uniqueName } from '../../helpers/proc';
-import { admin, adminJson, eventually, startOpsCluster } from './ops-cluster';
+import { admin, adminJson, adminProcess, eventually, startOpsCluster } from './ops-cluster';
 import type { OpsCluster } from './ops-cluster';
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
@@ -67,17 +68,17 @@ describe('mq admin commands against a real cluster (integration)', function () {
   });
 
   it('NAMESRV_ADDR replaces -n; unknown flags are refused with nothing on stdout; --help on each command', async () => {
-    const r = await admin(['topicList'], { NAMESRV_ADDR: ns });
+    const r = await adminProcess(['topicList'], { NAMESRV_ADDR: ns });
     expect(r.code, r.stderr).to.equal(0);
     expect(r.stdout.split('\n')).to.include(topic);
-    const bad = await admin(['topicList', '-n', ns, '--bogus']);
+    const bad = await adminProcess(['topicList', '-n', ns, '--bogus']);
     expect(bad.code).to.equal(2);
     expect(bad.stdout).to.equal('');
     expect(bad.stderr).to.contain('unknown option --bogus');
-    const failed = await admin(['topicStatus', '-n', ns, '-t', 'NoSuchTopic_x']);
+    const failed = await adminProcess(['topicStatus', '-n', ns, '-t', 'NoSuchTopic_x']);
     expect(failed.code).to.equal(1);
     expect(failed.stdout).to.equal('');
-    const h = await admin(['consumerProgress', '--help']);
+    const h = await adminProcess(['consumerProgress', '--help']);
     expect(h.code).to.equal(0);
     expect(h.stdout).to.contain('usage: mq admin consumerProgress').and.contain('--json');
   });
@@ -265,6 +266,26 @@ describe('mq admin commands against a real cluster (integration)', function () {
     } finally {
       await ac.close();
     }
+  });
+
+  it('deleteSubGroup makes the gateway forget the group: it starts again from the oldest message', async () => {
+    const t = uniqueName('OpsDelG');
+    const group = uniqueName('dg');
+    expect((await admin(['updateTopic', '-n', ns, '-c', 'OpsCluster', '-t', t, '-r', '1', '-w', '1'])).code).to.equal(0);
+    await eventually(async () => (await client.getRoute(t)).publishQueues.length === 2, 'route');
+    await sendN(t, 3, 'dg');
+    let got = 0;
+    for (let i = 0; i < 10 && got < 3; i++) got += (await gw.get({ topic: t, consumerGroup: group, maxMessages: 32, waitMs: 300 })).messages.length;
+    expect(got).to.equal(3);
+    expect((await gw.get({ topic: t, consumerGroup: group, maxMessages: 32 })).messages).to.have.length(0);
+    await eventually(async () => (await admin(['consumerConnection', '-n', ns, '-g', group])).code === 0, 'group online');
+    const d = await admin(['deleteSubGroup', '-n', ns, '-c', 'OpsCluster', '-g', group]);
+    expect(d.code, d.stderr).to.equal(0);
+    const again: string[] = [];
+    for (let i = 0; i < 20 && again.length < 3; i++) {
+      again.push(...(await gw.get({ topic: t, consumerGroup: group, maxMessages: 32, waitMs: 300 })).messages.map((m) => m.body.toString()));
+    }
+    expect(again.sort()).to.deep.equal([0, 1, 2].map((i) => `dg body ${i}`));
   });
 
   it('statsAll shows the topic with the messages received in 24 h and the consuming groups', async () => {
