@@ -144,6 +144,7 @@ describe('ops assets against a live cluster (integration)', function () {
   });
 
   it('a real Prometheus with the shipped rules fires the backlog alert when a group falls behind and resolves it when it catches up', async function () {
+    this.timeout(360000);
     if (spawnSync('prometheus', ['--version']).status !== 0) {
       if (process.env.MQ_REQUIRE_TOOLS === '1') throw new Error('prometheus is missing (apt-get install prometheus)');
       this.skip();
@@ -181,14 +182,22 @@ describe('ops assets against a live cluster (integration)', function () {
       let log = '';
       prom.stderr!.on('data', (b: Buffer) => (log = (log + b.toString()).slice(-4000)));
       const alerts = async (): Promise<Array<{ labels: Record<string, string>; state: string }>> => {
+        if (prom!.exitCode !== null) throw new Error(`prometheus exited (${prom!.exitCode}): ${log}`);
         const r = await fetch(`http://127.0.0.1:${port}/api/v1/alerts`);
         return ((await r.json()) as { data: { alerts: Array<{ labels: Record<string, string>; state: string }> } }).data.alerts;
       };
+      // Prometheus answers 503 until its storage is ready (slow on a loaded machine).
+      await eventually(async () => {
+        if (prom!.exitCode !== null) throw new Error(`prometheus exited (${prom!.exitCode}): ${log}`);
+        return (await fetch(`http://127.0.0.1:${port}/-/ready`)).status === 200;
+      }, 'prometheus ready', 120000);
       const backlogAlert = async () => (await alerts()).find((a) => a.labels.alertname === 'MQGroupBacklogHigh' && a.labels.group === slow);
       // The group reads one message of 20 and stops: 19 behind > 5.
       await client.send(topic, Array.from({ length: 20 }, (_, i) => ({ body: Buffer.from(`b${i}`) })));
       expect((await gw.get({ topic, consumerGroup: slow, maxMessages: 1 })).messages).to.have.length(1);
-      const fired = await eventually(async () => (await backlogAlert())?.state === 'firing', `backlog alert firing (prometheus log: ${log})`, 60000);
+      const fired = await eventually(async () => (await backlogAlert())?.state === 'firing', 'backlog alert firing', 90000).catch((err: Error) => {
+        throw new Error(`${err.message}; prometheus log: ${log}`);
+      });
       expect(fired).to.equal(true);
       const firing = await backlogAlert();
       expect(firing!.labels).to.include({ topic, severity: 'warning' });
@@ -200,7 +209,7 @@ describe('ops assets against a live cluster (integration)', function () {
         if (r.messages.length === 0) break;
       }
       expect(got).to.equal(24);
-      await eventually(async () => (await backlogAlert()) === undefined, 'backlog alert resolved', 60000);
+      await eventually(async () => (await backlogAlert()) === undefined, 'backlog alert resolved', 90000);
     } finally {
       if (prom && prom.exitCode === null) {
         const exited = new Promise((r) => prom!.once('exit', r));
