@@ -393,7 +393,7 @@ export class BrokerController {
       await step('close remoting port', () => this.server?.close());
       await step('drain send queue', () => this.sendQueue?.drain('broker is shutting down'));
       await step('schedule service', () => this.schedule?.shutdown());
-      await step('stats.log', () => this.statsLog?.shutdown());
+      await step('stats log', () => this.statsLog?.shutdown());
       await step('HA', () => this.ha?.shutdown());
       await step('write consumerOffset.json', () => this.ctx?.offsets.close());
       await step('write topics.json', () => this.ctx?.topics.flush());

@@ -17,8 +17,8 @@ import { decodeSearchOffsetHeader } from '../remoting/header/search-offset-by-ti
 import { decodeUpdateConsumerOffsetHeader } from '../remoting/header/update-consumer-offset';
 import { encodeOffsetResponseHeader } from '../remoting/header/offset-response';
 import type { BrokerContext } from './context';
-import { firstOffsetAtOrAfter } from './offset-by-time';
 import { LOG_ID_FIELD } from './log-identity';
+import { firstOffsetAtOrAfter } from './offset-by-time';
 
 function ok(ext?: Record<string, string | number | boolean | undefined>, body?: Buffer): RemotingCommand {
   return RemotingCommand.createResponse(ResponseCode.SUCCESS, undefined, ext, body);
@@ -57,8 +57,8 @@ export function offsetProcessors(ctx: BrokerContext): Map<number, Processor> {
   });
   m.set(RequestCode.SEARCH_OFFSET_BY_TIMESTAMP, (req) => {
     const h = decodeSearchOffsetHeader(req.extFields);
-    // boundaryType=lower (RocketMQ 5's field): the exact first message at or after the time (topicCount needs it).
     if (String(req.extFields?.boundaryType ?? '').toLowerCase() === 'lower') {
+      // boundaryType=lower (RocketMQ 5's field): the exact first message at or after the time (topicCount needs it).
       return refused() ?? answer(h.topic, firstOffsetAtOrAfter(store, h.topic, h.queueId, h.timestamp));
     }
     return refused() ?? answer(h.topic, store.getOffsetInQueueByTime(h.topic, h.queueId, h.timestamp));

@@ -116,9 +116,9 @@ class Connection {
   private lenHave = 0;
   /** Payload size of the frame being read; -1 while reading the 4-byte length. */
   private need = -1;
-  /** The received pieces of the payload and their total (all counted in flight). */
-  private pieces: Buffer[] = [];
+  /** Payload bytes received (all counted in flight), and the buffer they are copied into when they span reads. */
   private have = 0;
+  private partial: Buffer | undefined;
   /** Set while a refused frame streams in: bytes still to discard and the answer to give. */
   private skip: Skip | null = null;
   /** When the first byte of the current frame arrived (ms), and its deadline timer. */
@@ -182,22 +182,32 @@ class Connection {
       const take = Math.min(this.need - this.have, buf.length);
       if (!this.server.grow(this, take)) {
         // The arriving bytes would take the server over its cap: drop what we have, discard the rest, answer BUSY.
-        const head = Buffer.concat(this.pieces, Math.min(this.have, MESSAGE_HEAD_BYTES));
+        const head = Buffer.from((this.partial ?? Buffer.alloc(0)).subarray(0, Math.min(this.have, MESSAGE_HEAD_BYTES)));
         const size = this.need;
         this.server.shrink(this, this.have);
-        this.skip = { left: size - this.have, reason: 'busy', size, head: [Buffer.from(head)], headBytes: head.length, answered: false };
-        this.pieces = [];
+        this.skip = { left: size - this.have, reason: 'busy', size, head: [head], headBytes: head.length, answered: false };
+        this.partial = undefined;
         this.have = 0;
         this.need = -1;
         continue;
       }
-      this.pieces.push(buf.subarray(0, take));
+      let frame: Buffer | undefined;
+      if (this.have === 0 && take === this.need) {
+        // The whole payload is in this read: used in place.
+        frame = buf.subarray(0, take);
+      } else {
+        // A payload spread over reads is copied as it arrives into one buffer of its size: one copy, and the reads
+        // are garbage at once. Its pages become resident only as they are written, and only arrived bytes count in
+        // flight, so a client that announces a large frame and trickles holds (and reserves) what it sent.
+        this.partial ??= Buffer.allocUnsafe(this.need);
+        buf.copy(this.partial, this.have, 0, take);
+      }
       this.have += take;
       buf = buf.subarray(take);
       if (this.have === this.need) {
         const size = this.need;
-        const frame = this.pieces.length === 1 ? this.pieces[0] : Buffer.concat(this.pieces, size);
-        this.pieces = [];
+        frame ??= this.partial as Buffer;
+        this.partial = undefined;
         this.have = 0;
         this.need = -1;
         this.frameStart = 0;
@@ -222,9 +232,11 @@ class Connection {
       this.destroy(`refused frame of ${s.size} bytes does not start with a Thrift call`);
       return Buffer.alloc(0);
     }
-    if (!s.answered && (s.headBytes >= MESSAGE_HEAD_BYTES || s.left === 0)) {
+    // Answered as soon as the call's head is complete (a huge frame's sender may wait for the answer).
+    const parsed = s.answered ? null : parseMessageHead(Buffer.concat(s.head, s.headBytes));
+    if (!s.answered && (parsed || s.headBytes >= MESSAGE_HEAD_BYTES || s.left === 0)) {
       s.answered = true;
-      const head = parseMessageHead(Buffer.concat(s.head, s.headBytes));
+      const head = parsed;
       if (!head || (head.name !== 'send' && head.name !== 'get')) {
         this.server.refused('malformed', s.size, this);
         this.destroy(`refused frame of ${s.size} bytes does not start with a send/get call`);
@@ -307,9 +319,9 @@ class Connection {
     this.socket.destroy();
   }
 
-  /** Drops the frame pieces (connection closed). */
+  /** Drops the frame being received (connection closed). */
   dropPieces(): void {
-    this.pieces = [];
+    this.partial = undefined;
     this.have = 0;
     if (this.timer) clearTimeout(this.timer);
     this.timer = undefined;
@@ -495,10 +507,14 @@ export class ThriftServer {
     });
   }
 
-  /** When a frame that started at `start` (ms) with `size` bytes (-1: not known yet) must be complete; 0 = never. */
+  /**
+   * When a frame that started at `start` (ms) with `size` bytes (-1: not known yet) must be complete; 0 = never. A
+   * frame over maxFrameBytes (discarded) gets no more time than the largest accepted one.
+   */
   frameDeadline(start: number, size: number): number {
     if (this.frameBaseMs <= 0) return 0;
-    const extra = size > 0 && this.frameRate > 0 ? Math.ceil((size * 1000) / this.frameRate) : 0;
+    const counted = Math.min(size, this.opts.maxFrameBytes);
+    const extra = counted > 0 && this.frameRate > 0 ? Math.ceil((counted * 1000) / this.frameRate) : 0;
     return start + this.frameBaseMs + extra;
   }
 
@@ -592,11 +608,19 @@ export class ThriftServer {
         this.release(conn, size);
         finish();
       }
-      const head = err instanceof DecodeLimitError ? parseMessageHead(frame.subarray(0, MESSAGE_HEAD_BYTES)) : null;
-      if (head && (head.name === 'send' || head.name === 'get')) {
+      const head = parseMessageHead(frame.subarray(0, MESSAGE_HEAD_BYTES));
+      const why = (err as Error)?.message || (err as Error)?.name || String(err);
+      if (head && (head.name === 'send' || head.name === 'get') && err instanceof DecodeLimitError) {
         // A well-formed call over a decoding limit: answered, the connection keeps serving.
         this.refused('invalid', size, conn);
-        this.answerError(conn, head, new MqError('INVALID_ARGUMENT', `request refused while decoding: ${(err as Error).message}`));
+        this.answerError(conn, head, new MqError('INVALID_ARGUMENT', `request refused while decoding: ${why}`));
+      } else if (head && (head.name === 'send' || head.name === 'get')) {
+        // A call whose arguments cannot be decoded (wrong types, truncated): answered, then the connection is closed
+        // (the client's encoder is not to be trusted further).
+        this.refused('malformed', size, conn);
+        this.answerError(conn, head, new MqError('INVALID_ARGUMENT', `request could not be decoded (${why}); the connection is closed`), () =>
+          conn.destroy(`undecodable Thrift message: ${why}`),
+        );
       } else {
         this.refused('malformed', size, conn);
         conn.destroy(`undecodable Thrift message: ${(err as Error)?.message || (err as Error)?.name || String(err)}`);
@@ -625,13 +649,20 @@ export class ThriftServer {
   }
 
   /** Writes a GatewayError reply to the call `head` names. */
-  private answerError(conn: Connection, head: MessageHead, error: MqError): void {
-    if (head.type === 4) return; // oneway: no reply
+  private answerError(conn: Connection, head: MessageHead, error: MqError, then?: () => void): void {
+    if (head.type === 4) {
+      // oneway: no reply
+      then?.();
+      return;
+    }
     const err = toGatewayError(error, this.opts.busyRetryAfterMs);
     const out = new ReplyProtocol(
       new FrameWriter((parts, total) => {
         this.reserve(conn, total);
-        conn.write(parts, () => this.release(conn, total));
+        conn.write(parts, () => {
+          this.release(conn, total);
+          then?.();
+        });
       }),
     );
     // The result struct of both methods: field 0 = success, field 1 = error (GatewayError).

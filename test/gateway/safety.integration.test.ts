@@ -78,7 +78,7 @@ describe('gateway safety: health, Redis policy, reply cap, DLQ grants, reloads, 
   }
 
   it('/healthz: 200 with every check passing, 503 naming Redis while it is down; /livez stays 200', async () => {
-    const g = await gateway(['--coord=redis', `--redisUrl=${redis.url}`, `--redisKeyPrefix=${uniqueName('h')}`]);
+    const g = await gateway(['--coord=redis', `--redisUrl=${redis.url}`, `--redisKeyPrefix=${uniqueName('h')}`, '--receiptSecret=health-secret']);
     const ok = await healthUntil(g, (h) => h.status === 200);
     expect(ok.status).to.equal(200);
     expect(ok.body.checks?.map((c) => c.name)).to.include.members(['gateway', 'nameServers', 'writableBrokerSet', 'redis']);
@@ -117,7 +117,7 @@ describe('gateway safety: health, Redis policy, reply cap, DLQ grants, reloads, 
     const r = new Redis(redis.url);
     try {
       await r.config('SET', 'maxmemory-policy', 'allkeys-lru');
-      const res = gatewayExit([`--namesrvAddr=${cluster.namesrvAddr}`, '--coord=redis', `--redisUrl=${redis.url}`]);
+      const res = gatewayExit([`--namesrvAddr=${cluster.namesrvAddr}`, '--coord=redis', `--redisUrl=${redis.url}`, '--receiptSecret=policy-secret']);
       expect(res.code).to.equal(1);
       expect(res.out).to.match(/maxmemory-policy allkeys-lru/).and.match(/noeviction/);
     } finally {
@@ -320,9 +320,9 @@ describe('gateway safety: health, Redis policy, reply cap, DLQ grants, reloads, 
     fs.writeFileSync(pwFile, 'p@ss word\n');
     try {
       await r.config('SET', 'requirepass', 'p@ss word');
-      const withPw = await gateway(['--coord=redis', `--redisUrl=${redis.url}`, `--redisPasswordFile=${pwFile}`]);
+      const withPw = await gateway(['--coord=redis', `--redisUrl=${redis.url}`, `--redisPasswordFile=${pwFile}`, `--receiptSecretFile=${secret}`]);
       expect((await healthUntil(withPw, (h) => h.status === 200)).status).to.equal(200);
-      const without = gatewayExit([`--namesrvAddr=${cluster.namesrvAddr}`, '--coord=redis', `--redisUrl=${redis.url}`]);
+      const without = gatewayExit([`--namesrvAddr=${cluster.namesrvAddr}`, '--coord=redis', `--redisUrl=${redis.url}`, `--receiptSecretFile=${secret}`]);
       expect(without.code).to.equal(1);
     } finally {
       const admin = new Redis(redis.url, { password: 'p@ss word' });
