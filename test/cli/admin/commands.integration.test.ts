@@ -166,6 +166,8 @@ describe('mq admin commands against a real cluster (integration)', function () {
     const text = await admin(['consumerProgress', '-n', ns, '-g', group]);
     expect(text.stdout).to.match(/#Topic\s+#Broker Name\s+#QID\s+#Broker Offset\s+#Consumer Offset\s+#Diff\s+#LastTime/);
     expect(text.stdout).to.match(/Diff Total: 0/).and.match(/Consume TPS: \d+\.\d\d/);
+    const withIp = await admin(['consumerProgress', '-n', ns, '-g', group, '-s']);
+    expect(withIp.stdout).to.match(/#Consumer Offset\s+#Client IP\s+#Diff\s+#LastTime/);
     // Without -g: one line per group (groups are found by their %RETRY% topic, created at the group's first heartbeat).
     const line = new RegExp(`${group}\\s+1\\s+V\\d+\\s+(PULL|PUSH)\\s+CLUSTERING\\s+\\d+\\.\\d\\d\\s+0`);
     await eventually(async () => line.test((await admin(['consumerProgress', '-n', ns])).stdout), 'the group listed by consumerProgress');
