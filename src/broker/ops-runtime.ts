@@ -28,6 +28,8 @@ export function opsRuntimeInfo(ctx: OpsContext, log: StatsLogService, startedAt:
   const c = ctx.config.brokerClusterName;
   const day = log.dayTotals();
   const putNow = ctx.stats.total(STATS.BROKER_PUT_NUMS, c);
+  let putBytes = 0;
+  for (const t of ctx.stats.keys(STATS.TOPIC_PUT_SIZE)) putBytes += ctx.stats.total(STATS.TOPIC_PUT_SIZE, t);
   const getNow = ctx.stats.total(STATS.BROKER_GET_NUMS, c);
   const ratio = diskRatio(ctx.config.storePathRootDir);
   let capacity = 'Total : 0 GiB, Free : 0 GiB.';
@@ -54,6 +56,10 @@ export function opsRuntimeInfo(ctx: OpsContext, log: StatsLogService, startedAt:
     getFoundTps: tps3(log, 'get'),
     getMissTps: '0.00 0.00 0.00',
     putMessageTimesTotal: String(putNow),
+    putMessageSizeTotal: String(putBytes),
+    putMessageAverageSize: putNow > 0 ? (putBytes / putNow).toFixed(2) : '0.00',
+    // No transactional messages here: the end-transaction queue is always empty.
+    EndTransactionQueueSize: '0',
     msgPutTotalTodayNow: String(putNow),
     msgPutTotalTodayMorning: String(day.putTodayMorning),
     msgPutTotalYesterdayMorning: String(day.putYesterdayMorning),
