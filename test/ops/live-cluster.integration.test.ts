@@ -155,7 +155,7 @@ describe('ops assets against a live cluster (integration)', function () {
       const slow = uniqueName('slow');
       // The shipped rules with test-sized durations, and a threshold of 5 messages for the test group.
       for (const f of ['mq-recording.rules.yml', 'mq-alerts.rules.yml']) {
-        const src = fs.readFileSync(path.join(OPS, 'prometheus', f), 'utf8').replace(/^(\s+)for: \S+$/gm, '$1for: 2s').replace(/^(\s+)interval: \S+$/gm, '$1interval: 1s');
+        const src = fs.readFileSync(path.join(OPS, 'prometheus', f), 'utf8').replace(/^(\s+)for: \S+$/gm, '$1for: 1s').replace(/^(\s+)interval: \S+$/gm, '$1interval: 1s');
         fs.writeFileSync(path.join(dir.dir, f), src);
       }
       fs.writeFileSync(
@@ -166,7 +166,8 @@ describe('ops assets against a live cluster (integration)', function () {
       fs.writeFileSync(
         path.join(dir.dir, 'prometheus.yml'),
         [
-          'global: {scrape_interval: 1s, evaluation_interval: 1s}',
+          // 2 s scrapes with a 2 s timeout: a scrape missed on a loaded machine would make the series stale.
+          'global: {scrape_interval: 2s, scrape_timeout: 2s, evaluation_interval: 1s}',
           'rule_files: [mq-recording.rules.yml, mq-thresholds.rules.yml, mq-alerts.rules.yml]',
           'scrape_configs:',
           `  - {job_name: mq-namesrv, static_configs: [{targets: [${target(c.ns)}]}]}`,
