@@ -18,7 +18,7 @@ import type { PlainAclConfig } from './acl/plain-acl';
 import { adminProcessors } from './admin-processor';
 import { BrokerStatsManager } from './broker-stats-manager';
 import type { OpsContext } from './ops-context';
-import { opsRuntimeInfo, opsMetricSources } from './ops-runtime';
+import { lagEntries, opsRuntimeInfo, opsMetricSources } from './ops-runtime';
 import { processors as resetOffsetProcessors } from './reset-offset-processor';
 import { processors as statsProcessors } from './stats-processor';
 import { processors as subscriptionGroupProcessors } from './subscription-group-processor';
@@ -267,10 +267,7 @@ export class BrokerController {
       sendQueueHeadWaitMs: () => sendQueue.takeMaxHeadWaitMs(),
       heldPulls: () => holds.size(),
       // Master facts only (a slave's offsets are copies): see BrokerMetrics.
-      consumerLag: () =>
-        cfg.brokerRole === 'SLAVE'
-          ? []
-          : offsets.entries().map((e) => ({ ...e, lag: Math.max(0, this.store.getMaxOffsetInQueue(e.topic, e.queueId) - e.offset) })),
+      consumerLag: () => (cfg.brokerRole === 'SLAVE' ? [] : lagEntries(ctx)),
       dlqDepth: () =>
         topics
           .all()

@@ -196,8 +196,13 @@ describe('ops assets against a live cluster (integration)', function () {
       // The group reads one message of 20 and stops: 19 behind > 5.
       await client.send(topic, Array.from({ length: 20 }, (_, i) => ({ body: Buffer.from(`b${i}`) })));
       expect((await gw.get({ topic, consumerGroup: slow, maxMessages: 1 })).messages).to.have.length(1);
-      const fired = await eventually(async () => (await backlogAlert())?.state === 'firing', 'backlog alert firing', 90000).catch((err: Error) => {
-        throw new Error(`${err.message}; prometheus log: ${log}`);
+      const query = async (q: string): Promise<string> =>
+        JSON.stringify(((await (await fetch(`http://127.0.0.1:${port}/api/v1/query?query=${encodeURIComponent(q)}`)).json()) as { data: unknown }).data);
+      const fired = await eventually(async () => (await backlogAlert())?.state === 'firing', 'backlog alert firing', 90000).catch(async (err: Error) => {
+        const seen = await Promise.all(
+          [`mq_broker_consumer_lag{group="${slow}"}`, `mq:group_backlog:count{group="${slow}"}`, 'mq:group_backlog_threshold:count', 'up'].map(async (q) => `${q} = ${await query(q)}`),
+        );
+        throw new Error(`${err.message}; ${seen.join('; ')}; alerts ${JSON.stringify(await alerts())}; prometheus log: ${log.slice(-1500)}`);
       });
       expect(fired).to.equal(true);
       const firing = await backlogAlert();
