@@ -8,7 +8,7 @@
  */
 require __DIR__ . '/autoload.php';
 
-use MqGateway\Api\Message;
+use MqGateway\Message;
 use MqGateway\Client;
 
 if ($argc !== 4) {
@@ -28,13 +28,13 @@ for ($i = 0; $i < 256; $i++) {
 $bodies = ["hello from php", implode('', array_map('chr', range(0, 255))), "unicode \u{00fc}\u{2713}", str_repeat($pattern, 5 * 1024 * 1024 / 256)];
 $sent = [];
 foreach ($bodies as $i => $body) {
-    $sent[] = new Message([
-        'topic' => $topic,
-        'body' => $body,
-        'tags' => $i % 2 === 0 ? 'A' : 'B',
-        'keys' => ["$run-$i", "order-$i"],
-        'properties' => ['run' => $run, 'idx' => (string) $i, 'lang' => 'php', 'text' => "caf\u{00e9} \u{2603}"],
-    ]);
+    $sent[] = new Message(
+        topic: $topic,
+        body: $body,
+        tags: $i % 2 === 0 ? 'A' : 'B',
+        keys: ["$run-$i", "order-$i"],
+        properties: ['run' => $run, 'idx' => (string) $i, 'lang' => 'php', 'text' => "caf\u{00e9} \u{2603}"],
+    );
 }
 
 // A transport or gateway error is a failed smoke test too.
@@ -42,11 +42,11 @@ set_exception_handler(function (\Throwable $e): void {
     echo 'SMOKE FAILED: ' . get_class($e) . ': ' . $e->getMessage() . "\n";
     exit(1);
 });
-$gw = Client::connect($host, $port, 30.0);
-$results = $gw->send(...$sent);
+$gw = Client::connect($argv[1], 30.0);
+$results = $gw->sendBatch($sent);
 foreach ($results as $r) {
     if ($r->error !== null) {
-        echo "send failed: {$r->error->message}\n";
+        echo "send failed: {$r->error->getMessage()}\n";
         exit(1);
     }
 }
@@ -60,7 +60,7 @@ $got = [];
 $receipts = [];
 $until = microtime(true) + 60;
 while (count($got) < count($sent) && microtime(true) < $until) {
-    $batch = $gw->get($topic, $group, ['maxMessages' => 32, 'waitMs' => 2000, 'invisibleMs' => 60000, 'ack' => $receipts]);
+    $batch = $gw->get($topic, $group, maxMessages: 32, waitMs: 2000, invisibleMs: 60000, ack: $receipts)->messages;
     $receipts = [];
     foreach ($batch as $m) {
         if ($m->receipt !== null) {

@@ -3,7 +3,7 @@
 
 Sends a batch with tags, keys and properties (one body of 5 MiB), gets it back with long polls in at-least-once mode,
 acks it, and checks that every message came back byte-identical. Prints "SMOKE OK <n>" and exits 0, or prints what
-differed and exits 1. Run it with Debian's /usr/bin/python3 (python3-thrift).
+differed and exits 1. Runs with Debian's /usr/bin/python3 (python3-thrift) or in a virtualenv where mqgateway is installed.
 """
 import os
 import sys
@@ -34,12 +34,11 @@ def main(argv):
     if len(argv) != 4:
         print("usage: smoke.py HOST:PORT TOPIC GROUP")
         return 2
-    host, port = argv[1].rsplit(":", 1)
     topic, group = argv[2], argv[3]
     run = "py%d" % os.getpid()
     sent = build(topic, run)
-    with connect(host, int(port), timeout=30.0) as gw:
-        results = gw.send(*sent)
+    with connect(argv[1], timeout=30.0) as gw:
+        results = gw.send_batch(sent)
         if len(results) != len(sent) or any(r.error is not None for r in results):
             print("send failed: %r" % (results,))
             return 1
@@ -48,7 +47,7 @@ def main(argv):
         receipts = []
         until = time.time() + DEADLINE_S
         while len(got) < len(sent) and time.time() < until:
-            batch = gw.get(topic, group, max_messages=32, wait_ms=2000, invisible_ms=60000, ack=receipts)
+            batch = gw.get(topic, group, max_messages=32, wait_ms=2000, invisible_ms=60000, ack=receipts).messages
             receipts = [m.receipt for m in batch if m.receipt]
             for m in batch:
                 if (m.properties or {}).get("run") == run:

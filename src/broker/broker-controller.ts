@@ -16,6 +16,8 @@ import { RequestCode, ResponseCode } from '../remoting/codes';
 import { checkAcl } from './acl/plain-acl';
 import type { PlainAclConfig } from './acl/plain-acl';
 import { adminProcessors } from './admin-processor';
+import { brokerHealth } from './health';
+import type { BrokerHealthReport } from './health';
 import { BrokerStatsManager } from './broker-stats-manager';
 import type { OpsContext } from './ops-context';
 import { lagEntries, opsRuntimeInfo, opsMetricSources } from './ops-runtime';
@@ -172,10 +174,10 @@ export class BrokerController {
     const sendBack = new SendBackProcessor(ctx, sendQueue, sender);
     const puller = new PullProcessor(ctx, holds);
 
-    // The broker binds brokerIP1, the address it advertises (127.0.0.1 by default here).
+    // As RocketMQ: bind bindAddress (all interfaces by default), advertise brokerIP1.
     const server = new RemotingServer({
       listenPort: cfg.listenPort,
-      host: cfg.brokerIP1,
+      host: cfg.bindAddress,
       frameMaxLength: cfg.frameMaxLength,
       idleTimeoutMs: cfg.serverChannelMaxIdleTimeSeconds * 1000,
       name: 'broker',
@@ -229,7 +231,7 @@ export class BrokerController {
     // Replication (src/broker/ha) needs the real store: a master serves the HA port, a slave copies from its master.
     if (this.ownedStore) {
       this.ha = new HaController(
-        { brokerRole: cfg.brokerRole, ha: pickHaOptions(cfg, haListenPort, cfg.brokerIP1), slaveSync: pickSlaveSyncOptions(cfg) },
+        { brokerRole: cfg.brokerRole, ha: pickHaOptions(cfg, haListenPort, cfg.bindAddress), slaveSync: pickSlaveSyncOptions(cfg) },
         {
           logger: this.logger,
           registry: this.registry,
@@ -237,6 +239,8 @@ export class BrokerController {
           client: (this.client = this.newClient()),
           target: brokerSyncTarget(topics, offsets, identity),
           masterAddresses: () => this.registration?.lastResponse,
+          // A slave holding data under an identity replicates only from a master confirmed to hold that log.
+          needsLogCheck: () => identity.storeId !== undefined && this.store.getMaxPhyOffset() > 0,
         },
       );
       await this.ha.start();
@@ -361,6 +365,36 @@ export class BrokerController {
       scheduleMessageOffset: JSON.stringify(this.schedule?.offsetTable() ?? {}),
       ...opsRuntimeInfo(this.ctx!, this.statsLog!, this.startedAt),
     };
+  }
+
+  /** The /healthz report (see health.ts): store writable, disk, name-server registration, replication. */
+  health(): BrokerHealthReport {
+    const cfg = this.config;
+    if (!this.address) return { ok: false, checks: [{ name: 'started', ok: false, detail: 'broker is starting or stopped' }] };
+    const reg = this.registration;
+    const owned = this.ownedStore;
+    return brokerHealth({
+      storePathRootDir: cfg.storePathRootDir,
+      diskSpaceWarningLevelRatio: cfg.diskSpaceWarningLevelRatio,
+      registerNameServerPeriod: cfg.registerNameServerPeriod,
+      registerBrokerTimeoutMills: cfg.registerBrokerTimeoutMills,
+      brokerRole: cfg.brokerRole,
+      storeProblem: () => {
+        if (!owned) return undefined;
+        if (owned.commitLog.failed) return `commit-log write failed: ${String((owned.commitLog.failed as Error).message ?? owned.commitLog.failed)}`;
+        if (owned.diskFull) return 'disk full guard is on: puts are refused';
+        return undefined;
+      },
+      nameServers: reg?.nameServers ?? [],
+      lastSuccessAt: reg?.lastSuccessAt ?? new Map(),
+      lastFailure: reg?.lastFailure ?? new Map(),
+      replicationOk: () => {
+        const ha = this.ha;
+        if (!ha) return false;
+        if (ha.service) return ha.service.isSlaveOK(this.store.getMaxPhyOffset());
+        return ha.client?.status === 'connected';
+      },
+    });
   }
 
   /** The bound ports (after start). */

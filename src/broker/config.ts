@@ -26,17 +26,59 @@ export type BrokerFullSpec = typeof BROKER_FULL_SPEC;
 /** Resolved options, writable so that live changes can be applied in place. */
 export type BrokerConfig = { -readonly [K in keyof Resolved<BrokerFullSpec>]: Resolved<BrokerFullSpec>[K] };
 
-/** Resolves user input (properties file and argv values) into a broker configuration. */
+/** An IPv4 address in dotted form. */
+function isIPv4(s: string): boolean {
+  const p = s.split('.');
+  return p.length === 4 && p.every((x) => /^\d{1,3}$/.test(x) && Number(x) <= 255);
+}
+
+/** `host:port` with a port in 1..65535. */
+function isHostPort(s: string): boolean {
+  const m = /^(\[[^\]]+\]|[^:\s]+):(\d{1,5})$/.exec(s);
+  return m !== null && Number(m[2]) >= 1 && Number(m[2]) <= 65535;
+}
+
+/**
+ * Resolves user input (properties file and argv values) into a broker configuration. Values are checked against
+ * each other too (deleteWhen hours, addresses, derived ports); every problem is reported at once.
+ */
 export function resolveBrokerConfig(input: Record<string, unknown> = {}): BrokerConfig {
   const cfg = { ...resolveOptions(BROKER_FULL_SPEC, input, 'broker') } as BrokerConfig;
+  const problems: string[] = [];
   // RocketMQ forces brokerId 0 for masters and refuses a slave with id 0 (ref §8.1).
   if (cfg.brokerRole !== 'SLAVE') cfg.brokerId = 0;
-  else if (cfg.brokerId <= 0) {
-    throw new MqError('INVALID_OPTION', 'broker: a SLAVE needs brokerId > 0; set brokerId=1 (or higher)', {
-      details: { option: 'brokerId' },
+  else if (cfg.brokerId <= 0) problems.push('a SLAVE needs brokerId > 0; set brokerId=1 (or higher)');
+  try {
+    parseDelayLevels(cfg.messageDelayLevel);
+  } catch (err) {
+    problems.push((err as Error).message);
+  }
+  const hours = cfg.deleteWhen.split(';').map((h) => h.trim());
+  if (hours.some((h) => !/^\d{1,2}$/.test(h) || Number(h) > 23)) {
+    problems.push(`deleteWhen=${cfg.deleteWhen}: hours of the day 0..23, ";"-separated (e.g. 04 or 04;16)`);
+  }
+  if (!isIPv4(cfg.brokerIP1)) problems.push(`brokerIP1=${cfg.brokerIP1} is not an IPv4 address (it is advertised to clients)`);
+  if (cfg.bindAddress !== '0.0.0.0' && cfg.bindAddress !== '::' && !isIPv4(cfg.bindAddress) && !cfg.bindAddress.includes(':')) {
+    problems.push(`bindAddress=${cfg.bindAddress} is not an IP address`);
+  }
+  const namesrvs = cfg.namesrvAddr.split(';').map((a) => a.trim()).filter((a) => a !== '');
+  const badNs = namesrvs.filter((a) => !isHostPort(a));
+  if (badNs.length > 0) problems.push(`namesrvAddr=${cfg.namesrvAddr}: ${badNs.join(', ')} not host:port (list them as host:port;host:port)`);
+  if (cfg.haMasterAddress !== '' && !isHostPort(cfg.haMasterAddress)) problems.push(`haMasterAddress=${cfg.haMasterAddress} is not ip:port`);
+  if (cfg.diskMaxUsedSpaceRatio > cfg.diskSpaceWarningLevelRatio) {
+    problems.push(`diskMaxUsedSpaceRatio=${cfg.diskMaxUsedSpaceRatio} is above diskSpaceWarningLevelRatio=${cfg.diskSpaceWarningLevelRatio}`);
+  }
+  // httpPort not given: listenPort + 3 (10914 for 10911), so that brokers configured with distinct listenPorts can
+  // share a host; the OS picks one when listenPort is 0.
+  if (cfg.httpPort === -2) cfg.httpPort = cfg.listenPort === 0 ? 0 : cfg.listenPort + 3;
+  if (cfg.httpPort > 65535) problems.push(`httpPort derived as listenPort + 3 = ${cfg.httpPort} is above 65535; set httpPort`);
+  if (cfg.haListenPort < 0 && cfg.listenPort + 1 > 65535) problems.push(`haListenPort derived as listenPort + 1 is above 65535; set haListenPort`);
+  if (cfg.clusterSecret !== '' && cfg.clusterSecret.length < 8) problems.push('clusterSecret is shorter than 8 characters');
+  if (problems.length > 0) {
+    throw new MqError('INVALID_OPTION', `broker: ${problems.length} configuration problem${problems.length === 1 ? '' : 's'}:\n  ${problems.join('\n  ')}`, {
+      details: { problems },
     });
   }
-  parseDelayLevels(cfg.messageDelayLevel);
   return cfg;
 }
 

@@ -26,3 +26,4 @@ export { parsePlainAcl, checkAcl, neededPermissions, PERM, ACL_ADMIN_CODES } fro
 export type { PlainAclConfig, AclAccount } from './acl/plain-acl';
 export { parseYamlSubset } from './acl/yaml-subset';
 export type { YamlValue } from './acl/yaml-subset';
+export { BROKER_IGNORED_KEYS, BROKER_REFUSED_KEYS } from './upstream-keys';

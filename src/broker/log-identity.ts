@@ -32,7 +32,7 @@ export interface LogIdentityDeps {
 export class LogIdentity {
   private readonly identity: StoreIdentity;
   private conflictReason: string | undefined;
-  private adopting: Promise<void> = Promise.resolve();
+  private adopting: Promise<unknown> = Promise.resolve();
 
   constructor(
     storePathRootDir: string,
@@ -66,26 +66,31 @@ export class LogIdentity {
     return epoch === null ? undefined : logIdOf(id, epoch);
   }
 
-  /** A slave learned its master's store id (metadata sync). Resolves once any change is on disk. */
-  fromMaster(masterId: string): Promise<void> {
+  /**
+   * A slave learned its master's store id (metadata sync). Resolves once any change is on disk: true when this
+   * store now holds the master's log identity, false when it belongs to another master (see {@link conflict}).
+   */
+  fromMaster(masterId: string): Promise<boolean> {
     const run = this.adopting.then(() => this.apply(masterId));
     this.adopting = run.catch(() => undefined);
     return run;
   }
 
-  private async apply(masterId: string): Promise<void> {
-    if (!this.isSlave || this.conflictReason !== undefined) return;
+  private async apply(masterId: string): Promise<boolean> {
+    if (!this.isSlave) return true;
+    if (this.conflictReason !== undefined) return false;
     const have = this.identity.storeId;
-    if (have === masterId) return;
+    if (have === masterId) return true;
     if (have !== undefined && !this.deps.storeEmpty()) {
       this.conflictReason =
         `the store of this slave was copied from another master (store id ${have}, the master's is ${masterId}); ` +
         'delete this slave\'s storePathRootDir and restart it to copy the master again';
       this.deps.logger.error({ storeId: have, masterStoreId: masterId }, 'slave store belongs to another master; reads refused');
       this.deps.onConflict?.(this.conflictReason);
-      return;
+      return false;
     }
     await this.identity.adopt(masterId);
     this.deps.logger.info({ from: have, storeId: masterId }, 'slave took its master\'s store identity');
+    return true;
   }
 }

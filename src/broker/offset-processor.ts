@@ -52,6 +52,8 @@ export function offsetProcessors(ctx: BrokerContext): Map<number, Processor> {
   });
   m.set(RequestCode.UPDATE_CONSUMER_OFFSET, (req) => {
     const h = decodeUpdateConsumerOffsetHeader(req.extFields);
+    const no = refused();
+    if (no) return no;
     ctx.offsets.commit(h.consumerGroup, h.topic, h.queueId, h.commitOffset);
     return ok();
   });

@@ -21,12 +21,17 @@ export const BROKER_OPTION_SPEC = {
   }),
   namesrvAddr: opt('', 'name servers to register with, `host:port;host:port` (empty: register nowhere)'),
   listenPort: opt(10911, 'main remoting port (0 = any free port)', { min: 0, max: 65535 }),
-  brokerIP1: opt('127.0.0.1', 'IPv4 address advertised to name servers and written as STOREHOST into records'),
+  brokerIP1: opt<string>('127.0.0.1', 'IPv4 address advertised to name servers and written as STOREHOST into records'),
   haListenPort: opt(-1, 'HA replication port; -1 (not given) = listenPort + 1 as RocketMQ forces it (any free port when listenPort=0), 0 = any free port', {
     min: -1,
     max: 65535,
   }),
-  httpPort: opt(10914, 'HTTP port for /metrics and /healthz (0 = any free port, -1 = off)', { min: -1, max: 65535 }),
+  httpPort: opt(-2, 'HTTP port for /metrics and /healthz; -2 (not given) = listenPort + 3 (10914 for 10911, so brokers with distinct listenPorts share a host; any free port when listenPort=0), 0 = any free port, -1 = off', {
+    min: -2,
+    max: 65535,
+  }),
+  httpHost: opt<string>('127.0.0.1', 'address the HTTP port binds to (0.0.0.0 = every interface, for a Prometheus on another host)'),
+  bindAddress: opt<string>('0.0.0.0', 'address the remoting and HA ports bind to (all interfaces by default, as RocketMQ); brokerIP1 is what is advertised'),
   storePathRootDir: opt(path.join(os.homedir(), 'store'), 'root directory of commit log, queues, index and config'),
   brokerPermission: opt(6, 'broker permission bits (2 write, 4 read); reported for every topic when not 6', {
     min: 0,

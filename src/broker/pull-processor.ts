@@ -4,6 +4,7 @@
  * status (status-map.ts). An empty result with FLAG_SUSPEND is held by the PullHoldService, which re-runs it on
  * arrival or timeout. The response body is the stored record bytes, concatenated once. Every answer with the pull
  * header names the log it read (`logId`, log-identity.ts); a slave whose store came from another master refuses.
+ * A master's PULL_OFFSET_MOVED is also recorded in topic OFFSET_MOVED_EVENT (offset-moved-event.ts).
  */
 import { RemotingCommand } from '../remoting/command';
 import { ResponseCode } from '../remoting/codes';
@@ -11,7 +12,8 @@ import type { Channel } from '../remoting';
 import { PullSysFlag, decodePullMessageHeader, encodePullMessageResponseHeader } from '../remoting/header/pull-message';
 import type { PullMessageRequestHeader } from '../remoting/header/pull-message';
 import type { BrokerContext } from './context';
-import { suggestWhichBrokerId as suggestWhichBrokerId_ } from './ha/slave-read';
+import { MASTER_ID, suggestWhichBrokerId as suggestWhichBrokerId_ } from './ha/slave-read';
+import { recordOffsetMoved } from './offset-moved-event';
 import type { PullHoldService } from './pull-hold-service';
 import { encodeAsStrings } from './send-processor';
 import { getStatusToPullCode } from './status-map';
@@ -103,11 +105,23 @@ export class PullProcessor {
         body = r.records.length === 1 ? r.records[0] : Buffer.concat(r.records, r.bufferTotalSize);
         ctx.metrics.recordGet(h.topic, h.consumerGroup, r.messageCount, body.length);
       }
-      // A slave does not correct offsets unless offsetCheckInSlave (ref §2.3.3).
-      if (isSlave && code === ResponseCode.PULL_OFFSET_MOVED && !cfg.offsetCheckInSlave) {
-        code = ResponseCode.PULL_RETRY_IMMEDIATELY;
-        nextBeginOffset = h.queueOffset;
-      }
+    }
+    // A slave does not correct offsets unless offsetCheckInSlave (ref §2.3.3): its store may start later or end
+    // earlier than the master's, so "out of range" there is no evidence about the log. It answers
+    // PULL_RETRY_IMMEDIATELY with the offset unchanged (the remark keeps the store status) and points at the master.
+    let slaveRedirect = false;
+    if (isSlave && code === ResponseCode.PULL_OFFSET_MOVED && !cfg.offsetCheckInSlave) {
+      code = ResponseCode.PULL_RETRY_IMMEDIATELY;
+      nextBeginOffset = h.queueOffset;
+      slaveRedirect = true;
+    } else if (code === ResponseCode.PULL_OFFSET_MOVED) {
+      recordOffsetMoved(ctx, {
+        consumerGroup: h.consumerGroup,
+        topic: h.topic,
+        queueId: h.queueId,
+        offsetRequest: h.queueOffset,
+        offsetNew: nextBeginOffset,
+      });
     }
     // Commit the consumer's offset on masters, on the first execution only (ref §2.3.3 bit 0).
     if (allowSuspend && (h.sysFlag & PullSysFlag.COMMIT_OFFSET) !== 0 && !isSlave) {
@@ -132,11 +146,13 @@ export class PullProcessor {
       });
     }
     ctx.metrics.pulls.inc({ result: pullResultLabel(code) });
-    const suggestWhichBrokerId = suggestWhichBrokerId_({
-      slaveReadEnable: cfg.slaveReadEnable,
-      brokerId: cfg.brokerId,
-      suggestPullingFromSlave: suggestSlave,
-    });
+    const suggestWhichBrokerId = slaveRedirect
+      ? MASTER_ID
+      : suggestWhichBrokerId_({
+          slaveReadEnable: cfg.slaveReadEnable,
+          brokerId: cfg.brokerId,
+          suggestPullingFromSlave: suggestSlave,
+        });
     const res = RemotingCommand.createResponse(code, remark);
     res.extFields = encodeAsStrings(encodePullMessageResponseHeader({
         suggestWhichBrokerId,

@@ -29,6 +29,9 @@ export class RegistrationService {
   private again: Promise<void> | null = null;
   /** What the name server answered last (a slave learns its master here, ref §8.1). */
   lastResponse: RegisterBrokerResponseHeader = {};
+  /** Per name server: when it last accepted a registration (ms), and the last failure seen (health checks). */
+  readonly lastSuccessAt = new Map<string, number>();
+  readonly lastFailure = new Map<string, string>();
 
   constructor(
     private readonly client: RemotingClient,
@@ -38,6 +41,11 @@ export class RegistrationService {
     private readonly timeoutMs: number,
     private readonly logger: pino.Logger,
   ) {}
+
+  /** The name servers this broker registers with. */
+  get nameServers(): readonly string[] {
+    return this.namesrvAddrs;
+  }
 
   /** Registers now and then every `periodMs`. */
   async start(periodMs: number): Promise<void> {
@@ -76,11 +84,15 @@ export class RegistrationService {
           const res = await this.client.invokeSync(addr, req, this.timeoutMs);
           if (res.code !== ResponseCode.SUCCESS) {
             this.logger.warn({ namesrv: addr, code: res.code, remark: res.remark }, 'register broker refused');
+            this.lastFailure.set(addr, `refused (code ${res.code}): ${res.remark ?? ''}`);
             return;
           }
           this.lastResponse = decodeRegisterBrokerResponseHeader(res.extFields);
+          this.lastSuccessAt.set(addr, Date.now());
+          this.lastFailure.delete(addr);
         } catch (err) {
           this.logger.warn({ namesrv: addr, err: (err as Error).message }, 'register broker failed');
+          this.lastFailure.set(addr, (err as Error).message);
         }
       }),
     );

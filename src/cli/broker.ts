@@ -6,11 +6,12 @@
  */
 import { MqError, describeOptions } from '../common';
 import fs from 'fs';
-import { BROKER_FULL_SPEC, BrokerController, parsePlainAcl, resolveBrokerConfig } from '../broker';
+import { BROKER_FULL_SPEC, BROKER_IGNORED_KEYS, BROKER_REFUSED_KEYS, BrokerController, parsePlainAcl, resolveBrokerConfig } from '../broker';
 import type { PlainAclConfig } from '../broker';
 import { registerCommand } from './commands';
 import { loadConfig, readSecretFile } from './config';
 import { printReady, startRuntime } from './runtime';
+import type { ProcessRuntime } from './runtime';
 
 const SUMMARY = 'run a broker (commit-log store, send, pull, offsets, admin)';
 
@@ -20,7 +21,7 @@ export async function runBroker(argv: string[]): Promise<number> {
   let config;
   let acl: PlainAclConfig | undefined;
   try {
-    loaded = loadConfig(argv, BROKER_FULL_SPEC, 'broker');
+    loaded = loadConfig(argv, BROKER_FULL_SPEC, 'broker', {}, { ignored: BROKER_IGNORED_KEYS, refused: BROKER_REFUSED_KEYS });
     if (loaded.help) {
       console.log(`usage: mq broker [-c broker.properties] [--key=value ...]\n\n${SUMMARY}\n\noptions:\n${describeOptions(BROKER_FULL_SPEC)}`);
       return 0;
@@ -45,13 +46,30 @@ export async function runBroker(argv: string[]): Promise<number> {
     throw err;
   }
   const holder: { controller?: BrokerController; ready: boolean } = { ready: false };
-  const rt = await startRuntime({
-    component: 'broker',
-    httpPort: config.httpPort,
-    logLevel: config.logLevel || undefined,
-    shutdownTimeoutMs: config.shutdownTimeoutMs,
-    health: () => ({ ok: holder.ready, brokerName: config.brokerName, brokerRole: config.brokerRole }),
-  });
+  let rt: ProcessRuntime;
+  try {
+    rt = await startRuntime({
+      component: 'broker',
+      httpPort: config.httpPort,
+      logLevel: config.logLevel || undefined,
+      shutdownTimeoutMs: config.shutdownTimeoutMs,
+      httpHost: config.httpHost,
+      health: () => {
+        const base = { brokerName: config.brokerName, brokerRole: config.brokerRole };
+        if (!holder.ready || !holder.controller) return { ...base, ok: false, checks: [{ name: 'started', ok: false, detail: 'broker is starting' }] };
+        return { ...base, ...holder.controller.health() };
+      },
+    });
+  } catch (err) {
+    console.error(`mq broker: ${(err as Error).message}`);
+    return 1;
+  }
+  if (loaded.ignoredKeys.length > 0) {
+    rt.logger.warn(
+      { keys: loaded.ignoredKeys, configFile: loaded.configFile },
+      `RocketMQ keys accepted without effect here: ${loaded.ignoredKeys.join(', ')} (see README, "RocketMQ keys without effect")`,
+    );
+  }
   const broker = new BrokerController(config, { logger: rt.logger, registry: rt.registry, acl });
   holder.controller = broker;
   rt.onShutdown(() => broker.shutdown());
@@ -65,12 +83,12 @@ export async function runBroker(argv: string[]): Promise<number> {
     return 1;
   }
   holder.ready = true;
-  printReady('broker', {
-    listenPort: addr.listenPort,
-    haListenPort: addr.haListenPort,
-    httpPort: rt.http.port,
-    brokerName: config.brokerName,
-  });
+  // Only ports this process really bound: a slave has no HA listener, httpPort=-1 has no HTTP listener.
+  const ready: Record<string, string | number> = { listenPort: addr.listenPort };
+  if (config.brokerRole !== 'SLAVE') ready.haListenPort = addr.haListenPort;
+  if (rt.http.port > 0) ready.httpPort = rt.http.port;
+  ready.brokerName = config.brokerName;
+  printReady('broker', ready);
   await rt.stopped;
   return 0;
 }

@@ -2,7 +2,7 @@
  * `mq dev`: the embedded default. One process runs a name server, a broker set (master and, with HA, a slave) and a
  * gateway with memory coordination, with data under ./data, on the default ports (9876; 10911/10912; slave
  * 10921/10922; Thrift 9090; gateway /metrics 9091). Prints
- * `dev ready gatewayPort=<p> namesrvPort=<p> masterPort=<p> slavePort=<p|off> httpPort=<p> dataDir=<dir>` when
+ * `dev ready gatewayPort=<p> namesrvPort=<p> masterPort=<p> [slavePort=<p>] [httpPort=<p>] dataDir=<dir>` when
  * ready. SIGINT (Ctrl-C) / SIGTERM stop the gateway first (offsets written), then the slave, the master (store
  * flushed, nothing acknowledged is lost) and the name server.
  *
@@ -20,6 +20,7 @@ import { NamesrvController, resolveNamesrvOptions } from '../namesrv';
 import { registerCommand } from './commands';
 import { loadConfig } from './config';
 import { printReady, startRuntime } from './runtime';
+import type { ProcessRuntime } from './runtime';
 
 const SUMMARY = 'run a name server, a master/slave broker set and a gateway in one process (data under ./data)';
 
@@ -54,6 +55,17 @@ export const DEV_OPTIONS = {
 async function haPortFor(listenPort: number): Promise<number> {
   // With listenPort=0 the broker would use the bound port + 1, which another process may hold.
   return listenPort === 0 ? freePort() : 0;
+}
+
+/**
+ * Names the `mq dev` option behind a port when a component fails to start on it (the component's own message names
+ * its own key, e.g. listenPort, which mq dev does not have).
+ */
+function devOption<T>(option: string, port: number, p: Promise<T>): Promise<T> {
+  return p.catch((err: Error) => {
+    if (!/EADDRINUSE|address in use|cannot listen|cannot bind/i.test(err.message)) throw err;
+    throw new MqError('UNAVAILABLE', `${err.message} [mq dev: option ${option}=${port}, or --basePort=0 for free ports]`, { cause: err });
+  });
 }
 
 /** True when this build's broker runs master/slave replication (its options know the HA keys). */
@@ -95,14 +107,20 @@ export async function runDev(argv: string[]): Promise<number> {
   const holder: { gateway?: GatewayController } = {};
   // /metrics serves every embedded process: each series labelled with the process (and broker name and id).
   const exposition = new MergedExposition();
-  const rt = await startRuntime({
-    exposition,
-    component: 'dev',
-    httpPort: ports.http,
-    logLevel: o.logLevel,
-    shutdownTimeoutMs: o.shutdownTimeoutMs,
-    health: () => holder.gateway?.health() ?? { ok: false },
-  });
+  let rt: ProcessRuntime;
+  try {
+    rt = await startRuntime({
+      exposition,
+      component: 'dev',
+      httpPort: ports.http,
+      logLevel: o.logLevel,
+      shutdownTimeoutMs: o.shutdownTimeoutMs,
+      health: () => holder.gateway?.health() ?? { ok: false },
+    });
+  } catch (err) {
+    console.error(`mq dev: ${(err as Error).message}`);
+    return 1;
+  }
   const log = rt.logger;
   exposition.add(rt.registry, { process: 'gateway' });
   const registryFor = (labels: Record<string, string>): Registry => {
@@ -117,7 +135,7 @@ export async function runDev(argv: string[]): Promise<number> {
       registry: registryFor({ process: 'namesrv' }),
     });
     rt.onShutdown(() => ns.shutdown());
-    const namesrvPort = await ns.start();
+    const namesrvPort = await devOption('namesrvPort', ports.namesrv, ns.start());
     const namesrvAddr = `127.0.0.1:${namesrvPort}`;
     const brokerBase = {
       brokerName: o.brokerName,
@@ -135,7 +153,7 @@ export async function runDev(argv: string[]): Promise<number> {
       { logger: log, registry: registryFor({ process: 'broker', brokerName: o.brokerName, brokerId: '0' }) },
     );
     rt.onShutdown(() => master.shutdown());
-    const masterAddr = await master.start();
+    const masterAddr = await devOption('masterPort', ports.master, master.start());
     let slavePort: number | 'off' = 'off';
     if (withSlave) {
       const slave = new BrokerController(
@@ -143,7 +161,7 @@ export async function runDev(argv: string[]): Promise<number> {
         { logger: log, registry: registryFor({ process: 'broker', brokerName: o.brokerName, brokerId: '1' }) },
       );
       rt.onShutdown(() => slave.shutdown());
-      slavePort = (await slave.start()).listenPort;
+      slavePort = (await devOption('slavePort', ports.slave, slave.start())).listenPort;
     } else if (o.slave) {
       log.warn('this build has no broker HA: running the master only');
     }
@@ -164,15 +182,13 @@ export async function runDev(argv: string[]): Promise<number> {
     holder.gateway = gateway;
     // Hooks run in reverse order: gateway first, then slave, master, name server.
     rt.onShutdown(() => gateway.shutdown());
-    const gatewayPort = await gateway.start();
-    printReady('dev', {
-      gatewayPort,
-      namesrvPort,
-      masterPort: masterAddr.listenPort,
-      slavePort,
-      httpPort: rt.http.port,
-      dataDir,
-    });
+    const gatewayPort = await devOption('gatewayPort', ports.gateway, gateway.start());
+    // Only ports that were bound: no slavePort without a slave, no httpPort with httpPort=-1.
+    const ready: Record<string, string | number> = { gatewayPort, namesrvPort, masterPort: masterAddr.listenPort };
+    if (slavePort !== 'off') ready.slavePort = slavePort;
+    if (rt.http.port > 0) ready.httpPort = rt.http.port;
+    ready.dataDir = dataDir;
+    printReady('dev', ready);
   } catch (err) {
     log.error({ err }, 'dev cluster failed to start');
     console.error(`mq dev: ${(err as Error).message}`);

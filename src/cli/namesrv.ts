@@ -3,10 +3,11 @@
  * and `--key=value`. Prints `namesrv ready listenPort=<port> httpPort=<port>` once serving; SIGTERM stops it.
  */
 import { MqError, describeOptions } from '../common';
-import { NAMESRV_OPTIONS, NamesrvController, resolveNamesrvOptions } from '../namesrv';
+import { NAMESRV_IGNORED_KEYS, NAMESRV_OPTIONS, NamesrvController, resolveNamesrvOptions } from '../namesrv';
 import { registerCommand } from './commands';
 import { loadConfig, readSecretFile } from './config';
 import { printReady, startRuntime } from './runtime';
+import type { ProcessRuntime } from './runtime';
 
 const SUMMARY = 'run a name server (routes and broker liveness)';
 
@@ -14,7 +15,7 @@ export async function runNamesrv(argv: string[]): Promise<number> {
   let loaded;
   let options;
   try {
-    loaded = loadConfig(argv, NAMESRV_OPTIONS, 'namesrv');
+    loaded = loadConfig(argv, NAMESRV_OPTIONS, 'namesrv', {}, { ignored: NAMESRV_IGNORED_KEYS });
     options = loaded.options;
     if (options.clusterSecretFile !== '') {
       options = resolveNamesrvOptions({ ...options, clusterSecret: readSecretFile(options.clusterSecretFile, 'clusterSecretFile', 'namesrv') });
@@ -32,18 +33,40 @@ export async function runNamesrv(argv: string[]): Promise<number> {
   }
   // The health check is built before the controller exists; it reads it through this holder.
   const holder: { controller?: NamesrvController } = {};
-  const rt = await startRuntime({
-    component: 'namesrv',
-    httpPort: options.httpPort,
-    // Unset option: undefined, so that createLogger falls back to MQ_LOG_LEVEL, then info.
-    logLevel: options.logLevel || undefined,
-    shutdownTimeoutMs: options.shutdownTimeoutMs,
-    health: () => ({
-      ok: holder.controller?.running ?? false,
-      liveBrokers: holder.controller?.routes.liveBrokerCount() ?? 0,
-      topics: holder.controller?.routes.topicCount() ?? 0,
-    }),
-  });
+  let rt: ProcessRuntime;
+  try {
+    rt = await startRuntime({
+      component: 'namesrv',
+      httpPort: options.httpPort,
+      // Unset option: undefined, so that createLogger falls back to MQ_LOG_LEVEL, then info.
+      logLevel: options.logLevel || undefined,
+      shutdownTimeoutMs: options.shutdownTimeoutMs,
+      httpHost: options.httpHost,
+      health: () => {
+        const running = holder.controller?.running ?? false;
+        const liveBrokers = holder.controller?.routes.liveBrokerCount() ?? 0;
+        return {
+          ok: running,
+          liveBrokers,
+          topics: holder.controller?.routes.topicCount() ?? 0,
+          checks: [
+            running ? { name: 'serving', ok: true } : { name: 'serving', ok: false, detail: 'remoting port not listening' },
+            // No broker registered: the name server works, but every route lookup fails.
+            liveBrokers > 0 ? { name: 'brokers', ok: true } : { name: 'brokers', ok: true, degraded: true, detail: 'no live broker registered' },
+          ],
+        };
+      },
+    });
+  } catch (err) {
+    console.error(`mq namesrv: ${(err as Error).message}`);
+    return 1;
+  }
+  if (loaded.ignoredKeys.length > 0) {
+    rt.logger.warn(
+      { keys: loaded.ignoredKeys, configFile: loaded.configFile },
+      `RocketMQ keys accepted without effect here: ${loaded.ignoredKeys.join(', ')} (see README, "RocketMQ keys without effect")`,
+    );
+  }
   const c = new NamesrvController(options, { logger: rt.logger, registry: rt.registry });
   holder.controller = c;
   rt.onShutdown(() => c.shutdown());
@@ -57,7 +80,8 @@ export async function runNamesrv(argv: string[]): Promise<number> {
     return 1;
   }
   rt.logger.info({ listenPort: port, httpPort: rt.http.port, configFile: loaded.configFile }, 'name server started');
-  printReady('namesrv', { listenPort: port, httpPort: rt.http.port });
+  // Only ports this process really bound (httpPort=-1: no HTTP listener).
+  printReady('namesrv', rt.http.port > 0 ? { listenPort: port, httpPort: rt.http.port } : { listenPort: port });
   await rt.stopped;
   return 0;
 }

@@ -136,6 +136,9 @@ function listenAbstract(sockName: string): Promise<net.Server | 'in-use'> {
   });
 }
 
+/** Locks held by this process (socket name or file), so that a re-acquire after a release is told from a double open. */
+const heldHere = new Set<string>();
+
 /** Writes the lock file: O_EXCL when absent; a stale file (dead holder or none named) is replaced. */
 function writeLockFile(what: string, dir: string, file: string, holdsAuthority: boolean): void {
   const text = `pid=${process.pid}\nhost=${os.hostname()}\nstarted=${processStartTime(process.pid)}\n`;
@@ -177,7 +180,14 @@ export async function acquireDirLock(dir: string, what: string, fileName = 'lock
   if (process.platform === 'linux') {
     const hash = crypto.createHash('sha256').update(`${real}\0${fileName}`).digest('hex').slice(0, 40);
     const sockName = `\0mq-dirlock-${hash}`;
-    const r = await listenAbstract(sockName);
+    let r = await listenAbstract(sockName);
+    // Released by this very process a moment ago (a restart in-process): the socket closes asynchronously.
+    for (let i = 0; r === 'in-use' && !heldHere.has(file) && i < 40; i++) {
+      const pid = await askHolderPid(sockName, 200);
+      if (pid !== undefined && pid !== process.pid) break;
+      await new Promise((res) => setTimeout(res, 25));
+      r = await listenAbstract(sockName);
+    }
     if (r === 'in-use') {
       const pid = (await askHolderPid(sockName)) ?? readHolder(file)?.pid;
       throw refuse(what, real, file, pid, 'held for the life of that process');
@@ -190,10 +200,12 @@ export async function acquireDirLock(dir: string, what: string, fileName = 'lock
     server?.close();
     throw err;
   }
+  heldHere.add(file);
   let released = false;
   const release = (): void => {
     if (released) return;
     released = true;
+    heldHere.delete(file);
     process.off('exit', release);
     // Remove the file only while it still names us.
     if (readHolder(file)?.pid === process.pid) {

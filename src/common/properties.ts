@@ -34,11 +34,19 @@ function endsWithContinuation(line: string): boolean {
   return n % 2 === 1;
 }
 
-/** Parses properties text into a plain object. Later keys win over earlier ones. */
-export function parseProperties(text: string): Record<string, string> {
-  const out: Record<string, string> = {};
+/** One entry of a properties file with the (1-based) line it starts on. */
+export interface PropertyEntry {
+  key: string;
+  value: string;
+  line: number;
+}
+
+/** Parses properties text into entries in file order, each with its line number (for error messages). */
+export function parsePropertyEntries(text: string): PropertyEntry[] {
+  const out: PropertyEntry[] = [];
   const lines = text.split(/\r\n|\r|\n/);
   for (let i = 0; i < lines.length; i++) {
+    const lineNo = i + 1;
     let line = lines[i].replace(/^[ \t\f]+/, '');
     if (line === '' || line[0] === '#' || line[0] === '!') continue;
     while (endsWithContinuation(line) && i + 1 < lines.length) {
@@ -60,8 +68,15 @@ export function parseProperties(text: string): Record<string, string> {
     const rawKey = sep < 0 ? line : line.slice(0, sep);
     let rest = sep < 0 ? '' : line.slice(sep);
     rest = rest.replace(/^[ \t\f]*[=:]?[ \t\f]*/, '');
-    out[unescape(rawKey)] = unescape(rest).replace(/[ \t]+$/, '');
+    out.push({ key: unescape(rawKey), value: unescape(rest).replace(/[ \t]+$/, ''), line: lineNo });
   }
+  return out;
+}
+
+/** Parses properties text into a plain object. Later keys win over earlier ones. */
+export function parseProperties(text: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const e of parsePropertyEntries(text)) out[e.key] = e.value;
   return out;
 }
 

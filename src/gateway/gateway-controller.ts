@@ -148,7 +148,7 @@ export class GatewayController {
           maxReconsumeTimes: o.maxReconsumeTimes,
           reclaimCheckIntervalMs: o.reclaimCheckIntervalMs,
           pullTimeoutMs: o.pullTimeoutMs,
-          // One gateway without shared state: auto-acked messages are committed to the broker before the reply.
+          // One gateway without shared state: auto-acked messages are committed to the broker as the reply leaves.
           commitAutoAck: this.coord.kind === 'memory',
         },
         {

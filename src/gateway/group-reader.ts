@@ -59,8 +59,8 @@ export interface GroupReaderOptions {
   /** Network timeout beyond a pull's hold time, ms. */
   pullTimeoutMs: number;
   /**
-   * Auto-ack reads write the group's committed offset to the broker before the call returns (memory coordination:
-   * a crash must not replay auto-acked messages). Default false.
+   * Auto-ack reads write the group's committed offset to the broker as the reply leaves (memory coordination: a
+   * crash should not replay seconds of auto-acked messages). Default false.
    */
   commitAutoAck?: boolean;
 }
@@ -90,6 +90,8 @@ const MAX_HOLD_MS = 5000;
 const MAX_ROUNDS = 1000;
 /** A master's max offset below a state's cursor is checked (fresh) at most this often per group and queue, ms. */
 const REWIND_CHECK_MS = 1000;
+/** Shortest gap between two auto-ack commits of one group and queue (see commitNow), ms. */
+const AUTO_COMMIT_GAP_MS = 100;
 /** Pauses after a wait that ended without news while time was left, ms (doubling up to the last). */
 const IDLE_BACKOFF_MS = [20, 50, 100, 200, 500, 1000];
 
@@ -113,6 +115,8 @@ export class GroupReader {
   private readonly watcher: QueueWatcher;
   /** group NUL queue → when a rewind was last checked fresh. */
   private readonly rewindCheckedAt = new Map<string, number>();
+  /** group NUL topic NUL queue key → the auto-ack commit in flight (see commitNow). */
+  private readonly commits = new Map<string, { again: boolean }>();
 
   constructor(
     private readonly opts: GroupReaderOptions,
@@ -186,20 +190,29 @@ export class GroupReader {
    */
   private async seedFresh(group: string, q: MessageQueue, ref: QueueRef, rewind: boolean): Promise<void> {
     const { client } = this.deps;
-    const max = await client.getMaxOffset(q);
-    const committed = await client.queryConsumerOffset(group, q);
+    const maxA = await client.getMaxOffsetAnswer(q);
+    const max = maxA.offset;
+    const log = maxA.logId ?? this.cursors.logId(q);
+    const committedA = await client.queryConsumerOffsetAnswer(group, q);
+    const committed = committedA.offset;
+    // An offset stored for another log (a rebuilt store, another cluster) is not this log's.
+    const sameLog = committedA.logId === undefined || log === undefined || committedA.logId === log;
     // A max offset that came from a slave (the master is away) may lag: the committed offset is then trusted.
-    const slaveServing = this.cursors.knowsMax(q) && this.cursors.masterMax(q) === undefined;
+    const slaveServing = maxA.brokerId !== 0;
     let start: number;
-    if (committed >= 0 && (committed <= max || (slaveServing && !rewind))) start = committed;
+    if (committed >= 0 && sameLog && (committed <= max || (slaveServing && !rewind))) start = committed;
     else {
-      // A slave that joined late starts later than the master: only the master's min offset is the log's start.
-      start = this.cursors.masterMin(q) ?? (this.cursors.knowsMax(q) ? 0 : await client.getMinOffset(q));
-      start = Math.min(start, max);
+      // The log's oldest retained message, by the master's word only (a slave that joined late starts later).
+      // Without a master, start at 0: reading waits for the master rather than skip what the slave lacks.
+      const minA = await client.getMinOffsetAnswer(q, { mode: 'master' }).catch(() => undefined);
+      start = Math.min(minA?.offset ?? 0, max);
+      if (slaveServing) start = minA?.offset ?? 0;
     }
-    const logId = this.cursors.logId(q);
+    const logId = log;
+    // Only the master's max offset proves a shorter log (a slave's may lag).
+    const rewindAbove = rewind && !slaveServing ? max : undefined;
     const before = await this.coord((c) => c.inspect(ref));
-    await this.coord((c) => c.seed(ref, start, { logId, replaceIfCursorAbove: rewind ? max : undefined, now: Date.now() }));
+    await this.coord((c) => c.seed(ref, start, { logId, replaceIfCursorAbove: rewindAbove, now: Date.now() }));
     if (before && (rewind || (logId !== undefined && before.logId !== '' && before.logId !== logId))) {
       const after = await this.coord((c) => c.inspect(ref));
       if (after && after.cursor !== before.cursor) {
@@ -347,15 +360,37 @@ export class GroupReader {
   }
 
   /**
-   * Writes the group's committed offset of the queue to the broker now (auto-ack with memory coordination). The
-   * messages are consumed either way: a broker that cannot take the offset now gets it from the offset committer.
+   * Writes the group's committed offset of the queue to the broker as the reply leaves (auto-ack with memory
+   * coordination), instead of up to offsetFlushIntervalMs later. Not awaited, and coalesced: at most one write per
+   * group and queue every AUTO_COMMIT_GAP_MS, the newest offset goes next. A broker that cannot take it now gets it from the
+   * offset committer.
    */
   private async commitNow(group: string, q: MessageQueue, ref: QueueRef): Promise<void> {
-    const snap = await this.coord((c) => c.inspect(ref));
-    if (!snap) return;
-    await this.deps.client.updateConsumerOffset(group, q, snap.committed).catch((err: unknown) => {
-      this.deps.logger.debug({ err, group, queue: ref.queueKey }, 'auto-ack commit to the broker failed (the offset committer retries)');
-    });
+    const k = `${group}\u0000${ref.topic}\u0000${ref.queueKey}`;
+    const slot = this.commits.get(k);
+    if (slot) {
+      slot.again = true;
+      return;
+    }
+    const state = { again: false };
+    this.commits.set(k, state);
+    void (async () => {
+      try {
+        for (;;) {
+          state.again = false;
+          const snap = await this.deps.coord.inspect(ref);
+          if (!snap) break;
+          await this.deps.client.updateConsumerOffset(group, q, snap.committed);
+          // Later deliveries of a busy queue are written together, at most every AUTO_COMMIT_GAP_MS.
+          await sleep(AUTO_COMMIT_GAP_MS);
+          if (!state.again) break;
+        }
+      } catch (err) {
+        this.deps.logger.debug({ err, group, queue: ref.queueKey }, 'auto-ack commit to the broker failed (the offset committer retries)');
+      } finally {
+        this.commits.delete(k);
+      }
+    })();
   }
 
   /** Counts and logs messages the master proved gone before the group consumed them. */

@@ -14,7 +14,7 @@ import type { Logger } from 'pino';
 import type { MQClient } from '../client';
 import type { CommittedOffset, Coordinator } from '../coord';
 import type { GatewayMetrics } from './metrics';
-import { logIdOf, parseQueueKey } from './queue-cursor';
+import { parseQueueKey } from './queue-cursor';
 
 /** Broker writes per round, all groups together. */
 const MAX_WRITES_PER_ROUND = 2000;
@@ -97,11 +97,12 @@ export class OffsetCommitter {
           const k = `${group}\u0000${topic}\u0000${queueKey}`;
           try {
             // The broker's max offset now (this replica may never have read the queue): lag, and the log check.
-            const maxResult: unknown = await this.deps.client.getMaxOffset(mq);
-            const max = typeof maxResult === 'number' ? maxResult : Number((maxResult as { offset?: number }).offset);
-            const brokerLog = logIdOf(maxResult) ?? this.deps.logIdOf?.(mq);
+            const ans = await this.deps.client.getMaxOffsetAnswer(mq);
+            const max = ans.offset;
+            const brokerLog = ans.logId ?? this.deps.logIdOf?.(mq);
             const otherLog = logId !== '' && brokerLog !== undefined && brokerLog !== logId;
-            if (offset > max || otherLog) {
+            // Above a master's max offset: an offset of a longer (older) log. A slave's max may just lag.
+            if ((ans.brokerId === 0 && offset > max) || otherLog) {
               this.deps.logger.debug({ group, topic, queueKey, offset, max, logId, brokerLog }, 'offset flush: state is of another log, not written');
               return;
             }

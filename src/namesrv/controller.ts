@@ -2,7 +2,11 @@
  * NamesrvController: the name server's composition root (ref §7). It wires the route tables, the KV store, the
  * remoting server with its processors, the broker-expiry timer and the channel events, with start()/shutdown().
  */
+import fs from 'fs';
+import path from 'path';
 import type pino from 'pino';
+import { MqError, acquireDirLock } from '../common';
+import type { DirLock } from '../common';
 import { Gauge } from 'prom-client';
 import type { Registry } from 'prom-client';
 import { METRIC } from '../metrics';
@@ -29,6 +33,9 @@ export class NamesrvController {
   private readonly clock: () => number;
   private scanTimer: NodeJS.Timeout | undefined;
   private started = false;
+  private kvLock?: DirLock;
+  /** Serialises KV file writes. */
+  private kvWrites: Promise<void> = Promise.resolve();
 
   constructor(
     readonly options: NamesrvOptions,
@@ -53,6 +60,7 @@ export class NamesrvController {
       logger: this.log,
       orderMessageEnable: options.orderMessageEnable,
       brokerChannelExpiredTime: options.brokerChannelExpiredTime,
+      onKvChanged: () => this.persistKv(),
     });
     // clusterSecret: registration and admin codes must carry the cluster signature (checked before dispatch).
     if (options.clusterSecret !== '') this.server.setRequestHook(authHook(clusterAuthCheck(options.clusterSecret)));
@@ -63,7 +71,15 @@ export class NamesrvController {
 
   /** Starts serving; resolves with the bound remoting port. */
   async start(): Promise<number> {
-    const port = await this.server.start();
+    if (this.options.kvConfigPath !== '') await this.loadKv(this.options.kvConfigPath);
+    let port: number;
+    try {
+      port = await this.server.start();
+    } catch (err) {
+      this.kvLock?.release();
+      this.kvLock = undefined;
+      throw err;
+    }
     this.started = true;
     // Java starts the scan 5 s after start; a plain interval is close enough and simpler to test.
     this.scanTimer = setInterval(() => this.scanNotActiveBroker(), this.options.scanNotActiveBrokerInterval);
@@ -82,12 +98,66 @@ export class NamesrvController {
     return removed;
   }
 
-  /** Stops the expiry timer and the server, closing every connection. Safe to call twice. */
+  /** Stops the expiry timer and the server, closing every connection; writes and unlocks the KV file. Safe to call twice. */
   async shutdown(): Promise<void> {
     if (this.scanTimer) clearInterval(this.scanTimer);
     this.scanTimer = undefined;
-    if (this.started) await this.server.close();
-    this.started = false;
+    try {
+      if (this.started) await this.server.close();
+    } finally {
+      this.started = false;
+      await this.kvWrites;
+      this.kvLock?.release();
+      this.kvLock = undefined;
+    }
+  }
+
+  /**
+   * Takes the exclusive lock of the KV file (`<file>.lock` beside it: one name server per file) and loads it. A
+   * file that exists but is not JSON stops the start: it is never overwritten silently.
+   */
+  private async loadKv(file: string): Promise<void> {
+    const abs = path.resolve(file);
+    this.kvLock = await acquireDirLock(path.dirname(abs), 'namesrv kvConfigPath', `${path.basename(abs)}.lock`);
+    let text: string | undefined;
+    try {
+      text = fs.readFileSync(abs, 'utf8');
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') {
+        this.kvLock.release();
+        throw new MqError('INVALID_OPTION', `namesrv: cannot read kvConfigPath ${abs}: ${(err as Error).message}`);
+      }
+    }
+    if (text === undefined || text.trim() === '') return;
+    try {
+      this.kv.restore(JSON.parse(text));
+    } catch (err) {
+      this.kvLock.release();
+      throw new MqError('INVALID_OPTION', `namesrv: kvConfigPath ${abs} is not kvConfig.json JSON: ${(err as Error).message}`);
+    }
+  }
+
+  /** Writes the KV table atomically (tmp, fsync, rename); writes are serialised, failures logged. */
+  private persistKv(): void {
+    const file = this.options.kvConfigPath;
+    if (file === '') return;
+    const abs = path.resolve(file);
+    const text = JSON.stringify(this.kv.snapshot(), null, 2);
+    this.kvWrites = this.kvWrites.then(async () => {
+      const tmp = `${abs}.tmp`;
+      try {
+        const fh = await fs.promises.open(tmp, 'w');
+        try {
+          await fh.writeFile(text, 'utf8');
+          await fh.sync();
+        } finally {
+          await fh.close();
+        }
+        await fs.promises.rename(tmp, abs);
+      } catch (err) {
+        this.log.error({ err, kvConfigPath: abs }, 'writing the KV config failed');
+      }
+    });
   }
 
   /** True while serving (for /healthz). */

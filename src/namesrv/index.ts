@@ -10,3 +10,4 @@ export { NAMESRV_OPTIONS, resolveNamesrvOptions } from './options';
 export type { NamesrvOptions } from './options';
 export { PERM_INHERIT, PERM_READ, PERM_WRITE, MASTER_ID } from './route-types';
 export type { QueueData, BrokerData, TopicRouteData, ClusterInfo, TopicList } from './route-types';
+export { NAMESRV_IGNORED_KEYS } from './upstream-keys';

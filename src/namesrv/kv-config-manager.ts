@@ -22,6 +22,24 @@ export class KVConfigManager {
     if (ns.size === 0) this.table.delete(namespace);
   }
 
+  /** The whole table in RocketMQ's kvConfig.json shape: `{"configTable":{namespace:{key:value}}}`. */
+  snapshot(): { configTable: Record<string, Record<string, string>> } {
+    const configTable: Record<string, Record<string, string>> = {};
+    for (const [ns, m] of this.table) configTable[ns] = Object.fromEntries(m);
+    return { configTable };
+  }
+
+  /** Replaces the table with a snapshot's content (non-string values are skipped). */
+  restore(snapshot: unknown): void {
+    this.table.clear();
+    const t = (snapshot as { configTable?: unknown } | null)?.configTable;
+    if (t === null || typeof t !== 'object') return;
+    for (const [ns, m] of Object.entries(t as Record<string, unknown>)) {
+      if (m === null || typeof m !== 'object') continue;
+      for (const [k, v] of Object.entries(m as Record<string, unknown>)) if (typeof v === 'string') this.put(ns, k, v);
+    }
+  }
+
   /** Every key of a namespace, or undefined when it is empty. */
   getNamespace(namespace: string): Record<string, string> | undefined {
     const ns = this.table.get(namespace);

@@ -43,6 +43,8 @@ export interface NamesrvProcessorDeps {
   clock: () => number;
   logger: pino.Logger;
   orderMessageEnable: boolean;
+  /** Called after every KV change (the controller persists kvConfigPath). */
+  onKvChanged?: () => void;
   /** A broker silent for longer than this (ms) no longer holds its brokerName/brokerId against a newcomer. */
   brokerChannelExpiredTime?: number;
 }
@@ -189,6 +191,7 @@ export function registerNamesrvProcessors(server: RemotingServer, deps: NamesrvP
   server.registerProcessor(RequestCode.PUT_KV_CONFIG, (req) => {
     const h = decodePutKVConfigRequestHeader(req.extFields);
     kv.put(h.namespace, h.key, h.value);
+    deps.onKvChanged?.();
     return ok();
   });
 
@@ -204,6 +207,7 @@ export function registerNamesrvProcessors(server: RemotingServer, deps: NamesrvP
   server.registerProcessor(RequestCode.DELETE_KV_CONFIG, (req) => {
     const h = decodeKVConfigKeyRequestHeader(req.extFields);
     kv.delete(h.namespace, h.key);
+    deps.onKvChanged?.();
     return ok();
   });
 

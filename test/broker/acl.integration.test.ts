@@ -10,6 +10,8 @@ import fs from 'fs';
 import path from 'path';
 import pino from 'pino';
 import { MQClient } from '../../src/client';
+import { T } from '../../src/gateway';
+import { connect } from '../gateway/thrift-client';
 import { spawnMq, stopAll, tempDir, uniqueName } from '../helpers/proc';
 import type { MqProcess } from '../helpers/proc';
 
@@ -183,6 +185,28 @@ describe('broker ACL: RocketMQ 4.x signatures and permissions (integration)', fu
         (e: Error) => e,
       );
     expect(denied?.message).to.match(/No permission for group deniedGroup/);
+  });
+
+  it('the gateway signs its requests with aclAccessKey/aclSecretKey; with a wrong secret its sends fail', async () => {
+    const good = await spawnMq(['gateway', `--namesrvAddr=${nsAddr}`, '--listenPort=0', '--listenHost=127.0.0.1', '--httpPort=-1', '--aclAccessKey=producerAK', '--aclSecretKey=producerSK'], { readyTimeoutMs: 20000 });
+    const bad = await spawnMq(['gateway', `--namesrvAddr=${nsAddr}`, '--listenPort=0', '--listenHost=127.0.0.1', '--httpPort=-1', '--aclAccessKey=producerAK', '--aclSecretKey=notTheSecret'], { readyTimeoutMs: 20000 });
+    const c1 = connect(Number(good.fields.listenPort));
+    const c2 = connect(Number(bad.fields.listenPort));
+    try {
+      const [ok] = await c1.send([new T.Message({ topic: allowed, body: Buffer.from('via-gateway') })]);
+      expect(ok.error, JSON.stringify(ok.error)).to.equal(null);
+      expect(ok.msgId).to.be.a('string');
+      const r = await c2.send([new T.Message({ topic: allowed, body: Buffer.from('via-bad-gateway') })]).then(
+        (res) => res[0].error?.message ?? 'sent',
+        (e: { message?: string }) => e.message ?? String(e),
+      );
+      expect(r).to.not.equal('sent');
+      expect(broker.output()).to.match(/Check signature failed for accessKey=producerAK/);
+    } finally {
+      c1.close();
+      c2.close();
+      await Promise.all([good.stop(), bad.stop()]);
+    }
   });
 
   it('ali-ons is refused: no PUB on the topic, wrong secret, unknown account, no account', async () => {

@@ -82,8 +82,15 @@ describe('logId with real mq processes', function () {
   });
 
   /** GET_MAX_OFFSET straight to one broker process: its code, logId and offset. */
-  async function maxOffset(p: MqProcess, topic: string): Promise<{ code: number; logId?: string; offset?: string }> {
-    const r = await raw.invokeSync(addr(p), RemotingCommand.createRequest(RequestCode.GET_MAX_OFFSET, { topic, queueId: 0 }));
+  async function maxOffset(
+    p: MqProcess,
+    topic: string,
+    serializeType: 'JSON' | 'ROCKETMQ' = 'JSON',
+  ): Promise<{ code: number; logId?: string; offset?: string }> {
+    const req = RemotingCommand.createRequest(RequestCode.GET_MAX_OFFSET, { topic, queueId: 0 });
+    req.serializeType = serializeType;
+    const r = await raw.invokeSync(addr(p), req);
+    expect(r.serializeType).to.equal(serializeType);
     return { code: r.code, logId: r.extFields?.logId, offset: r.extFields?.offset };
   }
 
@@ -141,6 +148,7 @@ describe('logId with real mq processes', function () {
     const pr = await c.pull({ consumerGroup: 'G_logid', ...q, offset: 0, maxMsgNums: 32 });
     expect(pr.status).to.equal('FOUND');
     expect(pr.logId).to.equal(logId);
+    expect(pr.storeStatus).to.equal('FOUND');
     const min = await c.getMinOffsetAnswer(q, { mode: 'master' });
     expect(min).to.include({ offset: 0, logId, brokerId: 0 });
     expect(await c.getMaxOffsetAnswer(q)).to.include({ offset: 5, logId });
@@ -180,8 +188,36 @@ describe('logId with real mq processes', function () {
     const stale = await until(() => maxOffset(s, topic), (r) => r.code !== ResponseCode.SUCCESS, 10000, 'the stale slave to refuse');
     expect(stale.code).to.equal(ResponseCode.SERVICE_NOT_AVAILABLE);
     expect((await pull(s, topic)).code).to.equal(ResponseCode.SERVICE_NOT_AVAILABLE);
+    // Nor does it take consumer offsets (they would be positions in the old log, handed back to the new master).
+    const commit = RemotingCommand.createRequest(RequestCode.UPDATE_CONSUMER_OFFSET, {
+      consumerGroup: 'G_logid',
+      topic,
+      queueId: 0,
+      commitOffset: 3,
+    });
+    expect((await raw.invokeSync(addr(s), commit)).code).to.equal(ResponseCode.SERVICE_NOT_AVAILABLE);
     // It kept its old identity file (never serving the old log under the new master's name).
     expect(idOf(sDir.dir)).to.equal(logId.split('.')[0]);
+    // And it stopped replicating: the new master's log, once longer than the slave's, is not appended after the old.
+    const slaveEnd = async (): Promise<number> => {
+      const r = await raw.invokeSync(addr(s), RemotingCommand.createRequest(RequestCode.GET_BROKER_RUNTIME_INFO));
+      return Number((JSON.parse(r.body?.toString() ?? '{}') as { table: Record<string, string> }).table.commitLogMaxOffset);
+    };
+    const before = await slaveEnd();
+    await until(() => c.publishQueues(topic), (qs) => qs.length === 1, 10000, 'route to the rebuilt master');
+    for (let i = 0; i < 20; i++) expect((await c.send(topic, [{ body: Buffer.alloc(500, i) }]))[0].ok).to.equal(true);
+    expect((await maxOffset(m, topic)).offset).to.equal('20');
+    await sleep(2000);
+    expect(await slaveEnd()).to.equal(before);
+
+    // Restarted, the stale slave still never copies the rebuilt master (now longer than its own log): before every
+    // HA connection its metadata sync must find the master holding its log.
+    await s.stop();
+    for (let i = 0; i < 20; i++) expect((await c.send(topic, [{ body: Buffer.alloc(500, i) }]))[0].ok).to.equal(true);
+    s = await broker(ns, sDir.dir, 'broker-lid', 'SLAVE');
+    await until(() => maxOffset(s, topic), (r) => r.code === ResponseCode.SERVICE_NOT_AVAILABLE, 10000, 'the restarted stale slave to refuse');
+    await sleep(1500);
+    expect(await slaveEnd()).to.equal(before);
   });
 
   it('another cluster whose broker set and topic have the same names reports another logId', async () => {
@@ -204,5 +240,7 @@ describe('logId with real mq processes', function () {
     expect(lb).to.match(LOG_ID);
     expect(lg).to.match(LOG_ID);
     expect(lb).to.not.equal(lg);
+    // The ROCKETMQ binary header carries it too (the answer uses the request's encoding).
+    expect((await maxOffset(b, topic, 'ROCKETMQ')).logId).to.equal(lb);
   });
 });

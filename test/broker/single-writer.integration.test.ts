@@ -95,6 +95,8 @@ describe('single writer per store and bounded shutdown (integration)', function 
     const tmp = tempDir('mq-lock-dev-');
     try {
       const first = await spawnMq(['dev', '--basePort=0', `--dataDir=${tmp.dir}`, '--slave=false'], { readyTimeoutMs: 30000 });
+      // The ready line lists only ports that were bound: no slave, no slavePort.
+      expect(first.fields).to.not.have.property('slavePort');
       const second = await runMq(['dev', '--basePort=0', `--dataDir=${tmp.dir}`, '--slave=false']);
       expect(second.code).to.not.equal(0);
       expect(second.out).to.contain(`locked by process ${first.child.pid}`);

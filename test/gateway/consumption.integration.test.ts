@@ -53,6 +53,20 @@ async function sendBodies(c: TestClient, topic: string, bodies: string[], extra:
   }
 }
 
+/** consume() that rides out failing calls (a broker or Redis away): errors only pause it. */
+async function consumeTolerant(c: TestClient, req: GetReq, want: number, ms: number): Promise<string[]> {
+  const seen: string[] = [];
+  const end = Date.now() + ms;
+  while (new Set(seen).size < want && Date.now() < end) {
+    try {
+      seen.push(...(await consume(c, req, want - new Set(seen).size, Math.min(2000, end - Date.now()))));
+    } catch {
+      await sleep(200);
+    }
+  }
+  return seen;
+}
+
 const range = (prefix: string, from: number, to: number): string[] => Array.from({ length: to - from }, (_, i) => `${prefix}${from + i}`);
 
 /** Waits until `check` resolves true (bounded). */
@@ -134,10 +148,10 @@ describe('gateway: consumption you can trust (integration)', function () {
     await master.kill9();
     await until(async () => !(await topo.admin.getRoute(topic)).brokers.get('broker-a')?.brokerAddrs[0], 15000, 'the route to lose the master');
     // Only the slave serves: whatever it delivers, the messages it does not have must not be skipped.
-    const during = await consume(c, { topic, consumerGroup: group, maxMessages: 64 }, 1200, 4000);
+    const during = await consumeTolerant(c, { topic, consumerGroup: group, maxMessages: 64 }, 1200, 5000);
     await master.start();
     await until(async () => (await topo.admin.getMaxOffset(q)) === 1200, 15000, 'the master back');
-    const after = await consume(c, { topic, consumerGroup: group, maxMessages: 64 }, 1200 - 100 - new Set(during).size, 30000);
+    const after = await consumeTolerant(c, { topic, consumerGroup: group, maxMessages: 64 }, 1200 - 100 - new Set(during).size, 30000);
     const all = new Set([...first, ...during, ...after]);
     const missing = bodies.filter((b) => !all.has(b)).map((b) => b.slice(0, b.indexOf('-', 5)));
     expect(missing.slice(0, 10), `${missing.length} messages skipped`).to.deep.equal([]);
@@ -177,12 +191,12 @@ describe('gateway: consumption you can trust (integration)', function () {
     await gwBlue.stop();
     const gwGreen = await gateway(green.topo, coord);
     const cg = client(gwGreen);
-    await sendBodies(cg, topic, range('green-', 0, 10));
-    const got = await consume(cg, { topic, consumerGroup: 'bg_g', invisibleMs: 30000 }, 10, 15000);
-    expect([...new Set(got)].sort()).to.deep.equal(range('green-', 0, 10).sort());
-    // Blue's offset (30) was never written to green's broker.
+    // Green already holds more messages than blue's cursor: only the log identity (logId) tells the logs apart.
+    await sendBodies(cg, topic, range('green-', 0, 45));
+    const got = await consume(cg, { topic, consumerGroup: 'bg_g', invisibleMs: 30000 }, 45, 15000);
+    expect([...new Set(got)].sort()).to.deep.equal(range('green-', 0, 45).sort());
     await sleep(800);
-    expect(await green.topo.admin.queryConsumerOffset('bg_g', { topic, brokerName: 'broker-a', queueId: 0 })).to.be.at.most(10);
+    expect(await green.topo.admin.queryConsumerOffset('bg_g', { topic, brokerName: 'broker-a', queueId: 0 })).to.equal(45);
   });
 
   it('Redis FLUSHALL mid-run: no replay of the history, nothing lost, offsets committed to the broker again', async () => {
@@ -271,8 +285,9 @@ describe('gateway: consumption you can trust (integration)', function () {
         const k = m.body.toString().slice(0, 6);
         deliveries.set(k, [...(deliveries.get(k) ?? []), m.deliveryAttempt ?? 0]);
       }
-      const d = await c.get({ topic: `%DLQ%${group}`, consumerGroup: group, maxMessages: 4, waitMs: 0 });
-      dlq = [...dlq, ...d.messages.map((m) => m.body.toString().slice(0, 6))];
+      // The DLQ topic exists once the first message moved there.
+      const d = await c.get({ topic: `%DLQ%${group}`, consumerGroup: group, maxMessages: 4, waitMs: 0 }).catch(() => null);
+      dlq = [...dlq, ...(d?.messages ?? []).map((m) => m.body.toString().slice(0, 6))];
     }
     expect([...deliveries.keys()].sort()).to.deep.equal(['big-0-', 'big-1-', 'big-2-', 'big-3-']);
     for (const [k, attempts] of deliveries) expect(attempts, k).to.deep.equal([1, 2, 3]);
@@ -284,21 +299,25 @@ describe('gateway: consumption you can trust (integration)', function () {
     const topic = await topo.createTopic('GwTagLease', 1, 1);
     const gw = await gateway(topo);
     const c = client(gw);
-    for (let i = 0; i < 300; i += 30) {
-      const r = await c.send(range('t-', i, i + 30).map((b, k) => new T.Message({ topic, body: Buffer.from(b), tags: (i + k) % 2 === 0 ? 'A' : 'B' })));
+    const pad = 'z'.repeat(8000);
+    for (let i = 0; i < 2000; i += 50) {
+      const r = await c.send(range('t-', i, i + 50).map((b, k) => new T.Message({ topic, body: Buffer.from(`${b}-${pad}`), tags: (i + k) % 2 === 0 ? 'A' : 'B' })));
       expect(r.every((x) => !x.error)).to.equal(true);
     }
     const wrong: string[] = [];
-    const readers = [0, 1, 2].map(async () => {
+    let delivered = 0;
+    const readers = [0, 1, 2, 3].map(async () => {
       const rc = client(gw);
-      const end = Date.now() + 4000;
+      const end = Date.now() + 5000;
       while (Date.now() < end) {
         // invisibleMs = 1: every lease expires while it is being read, and is re-claimed by another consumer.
         const r = await rc.get({ topic, consumerGroup: 'tag_g', tagExpression: 'A', maxMessages: 32, waitMs: 0, invisibleMs: 1 });
-        for (const m of r.messages) if (m.tags !== 'A') wrong.push(`${m.body.toString()}:${m.tags}`);
+        delivered += r.messages.length;
+        for (const m of r.messages) if (m.tags !== 'A') wrong.push(`${m.body.toString().slice(0, 8)}:${m.tags}`);
       }
     });
     await Promise.all(readers);
+    expect(delivered).to.be.greaterThan(0);
     expect(wrong.slice(0, 10), `${wrong.length} deliveries of another tag`).to.deep.equal([]);
   });
 
@@ -329,15 +348,20 @@ describe('gateway: consumption you can trust (integration)', function () {
     const redis = await redisNode();
     const { topo } = await oneSet();
     const topic = await topo.createTopic('GwOneOff', 2, 1);
-    const gw = await gateway(topo, ['--coord=redis', `--redisUrl=redis://127.0.0.1:${redis.port}/0`, `--receiptSecret=${SECRET}`, '--groupStateTtlMs=2000']);
+    const gw = await gateway(topo, ['--coord=redis', `--redisUrl=redis://127.0.0.1:${redis.port}/0`, `--receiptSecret=${SECRET}`, '--groupStateTtlMs=3000']);
     const c = client(gw);
     await sendBodies(c, topic, range('g-', 0, 4));
+    let most = 0;
     for (let i = 0; i < 200; i++) {
       const r = await c.get({ topic, consumerGroup: `oneoff_${i}`, maxMessages: 8, waitMs: 0 });
       expect(r.messages.length).to.be.greaterThan(0);
+      if (i % 20 === 19) most = Math.max(most, Number((await redisCommand(redis.port, ['SCARD', 'mqg:groups'])).slice(1)));
     }
-    expect(await redisCommand(redis.port, ['SCARD', 'mqg:groups'])).to.equal(':200');
-    await until(async () => (await redisCommand(redis.port, ['DBSIZE'])) === ':0', 15000, 'every group key to expire');
+    // The groups had state while they were used (how many at once depends on the machine's speed)...
+    expect(most).to.be.greaterThan(10);
+    // ...and none is left a few TTLs later: no replica polls or commits them any more.
+    await until(async () => (await redisCommand(redis.port, ['DBSIZE'])) === ':0', 30000, 'every group key to expire');
+    await until(async () => (await redisCommand(redis.port, ['SCARD', 'mqg:groups'])) === ':0', 10000, 'the group list to empty');
     // The broker kept the offsets the gateway wrote before the state expired.
     const stored = await topo.admin.queryConsumerOffset('oneoff_0', { topic, brokerName: 'broker-a', queueId: 0 });
     expect(stored).to.be.at.least(0);
@@ -352,22 +376,26 @@ describe('gateway: consumption you can trust (integration)', function () {
     const c = client(gw);
     await sendBodies(c, topic, range('p-', 0, 20));
     await sleep(1500);
-    await slave!.kill9();
+    // The slave stops copying (SIGSTOP keeps its name-server registration), the master gets 10 more.
+    slave!.proc!.child.kill('SIGSTOP');
     await sendBodies(c, topic, range('p-', 20, 30));
     expect(new Set(await consume(c, { topic, consumerGroup: 'lp_g' }, 30, 15000)).size).to.equal(30);
-    // The master goes; the slave comes back with 20 of the 30 messages: the gateway knows more than it has.
+    // The master goes; the slave, with 20 of the 30 messages, serves alone: the gateway knows more than it has.
     await master.kill9();
-    await slave!.start();
+    slave!.proc!.child.kill('SIGCONT');
     await until(async () => {
       const bd = (await topo.admin.getRoute(topic)).brokers.get('broker-a');
       return bd !== undefined && bd.brokerAddrs[0] === undefined && bd.brokerAddrs[1] !== undefined;
     }, 15000, 'a route with only the slave');
     await sleep(1500);
+    // Calls during the switch may fail; once the slave serves, a get answers.
+    await consumeTolerant(c, { topic, consumerGroup: 'lp_g' }, 1, 3000);
     const pulls = async (): Promise<number> => {
       const text = await scrape(gw);
       return [...text.matchAll(/^mq_client_pulls_total\{[^}]*\} (\d+)/gm)].reduce((n, m) => n + Number(m[1]), 0);
     };
     const before = await pulls();
+    expect(before, 'the gateway exports mq_client_pulls_total').to.be.greaterThan(0);
     const t0 = Date.now();
     const r = await c.get({ topic, consumerGroup: 'lp_g', maxMessages: 10, waitMs: 3000 });
     const took = Date.now() - t0;
@@ -377,7 +405,8 @@ describe('gateway: consumption you can trust (integration)', function () {
     expect(made, 'pulls made by one long poll').to.be.below(60);
     await master.start();
     await topo.waitRegistered(['broker-a']);
+    await sleep(1500);
     await sendBodies(c, topic, range('p-', 30, 35));
-    expect([...new Set(await consume(c, { topic, consumerGroup: 'lp_g' }, 5, 20000))].sort()).to.deep.equal(range('p-', 30, 35).sort());
+    expect([...new Set(await consumeTolerant(c, { topic, consumerGroup: 'lp_g' }, 5, 20000))].sort()).to.deep.equal(range('p-', 30, 35).sort());
   });
 });

@@ -270,9 +270,16 @@ describe('gateway: randomized faults, no acknowledged message lost (integration)
     const consumers = [0, 1, 2].map((i) => consumer(i));
 
     const kinds = ['master-a', 'slave-a', 'master-b', 'gateway', 'redis', 'namesrv'];
-    const faults = plan(kinds, faultCount);
+    // The first fault takes broker-a's master while the consumers are still far behind in its backlog: only the
+    // late slave serves broker-a then, and its store starts above the group's cursor.
+    const faults = ['master-a', ...plan(kinds, faultCount - 1)];
     console.log(`    faults: ${faults.join(', ')}`);
-    for (const k of faults) {
+    await sleep(300);
+    for (const [i, k] of faults.entries()) {
+      if (i === 0) {
+        await fault(k);
+        continue;
+      }
       await sleep(1500 + Math.floor(random() * 2500));
       await fault(k);
     }

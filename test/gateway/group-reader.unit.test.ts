@@ -57,6 +57,9 @@ function fakeBroker(initial: number, opts: { size?: (o: number) => number; maxBy
     queryConsumerOffset: async () => -1,
     getMinOffset: async () => minOffset,
     getMaxOffset: async () => count,
+    getMaxOffsetAnswer: async () => ({ offset: count, brokerId: 0, brokerAddr: 'b' }),
+    getMinOffsetAnswer: async () => ({ offset: minOffset, brokerId: 0, brokerAddr: 'b' }),
+    queryConsumerOffsetAnswer: async () => ({ offset: -1, brokerId: 0, brokerAddr: 'b' }),
     pull,
   } as unknown as MQClient;
   /** Stores `n` more messages and wakes the held pulls. */
@@ -129,5 +132,115 @@ describe('gateway GroupReader (fake broker)', () => {
     const healthy = fakeBroker(300);
     const again = await drain(healthy.client, coord, 256);
     expect(again).to.deep.equal(Array.from({ length: 236 }, (_, i) => i + 64));
+  });
+
+  it('skips a queue whose slave answers TOPIC_NOT_FOUND (topic config not copied yet) and reads the others', async () => {
+    const good = fakeBroker(5);
+    const qs: MessageQueue[] = [
+      { topic: 'T', brokerName: 'b', queueId: 0 },
+      { topic: 'T', brokerName: 'slave-behind', queueId: 0 },
+    ];
+    const base = good.client as unknown as Record<string, unknown>;
+    const client = {
+      ...base,
+      subscribeQueues: async () => qs,
+      pull: async (req: PullRequest) => {
+        if (req.brokerName === 'slave-behind') {
+          // Its offsets are known (a probe answers), but reading fails: the slave lacks the topic's config.
+          if (req.maxMsgNums === 1) return { status: 'NO_NEW_MSG', nextBeginOffset: req.offset, minOffset: 0, maxOffset: 5, brokerId: 1, suggestWhichBrokerId: 1, messages: [] };
+          throw new MqError('TOPIC_NOT_FOUND', 'topic T does not exist on broker slave-behind/1');
+        }
+        return (base.pull as (r: PullRequest) => Promise<PullResult>)(req);
+      },
+    } as unknown as MQClient;
+    const reader = new GroupReader({ maxReconsumeTimes: 16, reclaimCheckIntervalMs: 1000, pullTimeoutMs: 1000 }, { client, coord: new MemoryCoordinator(), logger });
+    const req = { topic: 'T', group: 'g', subscription: parseSubscription('*'), maxMessages: 32, waitMs: 0, invisibleMs: 0, maxBytes: 16_000_000 };
+    const seen: number[] = [];
+    for (let i = 0; i < 8 && seen.length < 5; i++) seen.push(...(await reader.read(req)).map((d) => d.message.queueOffset));
+    expect(seen).to.deep.equal([0, 1, 2, 3, 4]);
+    // Every later call still answers (the queue is skipped, not the call failed).
+    for (let i = 0; i < 4; i++) expect(await reader.read(req)).to.deep.equal([]);
+  });
+
+  it('a slave whose store starts later than the cursor never moves it; only the master skips retention, counted', async () => {
+    // The slave has offsets 100..199 only; the master has 0..199, with 0..9 deleted by retention.
+    const q: MessageQueue = { topic: 'T', brokerName: 'b', queueId: 0 };
+    let masterUp = false;
+    const expired: number[] = [];
+    const msg = (o: number): PulledMessage => ({ queueOffset: o, body: Buffer.from('x'), msgId: `m${o}`, keys: [], brokerName: 'b', properties: {} }) as unknown as PulledMessage;
+    const answer = async (req: PullRequest): Promise<PullResult> => {
+      await new Promise((resolve) => setImmediate(resolve));
+      const [min, brokerId] = masterUp ? [10, 0] : [100, 1];
+      const base = { minOffset: min, maxOffset: 200, brokerId, suggestWhichBrokerId: 0 };
+      if (req.offset < min) {
+        // A master corrects the offset; a slave does not (RETRY_IMMEDIATELY at the same offset).
+        return brokerId === 0 ? { ...base, status: 'OFFSET_ILLEGAL', nextBeginOffset: min, messages: [] } : { ...base, status: 'NO_MATCHED_MSG', nextBeginOffset: req.offset, messages: [] };
+      }
+      const n = Math.min(req.maxMsgNums, 32, 200 - req.offset);
+      return { ...base, status: 'FOUND', nextBeginOffset: req.offset + n, messages: Array.from({ length: n }, (_, i) => msg(req.offset + i)) };
+    };
+    const client = {
+      subscribeQueues: async () => [q],
+      registerConsumerGroup: () => undefined,
+      getMaxOffsetAnswer: async () => ({ offset: 200, brokerId: masterUp ? 0 : 1, brokerAddr: 'b' }),
+      getMinOffsetAnswer: async () => {
+        if (!masterUp) throw new MqError('UNAVAILABLE', 'no master', { retriable: true });
+        return { offset: 10, brokerId: 0, brokerAddr: 'b' };
+      },
+      queryConsumerOffsetAnswer: async () => ({ offset: 0, brokerId: 0, brokerAddr: 'b' }),
+      pull: answer,
+    } as unknown as MQClient;
+    const coord = new MemoryCoordinator();
+    const reader = new GroupReader(
+      { maxReconsumeTimes: 16, reclaimCheckIntervalMs: 1000, pullTimeoutMs: 1000 },
+      { client, coord, logger, onExpired: (_g, _t, n) => expired.push(n) },
+    );
+    const req = { topic: 'T', group: 'g', subscription: parseSubscription('*'), maxMessages: 64, waitMs: 0, invisibleMs: 0, maxBytes: 16_000_000 };
+    for (let i = 0; i < 5; i++) expect(await reader.read(req)).to.deep.equal([]);
+    expect((await coord.inspect({ group: 'g', topic: 'T', queueKey: 'b:0' }))?.cursor).to.equal(0);
+    masterUp = true;
+    const seen: number[] = [];
+    for (let i = 0; i < 20 && seen.length < 190; i++) seen.push(...(await reader.read(req)).map((d) => d.message.queueOffset));
+    expect(seen).to.deep.equal(Array.from({ length: 190 }, (_, i) => i + 10));
+    expect(expired.reduce((a, b) => a + b, 0)).to.equal(10);
+  });
+
+  it('a long poll whose broker answers at once without news waits out waitMs with few pulls', async () => {
+    // The master had 30 messages (all consumed); now only a slave with 20 answers, at once, never holding.
+    const q: MessageQueue = { topic: 'T', brokerName: 'b', queueId: 0 };
+    let slave = false;
+    const pulls: PullRequest[] = [];
+    const msg = (o: number): PulledMessage => ({ queueOffset: o, body: Buffer.from('x'), msgId: `m${o}`, keys: [], brokerName: 'b', properties: {} }) as unknown as PulledMessage;
+    const client = {
+      subscribeQueues: async () => [q],
+      registerConsumerGroup: () => undefined,
+      getMaxOffsetAnswer: async () => ({ offset: 30, brokerId: 0, brokerAddr: 'b' }),
+      getMinOffsetAnswer: async () => ({ offset: 0, brokerId: 0, brokerAddr: 'b' }),
+      queryConsumerOffsetAnswer: async () => ({ offset: -1, brokerId: 0, brokerAddr: 'b' }),
+      queryConsumerOffset: async () => -1,
+      getMinOffset: async () => 0,
+      pull: async (req: PullRequest): Promise<PullResult> => {
+        pulls.push(req);
+        await new Promise((resolve) => setImmediate(resolve));
+        if (slave) return { status: 'NO_MATCHED_MSG', nextBeginOffset: req.offset, minOffset: 0, maxOffset: 20, brokerId: 1, suggestWhichBrokerId: 1, messages: [] };
+        const n = Math.max(0, Math.min(req.maxMsgNums, 30 - req.offset));
+        const base = { minOffset: 0, maxOffset: 30, brokerId: 0, suggestWhichBrokerId: 0 };
+        if (n === 0) return { ...base, status: 'NO_NEW_MSG', nextBeginOffset: req.offset, messages: [] };
+        return { ...base, status: 'FOUND', nextBeginOffset: req.offset + n, messages: Array.from({ length: n }, (_, i) => msg(req.offset + i)) };
+      },
+    } as unknown as MQClient;
+    const reader = new GroupReader({ maxReconsumeTimes: 16, reclaimCheckIntervalMs: 1000, pullTimeoutMs: 1000 }, { client, coord: new MemoryCoordinator(), logger });
+    const req = { topic: 'T', group: 'g', subscription: parseSubscription('*'), maxMessages: 64, waitMs: 0, invisibleMs: 0, maxBytes: 16_000_000 };
+    let got = 0;
+    for (let i = 0; i < 5 && got < 30; i++) got += (await reader.read(req)).length;
+    expect(got).to.equal(30);
+    slave = true;
+    const before = pulls.length;
+    const t0 = Date.now();
+    const r = await reader.read({ ...req, waitMs: 1500 });
+    const took = Date.now() - t0;
+    expect(r).to.deep.equal([]);
+    expect(took, 'returned early').to.be.at.least(1400);
+    expect(pulls.length - before, 'pulls of one long poll').to.be.below(40);
   });
 });

@@ -7,13 +7,15 @@
  *   SYNC_MASTER answer OK; a slave with the secret replicates and SYNC_MASTER sends are acknowledged by it.
  */
 import { expect } from 'chai';
+import { spawn } from 'child_process';
+import fs from 'fs';
 import net from 'net';
 import path from 'path';
 import pino from 'pino';
 import { MQClient } from '../../src/client';
 import type { SendResult } from '../../src/client';
 import { RemotingClient, RemotingCommand, RequestCode, ResponseCode } from '../../src/remoting';
-import { spawnMq, stopAll, tempDir, uniqueName } from '../helpers/proc';
+import { MQ_BIN, spawnMq, stopAll, tempDir, uniqueName } from '../helpers/proc';
 import type { MqProcess } from '../helpers/proc';
 
 const logger = pino({ level: 'silent' });
@@ -21,6 +23,20 @@ const logger = pino({ level: 'silent' });
 /** The status of one send result, or its error message. */
 function statusOf(r: SendResult): string {
   return r.ok ? r.status : r.error.message;
+}
+
+function runMq(args: string[], env: NodeJS.ProcessEnv = {}): Promise<{ code: number | null; out: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [MQ_BIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } });
+    let out = '';
+    const t = setTimeout(() => child.kill('SIGKILL'), 30000);
+    child.stdout.on('data', (c: Buffer) => (out += c.toString()));
+    child.stderr.on('data', (c: Buffer) => (out += c.toString()));
+    child.on('exit', (code) => {
+      clearTimeout(t);
+      resolve({ code, out });
+    });
+  });
 }
 
 interface ClusterInfoBody {
@@ -84,9 +100,12 @@ describe('cluster authentication and registration safety (integration)', functio
 
   it('with clusterSecret: unsigned or wrongly signed registration, unregistration and admin codes are refused', async () => {
     const secret = 'cluster-s3cret';
-    const ns = await spawnMq(['namesrv', '--listenPort=0', '--httpPort=-1', '--bindAddress=127.0.0.1', `--clusterSecret=${secret}`]);
+    // The secret comes from a file (clusterSecretFile), as it should in production: argv shows in `ps`.
+    const secretFile = path.join(tmp.dir, 'cluster.secret');
+    fs.writeFileSync(secretFile, `${secret}\n`);
+    const ns = await spawnMq(['namesrv', '--listenPort=0', '--httpPort=-1', '--bindAddress=127.0.0.1', `--clusterSecretFile=${secretFile}`]);
     const nsAddr = `127.0.0.1:${ns.fields.listenPort}`;
-    const good = await broker('broker-s', 's-good', nsAddr, [`--clusterSecret=${secret}`]);
+    const good = await broker('broker-s', 's-good', nsAddr, [`--clusterSecretFile=${secretFile}`]);
     const goodAddr = `127.0.0.1:${good.fields.listenPort}`;
     const unsigned = await broker('broker-u', 's-unsigned', nsAddr);
     const wrong = await broker('broker-w', 's-wrong', nsAddr, ['--clusterSecret=not-the-secret']);
@@ -128,6 +147,13 @@ describe('cluster authentication and registration safety (integration)', functio
     } finally {
       await signer.close();
     }
+    // mq admin signs when the environment gives it the secret (MQ_CLUSTER_SECRET or MQ_CLUSTER_SECRET_FILE).
+    const adminTopic = uniqueName('AdminSigned');
+    const noSecret = await runMq(['admin', 'updateTopic', '-n', nsAddr, '-b', goodAddr, '-t', adminTopic]);
+    expect(noSecret.code).to.not.equal(0);
+    expect(noSecret.out).to.contain('needs the cluster signature');
+    const withSecret = await runMq(['admin', 'updateTopic', '-n', nsAddr, '-b', goodAddr, '-t', adminTopic], { MQ_CLUSTER_SECRET_FILE: secretFile });
+    expect(withSecret.code, withSecret.out).to.equal(0);
     // Ordinary client traffic needs no secret: routes are readable.
     const route = await rc.invokeSync(nsAddr, RemotingCommand.createRequest(RequestCode.GET_ROUTEINFO_BY_TOPIC, { topic: 'TBW102' }));
     expect(route.code).to.not.equal(ResponseCode.NO_PERMISSION);

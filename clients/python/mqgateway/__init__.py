@@ -1,38 +1,44 @@
 """Python client of the mqgateway Thrift API (framed transport, binary protocol).
 
-    from mqgateway import connect, Message
-    with connect("127.0.0.1", 9090) as gw:
-        gw.send(Message(topic="logs", body=b"hello", tags="A"))
-        for m in gw.get("logs", "my-group", wait_ms=1000):
-            print(m.body)
+    import mqgateway
+    with mqgateway.Producer(["gw1:9090", "gw2:9090"]) as p:
+        p.send(mqgateway.Message(topic="logs", body=b"hello", tags="A"))
 
+    def handle(m: mqgateway.ReceivedMessage) -> None:
+        print(m.body)                       # raise to have the message delivered again
+
+    mqgateway.consume("logs", "my-group", handle, addresses=["gw1:9090", "gw2:9090"])
+
+One connection: mqgateway.connect("host:port") -> Client (send, send_batch, get, ack).
 The generated stubs live in mqgateway.api (do not edit; regenerate with `npm run gen`).
 """
-from mqgateway.api.ttypes import (
-    ErrorCode,
-    GatewayError,
-    GetRequest,
-    GetResult,
-    Message,
-    MessageError,
-    ReceivedMessage,
-    SendRequest,
-    SendResult,
-    SendStatus,
-)
-from mqgateway.client import Client, connect
+from mqgateway.api.ttypes import ErrorCode, SendStatus
+from mqgateway.client import Client, connect, parse_address
+from mqgateway.consumer import ConsumeStats, Consumer, consume
+from mqgateway.errors import GatewayError, MqGatewayError, TransportError
+from mqgateway.model import AckStatus, GetResult, Message, ReceivedMessage, SendResult
+from mqgateway.producer import Producer
+from mqgateway.retry import Backoff
+
+__version__ = "0.2.0"
 
 __all__ = [
+    "AckStatus",
+    "Backoff",
     "Client",
-    "connect",
+    "ConsumeStats",
+    "Consumer",
     "ErrorCode",
     "GatewayError",
-    "GetRequest",
     "GetResult",
     "Message",
-    "MessageError",
+    "MqGatewayError",
+    "Producer",
     "ReceivedMessage",
-    "SendRequest",
     "SendResult",
     "SendStatus",
+    "TransportError",
+    "connect",
+    "consume",
+    "parse_address",
 ]

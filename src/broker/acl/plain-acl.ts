@@ -35,7 +35,7 @@ export const ACL_ADMIN_CODES: ReadonlySet<number> = new Set<number>([
   RequestCode.UPDATE_BROKER_CONFIG,
   RequestCode.DELETE_TOPIC_IN_BROKER,
   RequestCode.UPDATE_AND_CREATE_SUBSCRIPTIONGROUP,
-  207, // DELETE_SUBSCRIPTIONGROUP
+  RequestCode.DELETE_SUBSCRIPTIONGROUP,
 ]);
 
 const RETRY_PREFIX = '%RETRY%';

@@ -27,6 +27,13 @@ export type HAClientStatus = 'idle' | 'connecting' | 'connected' | 'stopped';
 export interface HAClientDeps {
   logger: Logger;
   registry?: Registry;
+  /**
+   * Asked before each connection attempt; false postpones it to the next retry. The broker uses it to connect only
+   * once the master is known to hold this store's log (log identity checked by the metadata sync).
+   */
+  mayConnect?: () => boolean;
+  /** Called when a connection ends (any reason), before the next attempt. */
+  onDisconnected?: () => void;
 }
 
 /** Most bytes of contiguous blocks handed to the store in one append. */
@@ -139,7 +146,11 @@ export class HAClient {
     const now = Date.now();
     const link = this.link;
     if (!link) {
-      if (this.master && now - this.lastAttemptAt >= this.options.haConnectRetryInterval) this.connect();
+      if (this.master && now - this.lastAttemptAt >= this.options.haConnectRetryInterval) {
+        // Not yet allowed: asked again at the next tick (the answer may come from a request in flight).
+        if (this.deps.mayConnect && !this.deps.mayConnect()) return;
+        this.connect();
+      }
       return;
     }
     if (this.statusValue === 'connecting' && now - this.lastAttemptAt > this.options.haHousekeepingInterval) {
@@ -230,6 +241,7 @@ export class HAClient {
     link.socket.destroy();
     this.lastAttemptAt = Date.now();
     if (this.statusValue !== 'stopped') this.setStatus('idle', { reason });
+    this.deps.onDisconnected?.();
   }
 
   /** Decodes and queues blocks; a stale link's data (after a drop) is ignored. */

@@ -56,6 +56,12 @@ export interface HaControllerDeps {
   target?: SlaveSyncTarget;
   /** Latest REGISTER_BROKER answer, e.g. `() => registration.lastResponse`. */
   masterAddresses?: () => MasterAddresses | undefined;
+  /**
+   * Slave: true while the store holds data under a known identity. Then every HA connection waits until a metadata
+   * sync round since the last disconnect found that the master holds the same log, so that a slave never appends a
+   * rebuilt (or another) master's bytes after its own.
+   */
+  needsLogCheck?: () => boolean;
 }
 
 export class HaController {
@@ -68,6 +74,12 @@ export class HaController {
   /** Slave metadata sync (slaves with a remoting client and a target only). */
   readonly sync: SlaveSynchronize | null = null;
   private timer: NodeJS.Timeout | null = null;
+  /** Slave: a sync round since the last HA disconnect found the master's log to be ours. */
+  private logConfirmed = false;
+  /** Bumped on every HA disconnect: a round that started before it cannot confirm the next connection. */
+  private linkGeneration = 0;
+  private lastLogCheckAt = 0;
+  private logCheckRunning = false;
 
   constructor(
     opts: HaControllerOptions,
@@ -80,8 +92,16 @@ export class HaController {
     this.options = resolveHaOptions({ ...opts.ha });
     const logger = deps.logger;
     if (this.role === 'SLAVE') {
-      this.client = new HAClient(deps.store, this.options, { logger, registry: deps.registry });
       if (deps.client && deps.target) this.sync = new SlaveSynchronize(deps.client, deps.target, opts.slaveSync ?? {}, { logger });
+      this.client = new HAClient(deps.store, this.options, {
+        logger,
+        registry: deps.registry,
+        mayConnect: () => this.mayConnect(),
+        onDisconnected: () => {
+          this.logConfirmed = false;
+          this.linkGeneration++;
+        },
+      });
     } else {
       this.service = new HAService(deps.store, this.options, { logger, registry: deps.registry });
     }
@@ -121,6 +141,30 @@ export class HaController {
     if (a.masterAddr) this.sync?.setMasterAddress(a.masterAddr);
   }
 
+  /**
+   * Slave HA gate: connect when the store needs no check, or a sync round since the last disconnect confirmed the
+   * master's log; otherwise start such a round (at most once per haConnectRetryInterval) and wait.
+   */
+  private mayConnect(): boolean {
+    const sync = this.sync;
+    if (!sync || !this.deps.needsLogCheck?.() || this.logConfirmed) return true;
+    const now = Date.now();
+    if (!this.logCheckRunning && now - this.lastLogCheckAt >= this.options.haConnectRetryInterval) {
+      this.lastLogCheckAt = now;
+      this.logCheckRunning = true;
+      const gen = this.linkGeneration;
+      void sync
+        .syncOnce()
+        .then((ok) => {
+          if (ok && gen === this.linkGeneration && sync.masterLog !== 'other') this.logConfirmed = true;
+        })
+        .finally(() => {
+          this.logCheckRunning = false;
+        });
+    }
+    return false;
+  }
+
   /** New bytes were appended on a master (optional; streaming otherwise polls every haTransferPollInterval). */
   notifyNewData(): void {
     this.service?.notifyNewData();
@@ -151,7 +195,7 @@ export class HaController {
 export function brokerSyncTarget(
   topics: { all(): TopicConfig[]; upsert(tc: TopicConfig): unknown; delete(topic: string): boolean },
   offsets: { commit(group: string, topic: string, queueId: number, offset: number): void; entries(): OffsetEntry[] },
-  identity?: { fromMaster(storeId: string): Promise<void> },
+  identity?: { fromMaster(storeId: string): Promise<boolean> },
 ): SlaveSyncTarget {
   const same = (a: TopicConfig, b: TopicConfig): boolean =>
     a.readQueueNums === b.readQueueNums &&

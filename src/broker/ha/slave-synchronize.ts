@@ -49,8 +49,12 @@ export interface SlaveSyncTarget {
    * treated as committed on this slave and handed back, so the broker need not call noteLocalCommit itself.
    */
   consumerOffsets?(): OffsetEntry[];
-  /** The master's store id, from the `storeId` extField of its GET_ALL_TOPIC_CONFIG answer (when it sends one). */
-  applyStoreId?(storeId: string): Promise<void> | void;
+  /**
+   * The master's store id, from the `storeId` extField of its GET_ALL_TOPIC_CONFIG answer (when it sends one).
+   * Resolves false when this slave's store belongs to another master: consumer offsets committed here then describe
+   * another log and are never handed back.
+   */
+  applyStoreId?(storeId: string): Promise<boolean> | boolean;
 }
 
 /** The remoting call used (RemotingClient.invokeSync fits). */
@@ -73,6 +77,12 @@ export class SlaveSynchronize {
   private applied: Map<string, number> | null = null;
   /** Counters a test or a health check may read. */
   readonly stats = { syncs: 0, failures: 0, handedBack: 0 };
+  /**
+   * What the last round that reached the master found about its store identity: 'same' (this store holds the
+   * master's log, or just took its identity), 'other' (it holds another master's log), 'unchecked' (the master sent
+   * no store id, or the target does not check), undefined before any round.
+   */
+  masterLog: 'same' | 'other' | 'unchecked' | undefined;
 
   constructor(
     private readonly client: SyncInvoker,
@@ -178,13 +188,26 @@ export class SlaveSynchronize {
     const topics = await this.call(RequestCode.GET_ALL_TOPIC_CONFIG);
     const storeId = topics.extFields?.storeId;
     // The slave's log is its master's: take the master's store identity before anything else (src/broker/log-identity.ts).
-    if (typeof storeId === 'string' && storeId !== '') await this.target.applyStoreId?.(storeId);
+    let sameLog = true;
+    if (typeof storeId === 'string' && storeId !== '' && this.target.applyStoreId) {
+      sameLog = await this.target.applyStoreId(storeId);
+      this.masterLog = sameLog ? 'same' : 'other';
+    } else {
+      this.masterLog = 'unchecked';
+    }
     const tw = parseBody(topics.body, 'GET_ALL_TOPIC_CONFIG');
     // An answer without a table leaves ours alone (never wipe the slave's topics on a malformed reply).
     if (typeof tw.topicConfigTable === 'object' && tw.topicConfigTable !== null) {
       const table = tw.topicConfigTable as Record<string, unknown>;
       const configs = Object.entries(table).map(([name, v]) => withEpoch(readTopicConfig(v, name), v));
       this.target.applyTopicConfigs(configs, readDataVersion(tw.dataVersion ?? {}));
+    }
+    if (!sameLog) {
+      // Offsets committed on a slave whose store came from another master are positions in that other log: never
+      // hand them back, and copy none (the slave refuses reads until it is rebuilt).
+      this.pending.clear();
+      this.applied = null;
+      return;
     }
 
     const offsets = await this.call(RequestCode.GET_ALL_CONSUMER_OFFSET);

@@ -6,6 +6,8 @@
 import { MqError } from '../../common';
 import { AdminClient } from '../../client/admin';
 import { registerCommand } from '../commands';
+import { readSecretFile } from '../config';
+import type { RequestSigner } from '../../remoting';
 import { addWritePerm, brokerStatus, clusterList, getBrokerConfig, statsAll, updateBrokerConfig, wipeWritePerm } from './cluster';
 import type { AdminCommand, Ctx } from './framework';
 import { helpText, parseFlags } from './framework';
@@ -67,6 +69,19 @@ const PROCESS_IO: AdminIo = {
   now: () => Date.now(),
 };
 
+/**
+ * Request signing from the environment (like mqadmin's tools.yml): MQ_CLUSTER_SECRET or MQ_CLUSTER_SECRET_FILE for a
+ * cluster with clusterSecret, MQ_ACL_ACCESS_KEY + MQ_ACL_SECRET_KEY for brokers with aclEnable=true.
+ */
+function adminSigner(env: NodeJS.ProcessEnv): RequestSigner | undefined {
+  const file = env.MQ_CLUSTER_SECRET_FILE;
+  const clusterSecret = file ? readSecretFile(file, 'MQ_CLUSTER_SECRET_FILE', 'mq admin') : env.MQ_CLUSTER_SECRET || undefined;
+  const accessKey = env.MQ_ACL_ACCESS_KEY || undefined;
+  const secretKey = env.MQ_ACL_SECRET_KEY || undefined;
+  if (!clusterSecret && !accessKey) return undefined;
+  return { clusterSecret, accessKey, secretKey };
+}
+
 /** Runs `mq admin <command> ...`; resolves with the exit code. */
 export async function runAdmin(argv: string[], io: AdminIo = PROCESS_IO): Promise<number> {
   const [sub, ...rest] = argv;
@@ -100,7 +115,7 @@ export async function runAdmin(argv: string[], io: AdminIo = PROCESS_IO): Promis
     admin() {
       if (!admin) {
         const ns = o.namesrvAddr ?? io.env.NAMESRV_ADDR ?? '';
-        admin = new AdminClient({ namesrvAddr: ns, timeoutMs: 10_000 });
+        admin = new AdminClient({ namesrvAddr: ns, timeoutMs: 10_000, signer: adminSigner(io.env) });
       }
       return admin;
     },

@@ -6,6 +6,7 @@
  */
 import { MqError, parseProperties } from '../../common';
 import { RemotingClient, RemotingCommand, RequestCode, ResponseCode } from '../../remoting';
+import type { RequestSigner } from '../../remoting';
 import { mqRows, parseAdminJson } from '../../remoting/body/admin-bodies';
 import type { MqKey, OffsetWrapper, TopicOffset } from '../../remoting/body/admin-bodies';
 import { encodeCreateTopicHeader } from '../../remoting/header/create-topic';
@@ -19,6 +20,8 @@ export interface AdminClientOptions {
   namesrvAddr: string;
   /** Per call, ms. */
   timeoutMs?: number;
+  /** Signs every request: the cluster secret (admin codes of a cluster with clusterSecret) and/or an ACL account. */
+  signer?: RequestSigner;
 }
 
 /** One queue of a topic (topicStatus). */
@@ -69,7 +72,7 @@ export class AdminClient {
       throw new MqError('INVALID_ARGUMENT', 'no name server: give -n host:port[;host:port] or set NAMESRV_ADDR');
     }
     this.timeoutMs = opts.timeoutMs ?? 5000;
-    this.remoting = new RemotingClient({ connectTimeoutMs: Math.min(3000, this.timeoutMs), defaultTimeoutMs: this.timeoutMs });
+    this.remoting = new RemotingClient({ connectTimeoutMs: Math.min(3000, this.timeoutMs), defaultTimeoutMs: this.timeoutMs, signer: opts.signer });
   }
 
   close(): Promise<void> {

@@ -70,6 +70,13 @@ export interface PullResult {
    * from a slave that has not learned its master's identity yet.
    */
   logId?: string;
+  /**
+   * The broker's store status (the response remark: FOUND, OFFSET_TOO_SMALL, OFFSET_OVERFLOW_BADLY, ...). With
+   * `brokerId` 0 and status OFFSET_ILLEGAL, OFFSET_TOO_SMALL means retention removed what lies below `minOffset`; a
+   * slave never moves an offset (it answers NO_MATCHED_MSG with the offset unchanged and, say, OFFSET_TOO_SMALL
+   * when its store starts later than the master's).
+   */
+  storeStatus?: string;
 }
 
 export interface PullerOptions {
@@ -207,6 +214,7 @@ export class Puller {
       brokerId: target.brokerId,
       suggestWhichBrokerId: h.suggestWhichBrokerId,
       ...(h.logId !== undefined ? { logId: h.logId } : {}),
+      ...(res.remark ? { storeStatus: res.remark } : {}),
     };
   }
 }

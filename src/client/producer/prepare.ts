@@ -82,13 +82,56 @@ export function propertiesBytes(props: Readonly<Record<string, string>>, withUni
   return pairs > 0 ? bytes + pairs - 1 : 0;
 }
 
+/** What {@link checkProducerMessage} found for a message, kept until {@link prepareMessages} uses it once. */
+interface Checked {
+  maxMessageSize: number;
+  /** The fields the check read, compared by identity before the result is reused. */
+  body: Buffer;
+  tags: string | undefined;
+  keys: readonly string[] | undefined;
+  props: Readonly<Record<string, string>> | undefined;
+  delayLevel: number | undefined;
+  flag: number | undefined;
+  properties: Record<string, string>;
+  /** propertiesBytes(properties) with UNIQ_KEY. */
+  bytes: number;
+}
+
+/** Messages checked by the gateway's batch check, so that the client's own pass does not do the work again. */
+const checkedMessages = new WeakMap<ProducerMessage, Checked>();
+
+/** The earlier check of `m`, when it was made with the same limit and the message's fields are the same objects. */
+function takeChecked(m: ProducerMessage, maxMessageSize: number): Checked | undefined {
+  const c = checkedMessages.get(m);
+  if (!c) return undefined;
+  checkedMessages.delete(m);
+  const same =
+    c.maxMessageSize === maxMessageSize &&
+    c.body === m.body &&
+    c.tags === m.tags &&
+    c.keys === m.keys &&
+    c.props === m.properties &&
+    c.delayLevel === m.delayLevel &&
+    c.flag === m.flag;
+  return same ? c : undefined;
+}
+
 /**
- * Checks one message as the client sends it and builds its properties without UNIQ_KEY (user properties first, then
- * TAGS, KEYS, DELAY). Throws INVALID_ARGUMENT or PAYLOAD_TOO_LARGE naming `index` (in the text and in
+ * Checks one message as the client sends it and returns the byte length of its encoded properties (UNIQ_KEY
+ * included; user properties first, then TAGS, KEYS, DELAY, UNIQ_KEY). Throws INVALID_ARGUMENT or PAYLOAD_TOO_LARGE naming `index` (in the text and in
  * `details.index`): the gateway calls it with the message's position in its whole batch before anything is sent,
- * and {@link prepareMessages} calls it again, so both apply the same rules and the same byte count.
+ * and {@link prepareMessages} applies the same check (the same rules and the same byte count). The result is
+ * remembered for the message object: prepareMessages reuses it when the message's fields are still the same
+ * objects with the same limit (do not change a checked message's keys or properties in place before sending it).
  */
-export function checkProducerMessage(m: ProducerMessage, index: number, maxMessageSize: number): Record<string, string> {
+export function checkProducerMessage(m: ProducerMessage, index: number, maxMessageSize: number): number {
+  const c = checkMessage(m, index, maxMessageSize);
+  // Kept (weakly) for prepareMessages, which takes it over once.
+  checkedMessages.set(m, c);
+  return c.bytes;
+}
+
+function checkMessage(m: ProducerMessage, index: number, maxMessageSize: number): Checked {
   if (!Buffer.isBuffer(m.body)) throw invalid(index, `message ${index}: body must be a Buffer`);
   if (m.body.length > maxMessageSize) {
     throw new MqError(
@@ -131,7 +174,17 @@ export function checkProducerMessage(m: ProducerMessage, index: number, maxMessa
   }
   const flag = m.flag ?? 0;
   if (!Number.isInteger(flag) || flag < -0x80000000 || flag > 0x7fffffff) throw invalid(index, `message ${index}: flag must be an int32`);
-  return properties;
+  return {
+    maxMessageSize,
+    body: m.body,
+    tags: m.tags,
+    keys: m.keys,
+    props: m.properties,
+    delayLevel: m.delayLevel,
+    flag: m.flag,
+    properties,
+    bytes: propBytes,
+  };
 }
 
 /**
@@ -147,22 +200,22 @@ export function prepareMessages(
 ): PreparedMessage[] {
   validateTopic(topic);
   if (messages.length === 0) throw new MqError('INVALID_ARGUMENT', `send to ${topic}: no messages given`);
-  // Every message is checked before any is built, so an error never leaves half a batch prepared.
-  const props = messages.map((m, i) => checkProducerMessage(m, indexes?.[i] ?? i, maxMessageSize));
+  // Every message is checked before any is built, so an error never leaves half a batch prepared. Messages the
+  // gateway's batch check already passed (unchanged since) are not checked again.
+  const checks = messages.map((m, i) => takeChecked(m, maxMessageSize) ?? checkMessage(m, indexes?.[i] ?? i, maxMessageSize));
   return messages.map((m, index) => {
-    const properties = props[index];
+    const { properties, bytes } = checks[index];
     const uniqId = createUniqId();
     properties[PROP.UNIQ_KEY] = uniqId;
-    const propertiesString = encodeProperties(properties);
-    const propBytes = Buffer.byteLength(propertiesString, 'utf8');
     return {
       index,
       uniqId,
       body: m.body,
       flag: m.flag ?? 0,
       properties,
-      propertiesString,
-      batchBytes: 22 + m.body.length + propBytes,
+      propertiesString: encodeProperties(properties),
+      // propertiesBytes counted UNIQ_KEY already (its value always has UNIQ_KEY_LENGTH ASCII characters).
+      batchBytes: 22 + m.body.length + bytes,
       shardingKey: m.shardingKey,
     };
   });

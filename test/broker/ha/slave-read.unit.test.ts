@@ -8,8 +8,8 @@ describe('suggestWhichBrokerId (ref §8.4)', () => {
     expect(suggestWhichBrokerId({ slaveReadEnable: false, brokerId: 0, suggestPullingFromSlave: true })).to.equal(0);
   });
 
-  it('on a slave: its own id with slaveReadEnable, else the master', () => {
-    expect(suggestWhichBrokerId({ slaveReadEnable: true, brokerId: 2, suggestPullingFromSlave: false })).to.equal(2);
+  it('on a slave: the group broker id (the master) with or without slaveReadEnable, as RocketMQ', () => {
+    expect(suggestWhichBrokerId({ slaveReadEnable: true, brokerId: 2, suggestPullingFromSlave: false })).to.equal(0);
     expect(suggestWhichBrokerId({ slaveReadEnable: false, brokerId: 2, suggestPullingFromSlave: false })).to.equal(0);
     expect(
       suggestWhichBrokerId({ slaveReadEnable: true, brokerId: 0, suggestPullingFromSlave: true, whichBrokerWhenConsumeSlowly: 3 }),

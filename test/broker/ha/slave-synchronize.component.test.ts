@@ -12,6 +12,7 @@ import type { DataVersion, TopicConfig } from '../../../src/remoting';
 const logger = pino({ level: process.env.MQ_TEST_LOG ?? 'silent' });
 
 class Tables implements SlaveSyncTarget {
+  applyStoreId?: (storeId: string) => boolean;
   /** When true, the target lists its offsets so that SlaveSynchronize detects local commits by itself. */
   constructor(private readonly listOffsets = false) {}
   topics: TopicConfig[] = [];
@@ -41,7 +42,7 @@ describe('SlaveSynchronize (ref §8.1, §8.5)', function () {
   });
 
   /** A fake master holding a topic table and an offset table; records UPDATE_CONSUMER_OFFSET calls. */
-  async function fakeMaster(port = 0) {
+  async function fakeMaster(port = 0, storeId?: string) {
     const state = {
       offsets: { 'TopicA@G1': { 0: 10, 1: 20 } } as Record<string, Record<number, number>>,
       updates: [] as Record<string, string>[],
@@ -49,8 +50,8 @@ describe('SlaveSynchronize (ref §8.1, §8.5)', function () {
     const server = new RemotingServer({ listenPort: port, host: '127.0.0.1', name: 'fake-master', logger });
     server.registerProcessor(RequestCode.GET_ALL_TOPIC_CONFIG, () => {
       // fastjson style: bare integer keys elsewhere, nested AtomicLong counter.
-      const body = `{"dataVersion":{"counter":{"value":7},"timestamp":1700000000000},"topicConfigTable":{"TopicA":{"order":false,"perm":6,"readQueueNums":4,"topicFilterType":"SINGLE_TAG","topicName":"TopicA","topicSysFlag":0,"writeQueueNums":4}}}`;
-      return RemotingCommand.createResponse(ResponseCode.SUCCESS, undefined, undefined, Buffer.from(body));
+      const body = `{"dataVersion":{"counter":{"value":7},"timestamp":1700000000000},"topicConfigTable":{"TopicA":{"order":false,"perm":6,"readQueueNums":4,"topicFilterType":"SINGLE_TAG","topicName":"TopicA","topicSysFlag":0,"writeQueueNums":4,"topicEpoch":"0123456789abcdef"},"TopicOld":{"perm":6,"readQueueNums":1,"topicName":"TopicOld","writeQueueNums":1}}}`;
+      return RemotingCommand.createResponse(ResponseCode.SUCCESS, undefined, storeId ? { storeId } : undefined, Buffer.from(body));
     });
     server.registerProcessor(RequestCode.GET_ALL_CONSUMER_OFFSET, () => {
       const inner = (m: Record<number, number>) =>
@@ -85,7 +86,12 @@ describe('SlaveSynchronize (ref §8.1, §8.5)', function () {
     const t = new Tables();
     const s = sync(t, m.addr);
     expect(await s.syncOnce()).to.equal(true);
-    expect(t.topics.map((x) => [x.topicName, x.readQueueNums, x.perm])).to.deep.equal([['TopicA', 4, 6]]);
+    expect(t.topics.map((x) => [x.topicName, x.readQueueNums, x.perm])).to.deep.equal([
+      ['TopicA', 4, 6],
+      ['TopicOld', 1, 6],
+    ]);
+    // The master's topic epochs are copied; a topic without one has the default epoch, never one of the slave's own.
+    expect(t.topics.map((x) => x.topicEpoch)).to.deep.equal(['0123456789abcdef', '0']);
     expect(t.version).to.deep.equal({ timestamp: 1700000000000, counter: 7 });
     expect(t.offsets.get('TopicA@G1#0')).to.equal(10);
     expect(t.offsets.get('TopicA@G1#1')).to.equal(20);
@@ -153,5 +159,28 @@ describe('SlaveSynchronize (ref §8.1, §8.5)', function () {
     const s = sync(t, '');
     expect(await s.syncOnce()).to.equal(false);
     expect(t.topics).to.deep.equal([]);
+  });
+
+  it('passes the master\'s store id on; a slave of another master hands back no offsets and copies none', async () => {
+    const m = await fakeMaster(0, 'ab'.repeat(16));
+    const seen: string[] = [];
+    let same = true;
+    const t = new Tables();
+    t.applyStoreId = (id: string): boolean => {
+      seen.push(id);
+      return same;
+    };
+    const s = sync(t, m.addr);
+    expect(await s.syncOnce()).to.equal(true);
+    expect(seen).to.deep.equal(['ab'.repeat(16)]);
+    expect(t.offsets.get('TopicA@G1#0')).to.equal(10);
+    // The store turns out to belong to another master: what consumers committed here is never handed back.
+    same = false;
+    t.offsets.clear();
+    s.noteLocalCommit('G1', 'TopicA', 0, 99);
+    expect(await s.syncOnce()).to.equal(true);
+    expect(m.state.updates).to.deep.equal([]);
+    expect(s.pendingCommits()).to.deep.equal([]);
+    expect(t.offsets.size).to.equal(0);
   });
 });

@@ -9,17 +9,15 @@ import (
 	"bytes"
 	"context"
 	"fmt"
-	"net"
 	"os"
 	"reflect"
 	"strconv"
 	"time"
 
 	"mqgateway"
-	"mqgateway/api"
 )
 
-func build(topic, run string) []*api.Message {
+func build(topic, run string) []*mqgateway.Message {
 	big := make([]byte, 5*1024*1024)
 	for i := range big {
 		big[i] = byte((i%256)*131 + 7)
@@ -29,14 +27,13 @@ func build(topic, run string) []*api.Message {
 		small[i] = byte(i)
 	}
 	bodies := [][]byte{[]byte("hello from go"), small, []byte("unicode \u00fc\u2713"), big}
-	out := make([]*api.Message, len(bodies))
+	out := make([]*mqgateway.Message, len(bodies))
 	for i, body := range bodies {
 		tag := "A"
 		if i%2 == 1 {
 			tag = "B"
 		}
-		m := mqgateway.NewMessage(topic, body)
-		m.Tags = mqgateway.Str(tag)
+		m := &mqgateway.Message{Topic: topic, Body: body, Tags: tag}
 		m.Keys = []string{fmt.Sprintf("%s-%d", run, i), fmt.Sprintf("order-%d", i)}
 		m.Properties = map[string]string{"run": run, "idx": strconv.Itoa(i), "lang": "go", "text": "caf\u00e9 \u2603"}
 		out[i] = m
@@ -54,22 +51,18 @@ func main() {
 		fmt.Fprintln(os.Stderr, "usage: smoke HOST:PORT TOPIC GROUP")
 		os.Exit(2)
 	}
-	host, portStr, err := net.SplitHostPort(os.Args[1])
-	if err != nil {
-		fail("bad address %q: %v", os.Args[1], err)
-	}
-	port, _ := strconv.Atoi(portStr)
 	topic, group := os.Args[2], os.Args[3]
 	run := fmt.Sprintf("go%d", os.Getpid())
-	ctx := context.Background()
+	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
+	defer cancel()
 
-	c, err := mqgateway.Connect(host, port, 30*time.Second)
+	c, err := mqgateway.Dial(ctx, os.Args[1])
 	if err != nil {
 		fail("%v", err)
 	}
 	defer c.Close()
 	sent := build(topic, run)
-	results, err := c.Send(ctx, sent...)
+	results, err := c.SendBatch(ctx, sent)
 	if err != nil {
 		fail("send failed: %v", err)
 	}
@@ -77,12 +70,12 @@ func main() {
 		fail("send returned %d results for %d messages", len(results), len(sent))
 	}
 	for i, r := range results {
-		if r.Error != nil {
-			fail("send failed for message %d: %s", i, r.Error.Message)
+		if r.Err != nil {
+			fail("send failed for message %d: %v", i, r.Err)
 		}
 	}
 
-	got := map[int]*api.ReceivedMessage{}
+	got := map[int]*mqgateway.ReceivedMessage{}
 	// Receipts of one get are acked with the next one (and the last ones with Ack).
 	var receipts []string
 	until := time.Now().Add(60 * time.Second)
@@ -92,9 +85,9 @@ func main() {
 			fail("get failed: %v", err)
 		}
 		receipts = nil
-		for _, m := range batch {
-			if m.Receipt != nil {
-				receipts = append(receipts, *m.Receipt)
+		for _, m := range batch.Messages {
+			if m.Receipt != "" {
+				receipts = append(receipts, m.Receipt)
 			}
 			if m.Properties["run"] == run {
 				idx, _ := strconv.Atoi(m.Properties["idx"])
@@ -116,8 +109,8 @@ func main() {
 		if !bytes.Equal(m.Body, want.Body) {
 			problems = append(problems, fmt.Sprintf("message %d: body differs (%d bytes sent, %d received)", i, len(want.Body), len(m.Body)))
 		}
-		if m.Tags == nil || *m.Tags != *want.Tags {
-			problems = append(problems, fmt.Sprintf("message %d: tags %v != %q", i, m.Tags, *want.Tags))
+		if m.Tags != want.Tags {
+			problems = append(problems, fmt.Sprintf("message %d: tags %q != %q", i, m.Tags, want.Tags))
 		}
 		if !reflect.DeepEqual(m.Keys, want.Keys) {
 			problems = append(problems, fmt.Sprintf("message %d: keys %q != %q", i, m.Keys, want.Keys))
