@@ -13,7 +13,8 @@ const allowed = {
   coord: ['common', 'metrics'],
   broker: ['store', 'remoting', 'client', 'common', 'metrics'],
   gateway: ['client', 'coord', 'common', 'metrics'],
-  cli: ['common', 'metrics', 'remoting', 'store', 'namesrv', 'client', 'coord', 'broker', 'gateway'],
+  console: ['client', 'coord', 'common', 'metrics'],
+  cli: ['common', 'metrics', 'remoting', 'store', 'namesrv', 'client', 'coord', 'broker', 'gateway', 'console'],
 };
 const rules = Object.entries(allowed).map(([from, to]) => ({
   name: `${from}-imports`,

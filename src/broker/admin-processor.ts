@@ -1,7 +1,7 @@
 /**
  * Admin requests (AdminBrokerProcessor): UPDATE_AND_CREATE_TOPIC (17, then re-register at once),
  * DELETE_TOPIC_IN_BROKER (215), GET_ALL_TOPIC_CONFIG (21), UPDATE_BROKER_CONFIG (25, live flow-control thresholds,
- * body = properties text), GET_BROKER_CONFIG (26), GET_BROKER_RUNTIME_INFO (28). Any other code gets
+ * body = properties text), GET_BROKER_CONFIG (26), GET_BROKER_RUNTIME_INFO (28), GET_TOPIC_CONFIG (351). Any other code gets
  * REQUEST_CODE_NOT_SUPPORTED from the default processor.
  */
 import { MqError, parseProperties } from '../common';
@@ -89,6 +89,15 @@ export function adminProcessors(ctx: BrokerContext, hooks: AdminHooks): Map<numb
     const storeId = ctx.config.brokerRole === 'SLAVE' ? undefined : ctx.identity.storeId;
     if (storeId !== undefined) res.extFields = { ...res.extFields, [STORE_ID_FIELD]: storeId };
     return res;
+  });
+  // GET_TOPIC_CONFIG (351, 5.x): one topic's config as TopicConfigAndQueueMapping; this broker has no static-topic
+  // mappings, so mappingDetail is null and the 5.x admin tool goes on the classic way.
+  m.set(RequestCode.GET_TOPIC_CONFIG, (req) => {
+    const topic = typeof req.extFields?.topic === 'string' ? req.extFields.topic : '';
+    const tc = ctx.topics.get(topic);
+    if (!tc) return text(ResponseCode.TOPIC_NOT_EXIST, `No topic in this broker. topic: ${topic}`);
+    const { topicEpoch: _epoch, ...config } = tc;
+    return text(ResponseCode.SUCCESS, undefined, JSON.stringify({ ...config, mappingDetail: null }));
   });
   m.set(RequestCode.UPDATE_BROKER_CONFIG, (req) => {
     const body = req.body ? req.body.toString('utf8') : '';

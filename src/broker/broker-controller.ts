@@ -197,6 +197,7 @@ export class BrokerController {
     reg(RequestCode.SEND_BATCH_MESSAGE, sender.process);
     reg(RequestCode.CONSUMER_SEND_MSG_BACK, sendBack.process);
     reg(RequestCode.PULL_MESSAGE, puller.process);
+    reg(RequestCode.LITE_PULL_MESSAGE, puller.process);
     const tables = [
       offsetProcessors(ctx),
       clientProcessors(ctx),

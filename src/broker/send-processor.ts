@@ -133,6 +133,9 @@ export class SendProcessor {
     const batchProps = decodeProperties(h.properties ?? '');
     const waitStoreMsgOK = batchProps[PROP.WAIT] !== 'false';
     delete batchProps[PROP.WAIT];
+    // A 5.x client gives the MessageBatch a UNIQ_KEY of its own next to each inner message's. Appended to every
+    // record it would win over the message's own id on decode, and all messages of the batch would share one id.
+    delete batchProps[PROP.UNIQ_KEY];
     batchProps[PROP.CLUSTER] = ctx.config.brokerClusterName;
     for (const e of entries) {
       if (e.properties[PROP.DELAY] !== undefined) return response(ResponseCode.MESSAGE_ILLEGAL, 'batch messages cannot be delayed');

@@ -2,13 +2,15 @@
  * `mq dev`: the embedded default. One process runs a name server, a broker set (master and, with HA, a slave) and a
  * gateway with memory coordination, with data under ./data, on the default ports (9876; 10911/10912; slave
  * 10921/10922; Thrift 9090; gateway /metrics 9091). Prints
- * `dev ready gatewayPort=<p> namesrvPort=<p> masterPort=<p> [slavePort=<p>] [httpPort=<p>] dataDir=<dir>` when
+ * `dev ready gatewayPort=<p> namesrvPort=<p> masterPort=<p> [slavePort=<p>] [httpPort=<p>] [consolePort=<p>] dataDir=<dir>`
+ * when
  * ready. SIGINT (Ctrl-C) / SIGTERM stop the gateway first (offsets written), then the slave, the master (store
  * flushed, nothing acknowledged is lost) and the name server.
  *
  * `--basePort=0` picks free ports for everything (tests); `--basePort=N` uses N (name server), N+1 (master, HA N+2),
- * N+3 (slave, HA N+4), N+5 (Thrift), N+6 (HTTP).
+ * N+3 (slave, HA N+4), N+5 (Thrift), N+6 (HTTP), N+7 (web console).
  */
+import crypto from 'crypto';
 import fs from 'fs';
 import path from 'path';
 import { Registry } from 'prom-client';
@@ -16,6 +18,7 @@ import { MqError, describeOptions, freePort, opt } from '../common';
 import { BROKER_FULL_SPEC, BrokerController, resolveBrokerConfig } from '../broker';
 import { GatewayController } from '../gateway';
 import { MergedExposition } from '../metrics';
+import { ConsoleServer, gatewayLeases, resolveConsoleOptions } from '../console';
 import { NamesrvController, resolveNamesrvOptions } from '../namesrv';
 import { registerCommand } from './commands';
 import { loadConfig } from './config';
@@ -27,7 +30,7 @@ const SUMMARY = 'run a name server, a master/slave broker set and a gateway in o
 /** Options of `mq dev` (ports, data directory, broker set shape); everything else uses the components' defaults. */
 export const DEV_OPTIONS = {
   dataDir: opt('./data', 'directory for the brokers data (master/ and slave/ below it)'),
-  basePort: opt<number>(-1, '-1 = the default ports; 0 = free ports for everything; N = N..N+6 (see mq dev --help)', {
+  basePort: opt<number>(-1, '-1 = the default ports; 0 = free ports for everything; N = N..N+7 (see mq dev --help)', {
     min: -1,
     max: 65000,
   }),
@@ -36,6 +39,9 @@ export const DEV_OPTIONS = {
   slavePort: opt(10921, 'slave broker port (HA on port + 1)', { min: 0, max: 65535 }),
   gatewayPort: opt(9090, 'gateway Thrift port', { min: 0, max: 65535 }),
   httpPort: opt(9091, 'gateway /metrics and /healthz port (-1 = off)', { min: -1, max: 65535 }),
+  consolePort: opt(8080, 'web console port (-1 = off; with basePort=N it is N+7)', { min: -1, max: 65535 }),
+  consoleAdminToken: opt<string>('', 'console admin token (empty = a random one, written to <dataDir>/console/admin.token)'),
+  consoleReadToken: opt<string>('', 'console read-only token (empty = none)'),
   slave: opt(true, 'start a slave that replicates the master (needs HA in the broker)'),
   brokerName: opt('broker-a', 'name of the broker set'),
   brokerRole: opt<string>('ASYNC_MASTER', 'role of the master: ASYNC_MASTER or SYNC_MASTER', { values: ['ASYNC_MASTER', 'SYNC_MASTER'] }),
@@ -73,6 +79,38 @@ function haAvailable(): boolean {
   return Object.prototype.hasOwnProperty.call(BROKER_FULL_SPEC, 'haMasterAddress');
 }
 
+/**
+ * The console of `mq dev`: on 127.0.0.1, over the embedded name server, showing the gateway's leases. Without
+ * consoleAdminToken a random admin token is written to <dataDir>/console/admin.token (mode 0600) and its path printed.
+ */
+async function startDevConsole(
+  rt: Awaited<ReturnType<typeof startRuntime>>,
+  gateway: GatewayController,
+  c: { namesrvAddr: string; port: number; dataDir: string; adminToken: string; readToken: string },
+): Promise<number> {
+  const server = new ConsoleServer(
+    resolveConsoleOptions({ namesrvAddr: c.namesrvAddr, listenPort: c.port, dataDir: c.dataDir, adminToken: devConsoleToken(c.adminToken, c.dataDir), readToken: c.readToken }),
+    {
+      logger: rt.logger.child({ component: 'console' }),
+      gatewayStatus: async () => (gateway.coordinator ? gatewayLeases(gateway.coordinator) : { groups: [] }),
+    },
+  );
+  rt.onShutdown(() => server.close());
+  return server.start();
+}
+
+/** The dev console's admin token: the option, or a random one kept in a 0600 file (printed on stderr). */
+function devConsoleToken(given: string, dir: string): string {
+  if (given !== '') return given;
+  fs.mkdirSync(dir, { recursive: true });
+  const file = path.join(dir, 'admin.token');
+  const token = crypto.randomBytes(18).toString('base64url');
+  fs.writeFileSync(file, token + '\n', { mode: 0o600 });
+  fs.chmodSync(file, 0o600);
+  console.error(`mq dev: console admin token written to ${file}`);
+  return token;
+}
+
 /** Runs `mq dev` until SIGTERM/SIGINT; resolves with the exit code. */
 export async function runDev(argv: string[]): Promise<number> {
   let loaded;
@@ -98,6 +136,7 @@ export async function runDev(argv: string[]): Promise<number> {
     slave: port(o.slavePort, 3),
     gateway: port(o.gatewayPort, 5),
     http: o.httpPort < 0 ? -1 : port(o.httpPort, 6),
+    console: o.consolePort < 0 ? -1 : port(o.consolePort, 7),
   };
   // The slave needs the broker's HA (replication); without it a slave would serve an empty store.
   const withSlave = o.slave && haAvailable();
@@ -183,10 +222,23 @@ export async function runDev(argv: string[]): Promise<number> {
     // Hooks run in reverse order: gateway first, then slave, master, name server.
     rt.onShutdown(() => gateway.shutdown());
     const gatewayPort = await devOption('gatewayPort', ports.gateway, gateway.start());
-    // Only ports that were bound: no slavePort without a slave, no httpPort with httpPort=-1.
+    // Only ports that were bound: no slavePort without a slave, no httpPort with httpPort=-1, no consolePort with -1.
     const ready: Record<string, string | number> = { gatewayPort, namesrvPort, masterPort: masterAddr.listenPort };
     if (slavePort !== 'off') ready.slavePort = slavePort;
     if (rt.http.port > 0) ready.httpPort = rt.http.port;
+    if (ports.console >= 0) {
+      ready.consolePort = await devOption(
+        'consolePort',
+        ports.console,
+        startDevConsole(rt, gateway, {
+          namesrvAddr,
+          port: ports.console,
+          dataDir: path.join(dataDir, 'console'),
+          adminToken: o.consoleAdminToken,
+          readToken: o.consoleReadToken,
+        }),
+      );
+    }
     ready.dataDir = dataDir;
     printReady('dev', ready);
   } catch (err) {

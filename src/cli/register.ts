@@ -4,4 +4,5 @@ import './broker';
 import './admin';
 import './gateway';
 import './dev';
+import './console';
 export {};

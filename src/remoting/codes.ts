@@ -7,6 +7,10 @@
 export const RequestCode = {
   SEND_MESSAGE: 10,
   PULL_MESSAGE: 11,
+  /** 5.x DefaultLitePullConsumer's pull (sysFlag has the lite-pull bit); same header and answer as PULL_MESSAGE. */
+  LITE_PULL_MESSAGE: 361,
+  /** 5.x admin tools read one topic's config (and its static-topic mapping) with this before topicStatus etc. */
+  GET_TOPIC_CONFIG: 351,
   QUERY_MESSAGE: 12,
   QUERY_BROKER_OFFSET: 13,
   QUERY_CONSUMER_OFFSET: 14,

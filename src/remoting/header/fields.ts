@@ -53,7 +53,7 @@ export function extInt(ext: ExtFields, name: string, required = true): number | 
   return parseInteger(name, v, -0x80000000, 0x7fffffff);
 }
 
-/** A 64-bit integer field, as a JS number (exact up to 2^53, enough for offsets and timestamps). */
+/** A 64-bit integer field, as a JS number (exact up to 2^53, enough for offsets and timestamps; beyond: clamped). */
 export function extLong(ext: ExtFields, name: string, required?: true): number;
 export function extLong(ext: ExtFields, name: string, required: false): number | undefined;
 export function extLong(ext: ExtFields, name: string, required = true): number | undefined {
@@ -62,8 +62,20 @@ export function extLong(ext: ExtFields, name: string, required = true): number |
     if (required) throw missing(name);
     return undefined;
   }
+  // Java callers send Long.MAX_VALUE / Long.MIN_VALUE for "no bound" (queryMessage's endTimestamp): every Java long
+  // is accepted, values beyond 2^53 are clamped to the safe range, which no offset or timestamp reaches.
+  if (typeof v === 'string' && /^[+-]?\d+$/.test(v.trim())) {
+    const big = BigInt(v.trim());
+    if (big >= JAVA_LONG_MIN && big <= JAVA_LONG_MAX) {
+      if (big > BigInt(Number.MAX_SAFE_INTEGER)) return Number.MAX_SAFE_INTEGER;
+      if (big < BigInt(Number.MIN_SAFE_INTEGER)) return Number.MIN_SAFE_INTEGER;
+    }
+  }
   return parseInteger(name, v, Number.MIN_SAFE_INTEGER, Number.MAX_SAFE_INTEGER);
 }
+
+const JAVA_LONG_MAX = 2n ** 63n - 1n;
+const JAVA_LONG_MIN = -(2n ** 63n);
 
 /** A boolean field: like Java's Boolean.parseBoolean, only a case-insensitive "true" is true. */
 export function extBool(ext: ExtFields, name: string, required?: true): boolean;

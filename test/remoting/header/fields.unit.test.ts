@@ -1,6 +1,7 @@
 import { expect } from 'chai';
 import { MqError } from '../../../src/common';
 import { extBool, extInt, extLong, extString } from '../../../src/remoting/header/fields';
+import { decodeQueryMessageHeader } from '../../../src/remoting/header/query-message';
 import { decodeRegisterBrokerRequestHeader } from '../../../src/remoting/header/namesrv/register-broker';
 
 describe('remoting/header/fields', () => {
@@ -36,6 +37,18 @@ describe('remoting/header/fields', () => {
     expect(() => extInt({ q: 'abc' }, 'q')).to.throw(MqError, 'not a valid integer');
     expect(() => extInt({ q: '1.5' }, 'q')).to.throw(MqError);
     expect(() => extInt({ q: '4294967296' }, 'q')).to.throw(MqError);
+  });
+
+  it('accepts every Java long: Long.MAX_VALUE / MIN_VALUE ("no bound", as Apache clients send) clamp to the safe range', () => {
+    // DefaultMQProducer.queryMessage(topic, key, max, 0, Long.MAX_VALUE) and mqadmin queryMsgByKey send these.
+    expect(extLong({ end: '9223372036854775807' }, 'end')).to.equal(Number.MAX_SAFE_INTEGER);
+    expect(extLong({ begin: '-9223372036854775808' }, 'begin')).to.equal(Number.MIN_SAFE_INTEGER);
+    expect(extLong({ t: '9007199254740991' }, 't')).to.equal(Number.MAX_SAFE_INTEGER);
+    // beyond Java's long range it is no long at all: Long.parseLong throws
+    expect(() => extLong({ end: '9223372036854775808' }, 'end')).to.throw(MqError, 'not a valid integer');
+    expect(() => extLong({ end: '-9223372036854775809' }, 'end')).to.throw(MqError, 'not a valid integer');
+    const h = decodeQueryMessageHeader({ topic: 'T', key: 'k', maxNum: '32', beginTimestamp: '0', endTimestamp: '9223372036854775807' });
+    expect(h.endTimestamp).to.equal(Number.MAX_SAFE_INTEGER);
   });
 
   it('decodes a REGISTER_BROKER header with defaults for the optional fields', () => {
