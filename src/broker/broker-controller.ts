@@ -20,7 +20,7 @@ import { brokerHealth } from './health';
 import type { BrokerHealthReport } from './health';
 import { BrokerStatsManager } from './broker-stats-manager';
 import type { OpsContext } from './ops-context';
-import { opsRuntimeInfo, opsMetricSources } from './ops-runtime';
+import { lagEntries, opsRuntimeInfo, opsMetricSources } from './ops-runtime';
 import { processors as resetOffsetProcessors } from './reset-offset-processor';
 import { processors as statsProcessors } from './stats-processor';
 import { processors as subscriptionGroupProcessors } from './subscription-group-processor';
@@ -276,10 +276,7 @@ export class BrokerController {
       sendQueueHeadWaitMs: () => sendQueue.takeMaxHeadWaitMs(),
       heldPulls: () => holds.size(),
       // Master facts only (a slave's offsets are copies): see BrokerMetrics.
-      consumerLag: () =>
-        cfg.brokerRole === 'SLAVE'
-          ? []
-          : offsets.entries().map((e) => ({ ...e, lag: Math.max(0, this.store.getMaxOffsetInQueue(e.topic, e.queueId) - e.offset) })),
+      consumerLag: () => (cfg.brokerRole === 'SLAVE' ? [] : lagEntries(ctx)),
       dlqDepth: () =>
         topics
           .all()

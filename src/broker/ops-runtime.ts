@@ -28,6 +28,8 @@ export function opsRuntimeInfo(ctx: OpsContext, log: StatsLogService, startedAt:
   const c = ctx.config.brokerClusterName;
   const day = log.dayTotals();
   const putNow = ctx.stats.total(STATS.BROKER_PUT_NUMS, c);
+  let putBytes = 0;
+  for (const t of ctx.stats.keys(STATS.TOPIC_PUT_SIZE)) putBytes += ctx.stats.total(STATS.TOPIC_PUT_SIZE, t);
   const getNow = ctx.stats.total(STATS.BROKER_GET_NUMS, c);
   const ratio = diskRatio(ctx.config.storePathRootDir);
   let capacity = 'Total : 0 GiB, Free : 0 GiB.';
@@ -54,6 +56,10 @@ export function opsRuntimeInfo(ctx: OpsContext, log: StatsLogService, startedAt:
     getFoundTps: tps3(log, 'get'),
     getMissTps: '0.00 0.00 0.00',
     putMessageTimesTotal: String(putNow),
+    putMessageSizeTotal: String(putBytes),
+    putMessageAverageSize: putNow > 0 ? (putBytes / putNow).toFixed(2) : '0.00',
+    // No transactional messages here: the end-transaction queue is always empty.
+    EndTransactionQueueSize: '0',
     msgPutTotalTodayNow: String(putNow),
     msgPutTotalTodayMorning: String(day.putTodayMorning),
     msgPutTotalYesterdayMorning: String(day.putYesterdayMorning),
@@ -83,6 +89,33 @@ export interface LagRow {
   ageSeconds: number;
 }
 
+/**
+ * Every queue of every (group, topic) this broker knows the group consumes (a committed offset on any queue of the
+ * topic, or a live subscription): the offset it is at (committed, else the queue start, where a new group begins)
+ * and the messages behind. A queue the group never committed on still counts, so a backlog there is not invisible.
+ */
+export function lagEntries(ctx: OpsContext): Array<{ group: string; topic: string; queueId: number; offset: number; lag: number }> {
+  const pairs = new Map<string, { group: string; topic: string }>();
+  for (const e of ctx.offsets.entries()) pairs.set(`${e.topic}@${e.group}`, { group: e.group, topic: e.topic });
+  for (const g of ctx.consumers.groupNames()) {
+    for (const t of ctx.consumers.group(g)?.subscriptions.keys() ?? []) pairs.set(`${t}@${g}`, { group: g, topic: t });
+  }
+  const out: Array<{ group: string; topic: string; queueId: number; offset: number; lag: number }> = [];
+  for (const { group, topic } of pairs.values()) {
+    if (topic.startsWith(DLQ_GROUP_TOPIC_PREFIX)) continue;
+    const tc = ctx.topics.get(topic);
+    if (!tc) continue;
+    for (let q = 0; q < tc.readQueueNums; q++) {
+      const min = Math.max(0, ctx.store.getMinOffsetInQueue(topic, q));
+      const max = Math.max(0, ctx.store.getMaxOffsetInQueue(topic, q));
+      const committed = ctx.offsets.query(group, topic, q);
+      const offset = Math.max(committed >= 0 ? committed : min, min);
+      out.push({ group, topic, queueId: q, offset, lag: Math.max(0, max - offset) });
+    }
+  }
+  return out;
+}
+
 /** Scrape-time sources for the lag-with-age and DLQ-unread gauges. */
 export function opsMetricSources(ctx: OpsContext): {
   consumerLagRows(): LagRow[];
@@ -91,19 +124,14 @@ export function opsMetricSources(ctx: OpsContext): {
   return {
     consumerLagRows() {
       const now = Date.now();
-      const rows: LagRow[] = [];
-      for (const e of ctx.offsets.entries()) {
-        if (e.topic.startsWith(DLQ_GROUP_TOPIC_PREFIX)) continue;
-        const max = ctx.store.getMaxOffsetInQueue(e.topic, e.queueId);
-        const lag = Math.max(0, max - e.offset);
+      return lagEntries(ctx).map((e) => {
         let ageSeconds = 0;
-        if (lag > 0) {
-          const ts = ctx.store.getMessageStoreTimeStamp(e.topic, e.queueId, Math.max(e.offset, ctx.store.getMinOffsetInQueue(e.topic, e.queueId)));
+        if (e.lag > 0) {
+          const ts = ctx.store.getMessageStoreTimeStamp(e.topic, e.queueId, e.offset);
           if (ts > 0) ageSeconds = Math.max(0, (now - ts) / 1000);
         }
-        rows.push({ group: e.group, topic: e.topic, queueId: e.queueId, lag, ageSeconds });
-      }
-      return rows;
+        return { ...e, ageSeconds };
+      });
     },
     dlqUnread() {
       // A DLQ is "read" by the group that drains it: its committed offset on %DLQ%<group>, else from the queue start.

@@ -1,7 +1,8 @@
 /**
  * INVOKE_BROKER_TO_RESET_OFFSET (222) (RocketMQ's Broker2Client.resetOffset):
  *   header topic, group, timestamp (ms; -1 = the queue end), isForce
- *   → per queue: the offset of the first message stored at or after `timestamp`; unless isForce, a queue is only moved
+ *   → per queue: the offset of the first message stored at or after `timestamp` (exact; RocketMQ takes the message
+ *     nearest in time, which can be the last one before it); unless isForce, a queue is only moved
  *     backwards. The new offsets are committed here (our addition, so that offline groups and the lag metrics follow
  *     at once), then sent to each live client of the group as RESET_CONSUMER_CLIENT_OFFSET (220, oneway, same header,
  *     ResetOffsetBody). Answer: ResetOffsetBody, or CONSUMER_NOT_ONLINE (206) when no client is connected (the
@@ -13,6 +14,7 @@ import type { Processor } from '../remoting';
 import { extBool, extLong, extString } from '../remoting/header/fields';
 import { encodeResetOffsetBody } from '../remoting/body/admin-bodies';
 import type { MqKey } from '../remoting/body/admin-bodies';
+import { firstOffsetAtOrAfter } from './offset-by-time';
 import type { OpsContext } from './ops-context';
 
 export function processors(ctx: OpsContext): ReadonlyMap<number, Processor> {
@@ -30,7 +32,7 @@ export function processors(ctx: OpsContext): ReadonlyMap<number, Processor> {
     for (let q = 0; q < tc.writeQueueNums; q++) {
       const current = ctx.offsets.query(group, topic, q);
       const max = ctx.store.getMaxOffsetInQueue(topic, q);
-      const target = timestamp === -1 ? max : ctx.store.getOffsetInQueueByTime(topic, q, timestamp);
+      const target = timestamp === -1 ? max : firstOffsetAtOrAfter(ctx.store, topic, q, timestamp);
       const next = isForce || current < 0 || target < current ? target : current;
       rows.push([{ brokerName: ctx.config.brokerName, queueId: q, topic }, next]);
       ctx.offsets.commit(group, topic, q, next);

@@ -1,13 +1,18 @@
 /**
  * StatsLogService: the timers of {@link BrokerStatsManager} (snapshots every 10 s, 10 min and 1 h), the stats.log
  * writer (minute lines each minute, hour lines each hour, day lines each day; `<time> INFO - <line>`, GMT+8 time as
- * RocketMQ's logback pattern), and the midnight snapshot behind msgPutTotalTodayMorning / YesterdayMorning
+ * RocketMQ's logback pattern; rolled at 100 MB, 5 files kept), and the midnight snapshot behind msgPutTotalTodayMorning / YesterdayMorning
  * (ops notes §4.3: totals since process start, taken at each broker-local midnight).
  */
 import fs from 'fs';
 import path from 'path';
 import type pino from 'pino';
 import { BrokerStatsManager, STATS, statsLogTime } from './broker-stats-manager';
+
+/** stats.log rolls at this size (RocketMQ's logback policy: 100 MB). */
+export const STATS_LOG_MAX_BYTES = 100 * 1024 * 1024;
+/** Rolled files kept (stats.log.1 .. stats.log.5). */
+export const STATS_LOG_KEEP = 5;
 
 /** Put and get totals at the last two local midnights (since-start counters). */
 export interface DayTotals {
@@ -31,6 +36,8 @@ export class StatsLogService {
     readonly stats: BrokerStatsManager,
     private readonly file: string,
     private readonly logger: pino.Logger,
+    /** Roll size (tests use a small one). */
+    private readonly maxBytes = STATS_LOG_MAX_BYTES,
   ) {}
 
   start(): void {
@@ -90,9 +97,27 @@ export class StatsLogService {
     if (!this.file || lines.length === 0) return;
     const stamp = statsLogTime(Date.now());
     const text = lines.map((l) => `${stamp} INFO - ${l}\n`).join('');
-    this.writing = this.writing.then(() =>
-      fs.promises.appendFile(this.file, text).catch((err: unknown) => this.logger.warn({ err, file: this.file }, 'stats.log write failed')),
-    );
+    this.writing = this.writing.then(async () => {
+      try {
+        await this.rollIfFull();
+        await fs.promises.appendFile(this.file, text);
+      } catch (err) {
+        this.logger.warn({ err, file: this.file }, 'stats.log write failed');
+      }
+    });
+  }
+
+  /** Past `maxBytes`: stats.log → stats.log.1 → … → stats.log.5 (the oldest is dropped), as RocketMQ rolls. */
+  private async rollIfFull(): Promise<void> {
+    const size = await fs.promises.stat(this.file).then((s) => s.size, () => 0);
+    if (size < this.maxBytes) return;
+    for (let i = STATS_LOG_KEEP - 1; i >= 1; i--) await fs.promises.rename(`${this.file}.${i}`, `${this.file}.${i + 1}`).catch(() => undefined);
+    await fs.promises.rename(this.file, `${this.file}.1`);
+  }
+
+  /** Resolves when every line handed to {@link write} so far is on disk. */
+  flushed(): Promise<void> {
+    return this.writing;
   }
 
   /** Writes the minute lines once more and stops the timers. */

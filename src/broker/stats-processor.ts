@@ -4,6 +4,8 @@
  *   GET_CONSUME_STATS (208)           header consumerGroup, topic? → ConsumeStats (broker/consumer offset, last consumed time)
  *   GET_CONSUMER_CONNECTION_LIST (203) header consumerGroup        → ConsumerConnection (live clients and subscriptions)
  *   VIEW_BROKER_STATS_DATA (315)      header statsName, statsKey   → BrokerStatsData (minute/hour/day sum, tps, avgpt)
+ *   QUERY_TOPIC_CONSUME_BY_WHO (300)  header topic                → GroupList {"groupList":[...]} (groups with offsets or
+ *                                                                    live subscriptions on the topic)
  * Bodies as fastjson writes them (src/remoting/body/admin-bodies.ts), so Apache's mqadmin reads them.
  */
 import { RemotingCommand } from '../remoting/command';
@@ -101,6 +103,13 @@ export function processors(ctx: OpsContext): ReadonlyMap<number, Processor> {
     const v = ctx.stats.view(name, key);
     if (!v) return fail(ResponseCode.SYSTEM_ERROR, `The stats <${name}> <${key}> not exist`);
     return body(Buffer.from(JSON.stringify(v), 'utf8'));
+  });
+  m.set(RequestCode.QUERY_TOPIC_CONSUME_BY_WHO, (req) => {
+    const topic = extString(req.extFields, 'topic');
+    const groups = new Set<string>();
+    for (const e of ctx.offsets.entries()) if (e.topic === topic) groups.add(e.group);
+    for (const g of ctx.consumers.groupNames()) if (ctx.consumers.subscription(g, topic)) groups.add(g);
+    return body(Buffer.from(JSON.stringify({ groupList: [...groups].sort() }), 'utf8'));
   });
   return m;
 }

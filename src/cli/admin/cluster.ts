@@ -155,7 +155,6 @@ export const statsAll: AdminCommand = {
   async run(ctx, o) {
     const admin = ctx.admin();
     const all = o.topic !== undefined ? [o.topic] : (await admin.topicList()).filter((t) => !t.startsWith('%RETRY%') && !t.startsWith('%DLQ%'));
-    const groups = (await admin.topicList()).filter((t) => t.startsWith('%RETRY%')).map((t) => t.slice('%RETRY%'.length));
     const rows: Array<{ topic: string; group: string; accumulation: number; inTps: number; outTps: number; inMsg24Hour: number; outMsg24Hour: number }> = [];
     const day = (s?: { statsDay: { sum: number }; statsHour: { sum: number }; statsMinute: { sum: number } }): number =>
       s ? s.statsDay.sum || s.statsHour.sum || s.statsMinute.sum : 0;
@@ -169,24 +168,20 @@ export const statsAll: AdminCommand = {
         inTps += s?.statsMinute.tps ?? 0;
         inMsg += day(s);
       }
+      // The groups that consume the topic (QUERY_TOPIC_CONSUME_BY_WHO on each master), as mqadmin asks.
+      const groups = new Set<string>();
+      for (const m of masters) for (const g of await admin.topicConsumers(m.addr, topic).catch(() => [])) groups.add(g);
       let any = false;
-      for (const g of groups) {
+      for (const g of [...groups].sort()) {
         let outTps = 0;
         let outMsg = 0;
-        let seen = false;
         for (const m of masters) {
           const s = await admin.brokerStats(m.addr, 'GROUP_GET_NUMS', `${topic}@${g}`);
-          if (s) seen = true;
           outTps += s?.statsMinute.tps ?? 0;
           outMsg += day(s);
         }
         let acc = 0;
-        for (const m of masters) {
-          const cs = await admin.consumeStats(m.addr, g, topic).catch(() => undefined);
-          for (const q of cs?.queues ?? []) if (q.consumerOffset > 0 || seen) acc += q.diff;
-          if (cs && cs.queues.some((q) => q.consumerOffset > 0)) seen = true;
-        }
-        if (!seen) continue;
+        for (const m of masters) for (const q of (await admin.consumeStats(m.addr, g, topic).catch(() => undefined))?.queues ?? []) acc += q.diff;
         any = true;
         rows.push({ topic, group: g, accumulation: Math.max(0, acc), inTps, outTps, inMsg24Hour: inMsg, outMsg24Hour: outMsg });
       }

@@ -90,9 +90,13 @@ export const consumerProgress: AdminCommand = {
     if (o.groupName !== undefined) {
       const r = await admin.groupProgress(o.groupName);
       const diffTotal = r.queues.reduce((s, q) => s + q.diff, 0);
-      const w = [32, 32, 4, 20, 20, 11];
-      const lines = [row(w, ['#Topic', '#Broker Name', '#QID', '#Broker Offset', '#Consumer Offset', '#Diff', '#LastTime'])];
-      for (const q of r.queues) lines.push(row(w, [q.topic, q.brokerName, q.queueId, q.brokerOffset, q.consumerOffset, q.diff, humanTime(q.lastTimestamp)]));
+      const ip = o.showClientIP === 'true';
+      const w = ip ? [32, 32, 4, 20, 20, 20, 11] : [32, 32, 4, 20, 20, 11];
+      const head = ['#Topic', '#Broker Name', '#QID', '#Broker Offset', '#Consumer Offset', ...(ip ? ['#Client IP'] : []), '#Diff', '#LastTime'];
+      const lines = [row(w, head)];
+      for (const q of r.queues) {
+        lines.push(row(w, [q.topic, q.brokerName, q.queueId, q.brokerOffset, q.consumerOffset, ...(ip ? ['N/A'] : []), q.diff, humanTime(q.lastTimestamp)]));
+      }
       lines.push('', `Consume TPS: ${r.consumeTps.toFixed(2)}`, `Diff Total: ${diffTotal}`);
       return { json: { group: o.groupName, consumeTps: r.consumeTps, diffTotal, queues: r.queues }, lines };
     }

@@ -85,9 +85,14 @@ function adminSigner(env: NodeJS.ProcessEnv): RequestSigner | undefined {
 /** Runs `mq admin <command> ...`; resolves with the exit code. */
 export async function runAdmin(argv: string[], io: AdminIo = PROCESS_IO): Promise<number> {
   const [sub, ...rest] = argv;
-  if (sub === undefined || sub === '--help' || sub === '-h' || sub === 'help') {
+  if (sub === undefined) {
+    // No command is a usage error: the text goes to stderr, stdout stays empty.
+    io.err(usage() + '\n');
+    return 2;
+  }
+  if (sub === '--help' || sub === '-h' || sub === 'help') {
     io.out(usage() + '\n');
-    return sub === undefined ? 2 : 0;
+    return 0;
   }
   const cmd = ADMIN_COMMANDS.find((c) => c.name === sub);
   if (!cmd) {

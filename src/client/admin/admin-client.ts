@@ -258,6 +258,12 @@ export class AdminClient {
     throw last instanceof Error ? last : new MqError('NOT_FOUND', `the consumer group[${group}] not online`);
   }
 
+  /** QUERY_TOPIC_CONSUME_BY_WHO: groups that consume `topic` on one broker. */
+  async topicConsumers(addr: string, topic: string): Promise<string[]> {
+    const res = await this.call(addr, () => RemotingCommand.createRequest(RequestCode.QUERY_TOPIC_CONSUME_BY_WHO, { topic }));
+    return ((parseAdminJson(text(res) || '{}') as { groupList?: string[] }).groupList ?? []).sort();
+  }
+
   async subscriptionGroups(addr: string): Promise<Record<string, Record<string, unknown>>> {
     const res = await this.call(addr, () => RemotingCommand.createRequest(RequestCode.GET_ALL_SUBSCRIPTIONGROUP_CONFIG));
     return ((parseAdminJson(text(res)) as { subscriptionGroupTable?: Record<string, Record<string, unknown>> }).subscriptionGroupTable ?? {});

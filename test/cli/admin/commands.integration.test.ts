@@ -2,7 +2,8 @@
  * Every `mq admin` command against a real cluster (name server, broker set A = master + slave, broker set B, a
  * gateway), with the output checked for what an operator reads: the message found by key, progress diffs shrinking
  * as the gateway consumes, the gateway delivering again after resetOffsetByTime, topicCount exact across a broker
- * restart, and so on. Each command's text output and its --json are both exercised.
+ * restart, and so on. Each command's text output and its --json are both exercised. Commands run in this process
+ * (src/cli/admin's runAdmin with captured stdout/stderr); exit codes and NAMESRV_ADDR are checked with ./bin/mq.
  */
 import fs from 'fs';
 import path from 'path';
@@ -12,7 +13,7 @@ import { MQClient } from '../../../src/client';
 import { connect } from '../../gateway/thrift-client';
 import type { TestClient } from '../../gateway/thrift-client';
 import { stopAll, uniqueName } from '../../helpers/proc';
-import { admin, adminJson, eventually, startOpsCluster } from './ops-cluster';
+import { admin, adminJson, adminProcess, eventually, startOpsCluster } from './ops-cluster';
 import type { OpsCluster } from './ops-cluster';
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
@@ -67,17 +68,17 @@ describe('mq admin commands against a real cluster (integration)', function () {
   });
 
   it('NAMESRV_ADDR replaces -n; unknown flags are refused with nothing on stdout; --help on each command', async () => {
-    const r = await admin(['topicList'], { NAMESRV_ADDR: ns });
+    const r = await adminProcess(['topicList'], { NAMESRV_ADDR: ns });
     expect(r.code, r.stderr).to.equal(0);
     expect(r.stdout.split('\n')).to.include(topic);
-    const bad = await admin(['topicList', '-n', ns, '--bogus']);
+    const bad = await adminProcess(['topicList', '-n', ns, '--bogus']);
     expect(bad.code).to.equal(2);
     expect(bad.stdout).to.equal('');
     expect(bad.stderr).to.contain('unknown option --bogus');
-    const failed = await admin(['topicStatus', '-n', ns, '-t', 'NoSuchTopic_x']);
+    const failed = await adminProcess(['topicStatus', '-n', ns, '-t', 'NoSuchTopic_x']);
     expect(failed.code).to.equal(1);
     expect(failed.stdout).to.equal('');
-    const h = await admin(['consumerProgress', '--help']);
+    const h = await adminProcess(['consumerProgress', '--help']);
     expect(h.code).to.equal(0);
     expect(h.stdout).to.contain('usage: mq admin consumerProgress').and.contain('--json');
   });
@@ -165,8 +166,11 @@ describe('mq admin commands against a real cluster (integration)', function () {
     const text = await admin(['consumerProgress', '-n', ns, '-g', group]);
     expect(text.stdout).to.match(/#Topic\s+#Broker Name\s+#QID\s+#Broker Offset\s+#Consumer Offset\s+#Diff\s+#LastTime/);
     expect(text.stdout).to.match(/Diff Total: 0/).and.match(/Consume TPS: \d+\.\d\d/);
-    const all = await admin(['consumerProgress', '-n', ns]);
-    expect(all.stdout).to.match(new RegExp(`${group}\\s+1\\s+V\\d+\\s+(PULL|PUSH)\\s+CLUSTERING\\s+\\d+\\.\\d\\d\\s+0`));
+    const withIp = await admin(['consumerProgress', '-n', ns, '-g', group, '-s']);
+    expect(withIp.stdout).to.match(/#Consumer Offset\s+#Client IP\s+#Diff\s+#LastTime/);
+    // Without -g: one line per group (groups are found by their %RETRY% topic, created at the group's first heartbeat).
+    const line = new RegExp(`${group}\\s+1\\s+V\\d+\\s+(PULL|PUSH)\\s+CLUSTERING\\s+\\d+\\.\\d\\d\\s+0`);
+    await eventually(async () => line.test((await admin(['consumerProgress', '-n', ns])).stdout), 'the group listed by consumerProgress');
     const conn = await adminJson<{ connectionSet: Array<{ clientId: string }>; subscriptionTable: Record<string, unknown> }>(['consumerConnection', '-n', ns, '-g', group]);
     expect(conn.connectionSet).to.have.length(1);
     expect(Object.keys(conn.subscriptionTable)).to.include(t);
@@ -203,7 +207,7 @@ describe('mq admin commands against a real cluster (integration)', function () {
     for (let i = 0; i < 20 && seen.length < 4; i++) {
       seen.push(...(await gw.get({ topic: t, consumerGroup: group, maxMessages: 32, waitMs: 300 })).messages.map((m) => m.body.toString()));
     }
-    expect(seen.sort()).to.deep.equal([0, 1, 2, 3].map((i) => `new body ${i}`));
+    expect(seen.sort(), JSON.stringify(seen)).to.deep.equal([0, 1, 2, 3].map((i) => `new body ${i}`));
   });
 
   it('brokerStatus prints the runtime keys (putTps, getTransferedTps, msgPutTotalTodayNow, commitLogDiskRatio)', async () => {
@@ -267,6 +271,26 @@ describe('mq admin commands against a real cluster (integration)', function () {
     }
   });
 
+  it('deleteSubGroup makes the gateway forget the group: it starts again from the oldest message', async () => {
+    const t = uniqueName('OpsDelG');
+    const group = uniqueName('dg');
+    expect((await admin(['updateTopic', '-n', ns, '-c', 'OpsCluster', '-t', t, '-r', '1', '-w', '1'])).code).to.equal(0);
+    await eventually(async () => (await client.getRoute(t)).publishQueues.length === 2, 'route');
+    await sendN(t, 3, 'dg');
+    let got = 0;
+    for (let i = 0; i < 10 && got < 3; i++) got += (await gw.get({ topic: t, consumerGroup: group, maxMessages: 32, waitMs: 300 })).messages.length;
+    expect(got).to.equal(3);
+    expect((await gw.get({ topic: t, consumerGroup: group, maxMessages: 32 })).messages).to.have.length(0);
+    await eventually(async () => (await admin(['consumerConnection', '-n', ns, '-g', group])).code === 0, 'group online');
+    const d = await admin(['deleteSubGroup', '-n', ns, '-c', 'OpsCluster', '-g', group]);
+    expect(d.code, d.stderr).to.equal(0);
+    const again: string[] = [];
+    for (let i = 0; i < 20 && again.length < 3; i++) {
+      again.push(...(await gw.get({ topic: t, consumerGroup: group, maxMessages: 32, waitMs: 300 })).messages.map((m) => m.body.toString()));
+    }
+    expect(again.sort()).to.deep.equal([0, 1, 2].map((i) => `dg body ${i}`));
+  });
+
   it('statsAll shows the topic with the messages received in 24 h and the consuming groups', async () => {
     const t = uniqueName('OpsStats');
     expect((await admin(['updateTopic', '-n', ns, '-c', 'OpsCluster', '-t', t, '-r', '1', '-w', '1'])).code).to.equal(0);
@@ -278,6 +302,15 @@ describe('mq admin commands against a real cluster (integration)', function () {
     const text = await admin(['statsAll', '-n', ns, '-t', t]);
     expect(text.stdout).to.match(/#Topic\s+#Consumer Group\s+#Accumulation\s+#InTPS\s+#OutTPS\s+#InMsg24Hour\s+#OutMsg24Hour/);
     expect(text.stdout).to.match(new RegExp(`${t}\\s+NO_CONSUMER\\s+0\\s+\\d+\\.\\d\\d\\s+0\\.00\\s+6\\s+0`));
+    // A group reads 2 of the 6: it shows with its backlog and what it read.
+    const group = uniqueName('sa');
+    expect((await gw.get({ topic: t, consumerGroup: group, maxMessages: 2 })).messages).to.have.length(2);
+    const withGroup = await eventually(async () => {
+      const r = await adminJson<Array<{ group: string; accumulation: number; outMsg24Hour: number }>>(['statsAll', '-n', ns, '-t', t]);
+      return r.find((x) => x.group === group && x.accumulation === 4);
+    }, 'group in statsAll');
+    // Messages the brokers returned to the group's pulls (the gateway may read ahead of what it delivered).
+    expect(withGroup.outMsg24Hour).to.be.within(2, 6);
   });
 
   it('topicCount matches the number sent between two times, across a broker restart; --every sums to it', async () => {

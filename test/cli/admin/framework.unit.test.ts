@@ -46,6 +46,7 @@ describe('mq admin framework (unit)', () => {
       ['resetOffsetByTime', '-n', '127.0.0.1:1', '-g', 'g', '-t', 'T'],
       ['topicStatus', '-n'],
       ['nope'],
+      [],
     ]) {
       const r = await run(argv);
       expect(r.code, argv.join(' ')).to.equal(2);

@@ -4,6 +4,7 @@
  * optional gateway (memory coord, offsets flushed to the brokers every 300 ms). `mq admin` runs as a child process.
  */
 import { execFile } from 'child_process';
+import { runAdmin } from '../../../src/cli/admin';
 import { MQ_BIN, spawnMq, tempDir } from '../../helpers/proc';
 import type { MqProcess } from '../../helpers/proc';
 import { freePort } from '../../helpers/redis';
@@ -14,8 +15,19 @@ export interface Run {
   stderr: string;
 }
 
-/** Runs `mq admin ...` and collects its output (never throws). */
-export function admin(args: string[], env: Record<string, string> = {}): Promise<Run> {
+/**
+ * Runs `mq admin ...` in this process (the command code of bin/mq, real connections to the cluster; a child
+ * process per call would cost most of the test's time) and collects its output (never throws).
+ */
+export async function admin(args: string[], env: Record<string, string> = {}): Promise<Run> {
+  let stdout = '';
+  let stderr = '';
+  const code = await runAdmin(args, { out: (t) => (stdout += t), err: (t) => (stderr += t), env: { ...process.env, ...env }, now: () => Date.now() });
+  return { code, stdout, stderr };
+}
+
+/** Runs `./bin/mq admin ...` as a child process (exit code, stdout and stderr as a shell sees them). */
+export function adminProcess(args: string[], env: Record<string, string> = {}): Promise<Run> {
   return new Promise((resolve) => {
     execFile(process.execPath, [MQ_BIN, 'admin', ...args], { timeout: 60000, env: { ...process.env, ...env } }, (err, stdout, stderr) => {
       const code = err ? (typeof (err as { code?: unknown }).code === 'number' ? (err as { code: number }).code : 1) : 0;
