@@ -173,7 +173,18 @@ export class Topology {
 
   /** Creates (or creates again, after a rebuild) a topic of a given name. */
   async createTopicNamed(topic: string, queues: number, sets: number): Promise<string> {
-    await this.admin.createTopic({ topic, clusterName: this.clusterName, writeQueueNums: queues, readQueueNums: queues });
+    // Right after a broker restart at the same address, the admin client's old connection may still be the one it
+    // picks and close under the request: retry a few times.
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await this.admin.createTopic({ topic, clusterName: this.clusterName, writeQueueNums: queues, readQueueNums: queues });
+        break;
+      } catch (err) {
+        // createTopic is idempotent, so any failure may be retried.
+        if (attempt >= 5) throw err;
+        await sleep(300);
+      }
+    }
     for (let i = 0; i < 200; i++) {
       try {
         const r = await this.admin.getRoute(topic);
