@@ -304,26 +304,31 @@ export class GenerationManager {
         [PROP.ORIGIN_MESSAGE_ID]: m.properties[PROP.ORIGIN_MESSAGE_ID] ?? m.msgId,
       },
     }));
-    const send = () => newest.client.send(retry, copies, { reconsumeTimes: maxReconsumeTimes, maxReconsumeTimes });
-    let results;
+    // One message per send: brokers refuse batches to retry topics.
+    const sendOne = async (m: (typeof copies)[number]): Promise<void> => {
+      const [r] = await newest.client.send(retry, [m], { reconsumeTimes: maxReconsumeTimes, maxReconsumeTimes });
+      if (!r.ok) throw r.error;
+    };
+    const sendAll = async (): Promise<void> => {
+      for (let i = 0; i < copies.length; i += 8) await Promise.all(copies.slice(i, i + 8).map(sendOne));
+    };
     try {
-      results = await send();
+      await sendAll();
     } catch (err) {
       if (!MqError.is(err, 'TOPIC_NOT_FOUND')) throw err;
       // The retry topic appears on the new cluster with the group's heartbeat (as RocketMQ brokers do): send one, retry.
       newest.client.registerConsumerGroup({ group, subscriptions: { [topic]: '*' } });
       await newest.client.sendHeartbeat();
-      results = undefined;
-      for (let i = 0; i < 20 && !results; i++) {
+      for (let i = 0; ; i++) {
         await new Promise((r) => setTimeout(r, 250));
-        results = await send().catch((e: unknown) => {
-          if (MqError.is(e, 'TOPIC_NOT_FOUND') && i < 19) return undefined;
-          throw e;
-        });
+        try {
+          await sendAll();
+          break;
+        } catch (e) {
+          if (!MqError.is(e, 'TOPIC_NOT_FOUND') || i >= 19) throw e;
+        }
       }
     }
-    const failed = (results ?? []).find((r) => !r.ok);
-    if (!results || failed) throw failed && !failed.ok ? failed.error : new MqError('UNAVAILABLE', `DLQ copy to generation ${newest.id} not stored`);
     this.deps.logger.info({ group, topic, count: messages.length, from: g.id, to: newest.id }, 'moved to the DLQ of the newest generation');
     return true;
   }
