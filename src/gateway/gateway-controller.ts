@@ -187,9 +187,9 @@ export class GatewayController {
             },
           );
           // Operator resets reach the client of the cluster they were made on (mqadmin resetOffsetByTime) and apply
-          // to that generation's keys; group deletions too.
+          // to that generation's keys, then by time to the other open generations; group deletions remove every key.
           const unwire = wireAdminEvents(g.client, gcoord, this.log.child({ part: 'admin-events', generation: g.id }), (e) => {
-            if (e.type === 'resetOffsets') gensRef().noteReset(g, e.group);
+            if (e.type === 'resetOffsets') void gensRef().applyReset(g, e.group, e.topic, e.timestamp);
           });
           const committer = new OffsetCommitter(o.offsetFlushIntervalMs, {
             client: g.client,

@@ -22,8 +22,9 @@
  *    generation still drains (no `drainedAt` in the registry) opens it and drains it too. A new generation's state
  *    starts empty: each group starts there at the broker's committed offset, else at the oldest retained message
  *    (README "Delivery guarantees" rule 2);
- *  - operator offset resets (RESET_CONSUMER_CLIENT_OFFSET) arrive on the client of the cluster they were made on and
- *    apply to that generation's keys.
+ *  - an operator offset reset (RESET_CONSUMER_CLIENT_OFFSET) arrives on the client of the cluster it was made on and
+ *    applies to that generation's keys; a reset by time is applied to every other open generation too, at the
+ *    offsets of that time in its own logs.
  * A change that keeps a name server, or that reaches the same brokers, only updates the newest client's list.
  */
 import { createHash } from 'crypto';
@@ -333,9 +334,33 @@ export class GenerationManager {
     return true;
   }
 
-  /** A reset of the group's offsets on generation `g` (operator): its drain is checked again from scratch. */
-  noteReset(g: Generation, group: string): void {
-    g.drain.delete(group);
+  /**
+   * An operator reset of the group's offsets by time arrived on generation `from` (and was applied to its keys): the
+   * same reset goes to every other open generation, at the offsets of that time in its own logs
+   * (SEARCH_OFFSET_BY_TIMESTAMP per queue), so that a reprocessing covers what the old cluster still holds too. The
+   * group's drain is checked again from scratch on each of them.
+   */
+  async applyReset(from: Generation, group: string, topic: string, timestamp: number): Promise<void> {
+    from.drain.delete(group);
+    for (const h of this.gens) {
+      if (h === from || h.state === 'drained') continue;
+      try {
+        let queues;
+        try {
+          queues = await h.client.subscribeQueues(topic);
+        } catch (err) {
+          if (MqError.is(err, 'TOPIC_NOT_FOUND')) continue;
+          throw err;
+        }
+        const offsets = [];
+        for (const q of queues) offsets.push({ brokerName: q.brokerName, queueId: q.queueId, offset: await h.client.searchOffsetByTimestamp(q, timestamp) });
+        await taggedCoordinator(this.deps.coord, h.tag).resetOffsets(group, topic, offsets);
+        h.drain.delete(group);
+        this.deps.logger.info({ group, topic, timestamp, generation: h.id, from: from.id, queues: offsets.length }, 'operator reset applied to another generation too');
+      } catch (err) {
+        this.deps.logger.warn({ err, group, topic, generation: h.id }, 'operator reset could not be applied to this generation');
+      }
+    }
   }
 
   /** JSON for the status endpoint. */
