@@ -37,6 +37,7 @@ import { MQClient, MutableAddressProvider } from '../client';
 import type { NameServerAddressProvider, PulledMessage } from '../client';
 import type { Coordinator, QueueRef } from '../coord';
 import type { Delivery, GroupReader, ReadRequest } from './group-reader';
+import { METRIC } from '../metrics';
 import { queueKeyOf } from './queue-cursor';
 import { userProperties } from './validate';
 
@@ -187,19 +188,19 @@ export class GenerationManager {
   constructor(private readonly deps: GenerationManagerDeps) {
     const registers = deps.registry ? [deps.registry] : [];
     this.infoGauge = new Gauge({
-      name: 'mq_gateway_generation_info',
+      name: METRIC.gatewayGenerationInfo,
       help: 'Cluster generations of the gateway (1 per generation): state active, draining or drained',
       labelNames: ['generation', 'state', 'name_servers'],
       registers,
     });
     this.backlogGauge = new Gauge({
-      name: 'mq_gateway_drain_backlog',
+      name: METRIC.gatewayDrainBacklog,
       help: 'Messages of a group not yet consumed on a draining generation (topic queues + %RETRY%<group> + delayed messages bound for them)',
       labelNames: ['group', 'generation'],
       registers,
     });
     this.delayGauge = new Gauge({
-      name: 'mq_gateway_drain_delayed',
+      name: METRIC.gatewayDrainDelayed,
       help: 'Delayed messages (SCHEDULE_TOPIC_XXXX, not yet due) on a draining generation bound for the group (part of mq_gateway_drain_backlog)',
       labelNames: ['group', 'generation'],
       registers,

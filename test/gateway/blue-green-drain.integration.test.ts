@@ -11,6 +11,7 @@
  *    %DLQ%<group>, none in blue's.
  */
 import { expect } from 'chai';
+import http from 'http';
 import { sleep } from '../../src/common';
 import { AdminClient } from '../../src/client/admin';
 import { T } from '../../src/gateway';
@@ -23,6 +24,19 @@ import type { TestClient } from './thrift-client';
 import { RedisNode, Topology } from './topology';
 
 const SECRET = 'blue-green-drain-secret';
+
+/** GET /metrics of a gateway. */
+function metricsText(p: MqProcess): Promise<string> {
+  return new Promise((resolve, reject) => {
+    http
+      .get({ host: '127.0.0.1', port: Number(p.fields.httpPort), path: '/metrics', timeout: 5000 }, (res) => {
+        let body = '';
+        res.on('data', (d: Buffer) => (body += d.toString()));
+        res.on('end', () => resolve(body));
+      })
+      .on('error', reject);
+  });
+}
 const GROUP = 'bgd_group';
 
 async function until(check: () => Promise<boolean>, ms: number, what: string): Promise<void> {
@@ -180,6 +194,15 @@ describe('gateway: blue/green drain edge cases (integration)', function () {
     await dns.point([green.topo.namesrvAddr]);
     await until(async () => (await statuses(gws)).every((s) => s.generations.length === 2 && s.generations[1].nameServers.includes(green.topo.namesrvAddr)), 20000, 'every gateway to report green active');
     await freeze(blue.master.addr, blue.topo.namesrvAddr);
+    if (opts.delayed) {
+      // The parked messages are visible while blue drains: /metrics and /status.
+      const metric = new RegExp(`mq_gateway_drain_delayed\\{group="${GROUP}",generation="1"\\} ${delayedBodies.length}\\b`);
+      await until(
+        async () => metric.test(await metricsText(gws[0])) && (await gatewayStatus(gws[0])).generations[0].groups[GROUP]?.delayBacklog === delayedBodies.length,
+        8000,
+        'the delayed messages in /metrics (mq_gateway_drain_delayed) and /status (delayBacklog)',
+      );
+    }
     let afterRestart: GatewayStatus[] = [];
     if (opts.restart) {
       await gws[1].kill9();
