@@ -319,7 +319,8 @@ export class GenerationManager {
     } catch (err) {
       if (!MqError.is(err, 'TOPIC_NOT_FOUND')) throw err;
       // The retry topic appears on the new cluster with the group's heartbeat (as RocketMQ brokers do): send one, retry.
-      newest.client.registerConsumerGroup({ group, subscriptions: { [topic]: '*' } });
+      const known = newest.client.heartbeat.consumerGroups().find((x) => x.group === group);
+      if (!known) newest.client.registerConsumerGroup({ group, subscriptions: { [topic]: '*' } });
       await newest.client.sendHeartbeat();
       for (let i = 0; ; i++) {
         await new Promise((r) => setTimeout(r, 250));
