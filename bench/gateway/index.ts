@@ -101,6 +101,12 @@ function row(what: string, gateway: number, direct: number, unit: string, lowerI
   console.log(`${what.padEnd(44)} gateway ${f(gateway).padStart(9)} ${unit.padEnd(6)} direct ${f(direct).padStart(9)} ${unit.padEnd(6)} overhead x${ratio.toFixed(2)}`);
 }
 
+/** `node --cpu-prof` arguments when BENCH_GW_CPU_PROF names a directory (one profile per process, by pid). */
+function profArgs(): string[] {
+  const dir = process.env.BENCH_GW_CPU_PROF;
+  return dir ? ['--cpu-prof', `--cpu-prof-dir=${dir}`] : [];
+}
+
 /** The child mode: 32 concurrent 5 MiB sends with src/client, then print this process's peak RSS. */
 async function directRssChild(namesrvAddr: string, topic: string): Promise<void> {
   const client = new MQClient({ namesrvAddr, instanceName: `rss${process.pid}`, sendMsgTimeout: 30000 }, { logger });
@@ -124,6 +130,7 @@ async function main(): Promise<void> {
     procs.push(
       await spawnMq(['broker', '--brokerName=bench-a', `--storePathRootDir=${store.dir}`, `--namesrvAddr=${namesrvAddr}`, '--listenPort=0', `--haListenPort=${await freePort()}`, '--httpPort=-1', `--mappedFileSizeCommitLog=${256 * MiB}`], {
         readyTimeoutMs: 30000,
+        nodeArgs: profArgs(),
       }),
     );
     const gw = await spawnMq([
@@ -136,7 +143,7 @@ async function main(): Promise<void> {
       '--sendTimeoutMs=30000',
       `--maxInflightBytes=${MAX_INFLIGHT_MIB * MiB}`,
     ], {
-      nodeArgs: process.env.BENCH_GW_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_GW_CPU_PROF}`] : [],
+      nodeArgs: [...profArgs(), ...(process.env.BENCH_GW_NODE_ARGS ?? '').split(' ').filter(Boolean)],
     });
     procs.push(gw);
     const port = Number(gw.fields.listenPort);

@@ -12,10 +12,13 @@
  * - length <= 0: not Thrift framing (random bytes, HTTP, ...) → the connection is closed;
  * - length > maxFrameBytes: the frame is discarded as it streams in (never buffered) and, when its first bytes are a
  *   call to `send`/`get`, answered with GatewayError PAYLOAD_TOO_LARGE naming the limit; otherwise closed;
- * - bytes count in flight as they arrive, not as announced: a frame is refused with BUSY + retryAfterMs (discarded
- *   the same way) when its announced size cannot fit next to what is in flight now on its connection
- *   (maxInflightBytesPerConnection) or on all connections (maxInflightBytes), or when its arriving bytes would take
- *   the total over maxInflightBytes. A trickling client therefore holds only the bytes it actually sent;
+ * - a frame is refused with BUSY + retryAfterMs (discarded the same way, answered as soon as its call head is here,
+ *   its body never held) when its announced size cannot fit next to what is in flight on its connection
+ *   (maxInflightBytesPerConnection) or on all connections (maxInflightBytes), counting the bytes that arrived and
+ *   the announced, not yet arrived, rest of the frames being read; so concurrent large sends over the budget are
+ *   refused from their length word, not after their bodies were half read. That announced rest is counted for
+ *   PROMISE_MS after the length arrived, then only the bytes that came: a trickling client holds what it actually
+ *   sent. Bytes that arrive and would take the total over maxInflightBytes still refuse their frame (BUSY);
  * - each frame must arrive completely within frameReadTimeoutMs + size / frameMinBytesPerSecond of its first byte
  *   (a trickled byte does not extend it); else the connection is closed and its bytes freed;
  * - a complete frame is decoded with limits checked before anything is allocated (limited-protocol.ts): a request
@@ -97,6 +100,12 @@ export interface ThriftServerEvents {
   onInflight?(bytes: number): void;
 }
 
+/**
+ * How long the announced, not yet arrived, bytes of a frame count against maxInflightBytes, ms from its length word
+ * (a frame at loopback or LAN speed completes well within it; a trickler then holds only the bytes it sent).
+ */
+const PROMISE_MS = 1000;
+
 interface Skip {
   left: number;
   reason: 'too_large' | 'busy';
@@ -129,6 +138,9 @@ class Connection {
   private corked = false;
   /** Request and reply bytes of this connection in flight. */
   inflight = 0;
+  /** Announced bytes of the frame being read that have not arrived yet, while they count (see PROMISE_MS). */
+  promised = 0;
+  promiseUntil = 0;
   /** Calls decoded and not answered yet. */
   pending = 0;
   closed = false;
@@ -184,6 +196,7 @@ class Connection {
         // The arriving bytes would take the server over its cap: drop what we have, discard the rest, answer BUSY.
         const head = Buffer.from((this.partial ?? Buffer.alloc(0)).subarray(0, Math.min(this.have, MESSAGE_HEAD_BYTES)));
         const size = this.need;
+        this.server.unpromise(this);
         this.server.shrink(this, this.have);
         this.skip = { left: size - this.have, reason: 'busy', size, head: [head], headBytes: head.length, answered: false };
         this.partial = undefined;
@@ -206,6 +219,7 @@ class Connection {
       buf = buf.subarray(take);
       if (this.have === this.need) {
         const size = this.need;
+        this.server.unpromise(this);
         frame ??= this.partial as Buffer;
         this.partial = undefined;
         this.have = 0;
@@ -315,12 +329,14 @@ class Connection {
     this.closed = true;
     if (this.timer) clearTimeout(this.timer);
     this.timer = undefined;
+    this.server.unpromise(this);
     this.server.logConnection(this, reason);
     this.socket.destroy();
   }
 
   /** Drops the frame being received (connection closed). */
   dropPieces(): void {
+    this.server.unpromise(this);
     this.partial = undefined;
     this.have = 0;
     if (this.timer) clearTimeout(this.timer);
@@ -337,6 +353,9 @@ export class ThriftServer {
   private readonly perAddress = new Map<string, number>();
   private nextId = 1;
   private inflight = 0;
+  /** Announced, not yet arrived, bytes of frames being read (connections holding some in `promising`). */
+  private promised = 0;
+  private readonly promising = new Set<Connection>();
   private closing: Promise<void> | undefined;
   /** The call being decoded (the processor calls the handler synchronously from process()). */
   private current: CallContext | undefined;
@@ -518,18 +537,44 @@ export class ThriftServer {
     return start + this.frameBaseMs + extra;
   }
 
-  /** Decides whether a frame of `size` bytes may be read (nothing is reserved until its bytes arrive). */
+  /**
+   * Decides whether a frame of `size` bytes may be read: it must fit next to the bytes in flight and the announced
+   * rest of the frames being read. An admitted frame's size counts as announced until its bytes arrive.
+   */
   admit(conn: Connection, size: number): 'too_large' | 'busy' | null {
     if (size > this.opts.maxFrameBytes) return 'too_large';
-    if (this.inflight + size > this.opts.maxInflightBytes || conn.inflight + size > this.opts.maxInflightBytesPerConnection) {
-      return 'busy';
+    if (conn.inflight + size > this.opts.maxInflightBytesPerConnection) return 'busy';
+    if (this.inflight + this.promised + size > this.opts.maxInflightBytes) {
+      // Announcements older than PROMISE_MS stop counting (their frames hold only what arrived).
+      const now = Date.now();
+      for (const c of this.promising) if (c.promiseUntil <= now) this.unpromise(c);
+      if (this.inflight + this.promised + size > this.opts.maxInflightBytes) return 'busy';
     }
+    conn.promised = size;
+    conn.promiseUntil = Date.now() + PROMISE_MS;
+    this.promised += size;
+    this.promising.add(conn);
     return null;
+  }
+
+  /** Stops counting the announced rest of the connection's frame (complete, refused, timed out or closed). */
+  unpromise(conn: Connection): void {
+    if (conn.promised === 0) return;
+    this.promised -= conn.promised;
+    conn.promised = 0;
+    this.promising.delete(conn);
   }
 
   /** Counts arriving bytes of a frame; false when they would take the total over maxInflightBytes. */
   grow(conn: Connection, bytes: number): boolean {
     if (this.inflight + bytes > this.opts.maxInflightBytes) return false;
+    if (conn.promised > 0) {
+      // Arrived bytes move from announced to in flight.
+      const k = Math.min(conn.promised, bytes);
+      conn.promised -= k;
+      this.promised -= k;
+      if (conn.promised === 0) this.promising.delete(conn);
+    }
     this.reserve(conn, bytes);
     return true;
   }

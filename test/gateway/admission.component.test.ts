@@ -98,6 +98,32 @@ describe('gateway/ThriftServer admission control', function () {
     }
   });
 
+  it('refuses a frame the in-flight budget cannot hold when its length announces it, before its body is read', async () => {
+    const { port, server } = await serve(stub(), { maxFrameBytes: 20 * MiB, maxInflightBytes: 32 * MiB, maxInflightBytesPerConnection: 32 * MiB });
+    // A 20 MiB send frame arrives at speed: its first 10 MiB are here, the rest is on its way.
+    const call = encodeCall('send', new T.SendRequest({ messages: [new T.Message({ topic: 't', body: Buffer.alloc(20 * MiB - 200, 1) })] }));
+    const other = encodeCall('send', new T.SendRequest({ messages: [new T.Message({ topic: 't', body: Buffer.alloc(20 * MiB - 200, 2) })] }), 7);
+    const a = raw(port);
+    const b = raw(port);
+    await Promise.all([a.connected, b.connected]);
+    await a.write(call.subarray(0, 10 * MiB));
+    for (let i = 0; i < 200 && server.inflightBytes() < 10 * MiB - 4; i++) await sleep(10);
+    expect(server.inflightBytes()).to.equal(10 * MiB - 4);
+    // A second 20 MiB frame cannot fit next to the first one's 20 MiB: refused from its length and call head alone,
+    // without waiting for (or holding) its body.
+    await b.write(other.subarray(0, 64));
+    const refused = await b.reply(5000);
+    expect(refused.seqid).to.equal(7);
+    expect(refused.error && T.ErrorCode[refused.error.code]).to.equal('BUSY');
+    expect(server.inflightBytes()).to.equal(10 * MiB - 4);
+    // The first frame completes and is served; once it is answered the budget is free again.
+    await a.write(call.subarray(10 * MiB));
+    const ok = await a.reply(10000);
+    expect(ok.success).to.equal(true);
+    for (let i = 0; i < 50 && server.inflightBytes() > 0; i++) await sleep(20);
+    expect(server.inflightBytes()).to.equal(0);
+  });
+
   it('refuses a 9 MiB frame of 9 million empty Message structs while decoding, cheaply, and keeps serving', async () => {
     const h = stub();
     const { port, server } = await serve(h, { decodeLimits: { maxBatchMessages: 1024 } });
