@@ -32,6 +32,7 @@ import type { Logger } from 'pino';
 import thrift from 'thrift';
 import { FrameWriter } from './frame-writer';
 import { ReplyProtocol } from './reply-protocol';
+import { installSendProcess } from './send-reply';
 import { DEFAULT_DECODE_LIMITS, DecodeLimitError, LimitedProtocol } from './limited-protocol';
 import type { DecodeLimits } from './limited-protocol';
 import { MESSAGE_HEAD_BYTES, couldBeMessageHead, parseMessageHead } from './message-head';
@@ -374,6 +375,8 @@ export class ThriftServer {
       get: (req: T.GetRequest) => handler.get(req, this.current),
     };
     this.processor = new MessageGatewayService.Processor(wrapped) as unknown as { process(input: unknown, output: unknown): void };
+    // Same bytes as the generated process_send, without copying every SendResult (see send-reply.ts).
+    installSendProcess(this.processor, wrapped.send);
     this.limits = { maxBatchMessages: 1024, maxAcks: MAX_ACKS, ...DEFAULT_DECODE_LIMITS, ...opts.decodeLimits };
     this.frameBaseMs = opts.frameReadTimeoutMs ?? opts.partialFrameTimeoutMs ?? 10000;
     this.frameRate = opts.frameMinBytesPerSecond ?? 65536;
