@@ -107,6 +107,10 @@ export interface ThriftServerEvents {
  */
 const PROMISE_MS = 1000;
 
+/** Reads of a frame at least this large are kept as they are; smaller ones are copied into a staging chunk. */
+const PIECE_MIN_BYTES = 16 * 1024;
+const STAGE_BYTES = 64 * 1024;
+
 interface Skip {
   left: number;
   reason: 'too_large' | 'busy';
@@ -126,9 +130,15 @@ class Connection {
   private lenHave = 0;
   /** Payload size of the frame being read; -1 while reading the 4-byte length. */
   private need = -1;
-  /** Payload bytes received (all counted in flight), and the buffer they are copied into when they span reads. */
+  /**
+   * Payload bytes received (all counted in flight), and where they are until the frame is complete: the socket's
+   * reads themselves (slices, no copy; small ones copied together into a staging chunk), so that a frame being read
+   * holds exactly what arrived.
+   */
   private have = 0;
-  private partial: Buffer | undefined;
+  private pieces: Buffer[] = [];
+  private stage: Buffer | undefined;
+  private stageLen = 0;
   /** Set while a refused frame streams in: bytes still to discard and the answer to give. */
   private skip: Skip | null = null;
   /** When the first byte of the current frame arrived (ms), and its deadline timer. */
@@ -195,12 +205,12 @@ class Connection {
       const take = Math.min(this.need - this.have, buf.length);
       if (!this.server.grow(this, take)) {
         // The arriving bytes would take the server over its cap: drop what we have, discard the rest, answer BUSY.
-        const head = Buffer.from((this.partial ?? Buffer.alloc(0)).subarray(0, Math.min(this.have, MESSAGE_HEAD_BYTES)));
+        const head = this.headOfPieces();
         const size = this.need;
         this.server.unpromise(this);
         this.server.shrink(this, this.have);
         this.skip = { left: size - this.have, reason: 'busy', size, head: [head], headBytes: head.length, answered: false };
-        this.partial = undefined;
+        this.clearPieces();
         this.have = 0;
         this.need = -1;
         continue;
@@ -210,19 +220,21 @@ class Connection {
         // The whole payload is in this read: used in place.
         frame = buf.subarray(0, take);
       } else {
-        // A payload spread over reads is copied as it arrives into one buffer of its size: one copy, and the reads
-        // are garbage at once. Its pages become resident only as they are written, and only arrived bytes count in
-        // flight, so a client that announces a large frame and trickles holds (and reserves) what it sent.
-        this.partial ??= Buffer.allocUnsafe(this.need);
-        buf.copy(this.partial, this.have, 0, take);
+        // A payload spread over reads is kept as those reads and joined once complete (one copy, as before), not
+        // copied into a buffer of the announced size as it arrives: memory then grows with the bytes that came (a
+        // reused heap block of the announced size is resident at once, whatever was written into it).
+        this.addPiece(buf.subarray(0, take));
       }
       this.have += take;
       buf = buf.subarray(take);
       if (this.have === this.need) {
         const size = this.need;
         this.server.unpromise(this);
-        frame ??= this.partial as Buffer;
-        this.partial = undefined;
+        if (!frame) {
+          this.flushStage();
+          frame = this.pieces.length === 1 ? this.pieces[0] : Buffer.concat(this.pieces, size);
+          this.clearPieces();
+        }
         this.have = 0;
         this.need = -1;
         this.frameStart = 0;
@@ -230,6 +242,45 @@ class Connection {
       }
     }
     this.arm();
+  }
+
+  /** Keeps one read's part of the frame being read (see `pieces`). */
+  private addPiece(b: Buffer): void {
+    if (b.length >= PIECE_MIN_BYTES) {
+      this.flushStage();
+      this.pieces.push(b);
+      return;
+    }
+    if (!this.stage || this.stageLen + b.length > this.stage.length) {
+      this.flushStage();
+      this.stage = Buffer.allocUnsafe(Math.min(STAGE_BYTES, this.need - this.have));
+    }
+    b.copy(this.stage, this.stageLen);
+    this.stageLen += b.length;
+  }
+
+  private flushStage(): void {
+    if (this.stage && this.stageLen > 0) this.pieces.push(this.stage.subarray(0, this.stageLen));
+    this.stage = undefined;
+    this.stageLen = 0;
+  }
+
+  private clearPieces(): void {
+    this.pieces = [];
+    this.stage = undefined;
+    this.stageLen = 0;
+  }
+
+  /** A copy of the first bytes of the frame being read (up to a message head). */
+  private headOfPieces(): Buffer {
+    this.flushStage();
+    const out = Buffer.alloc(Math.min(this.have, MESSAGE_HEAD_BYTES));
+    let at = 0;
+    for (const p of this.pieces) {
+      if (at >= out.length) break;
+      at += p.copy(out, at, 0, Math.min(p.length, out.length - at));
+    }
+    return out;
   }
 
   /** Discards bytes of a refused frame; answers it once its head has arrived. Returns what is left of `buf`. */
@@ -338,7 +389,7 @@ class Connection {
   /** Drops the frame being received (connection closed). */
   dropPieces(): void {
     this.server.unpromise(this);
-    this.partial = undefined;
+    this.clearPieces();
     this.have = 0;
     if (this.timer) clearTimeout(this.timer);
     this.timer = undefined;

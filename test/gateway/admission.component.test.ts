@@ -124,6 +124,25 @@ describe('gateway/ThriftServer admission control', function () {
     expect(server.inflightBytes()).to.equal(0);
   });
 
+  it('holds memory for what arrived of a frame, not for what its length word announced', async () => {
+    const { port, server } = await serve(stub(), { maxFrameBytes: 10 * MiB, maxInflightBytes: 128 * MiB, maxInflightBytesPerConnection: 16 * MiB });
+    // Eight connections announce 9 MiB send frames and send 64 KiB of each (in reads of any size).
+    const call = encodeCall('send', new T.SendRequest({ messages: [new T.Message({ topic: 't', body: Buffer.alloc(9 * MiB, 1) })] }));
+    const conns = Array.from({ length: 8 }, () => raw(port));
+    await Promise.all(conns.map((c) => c.connected));
+    const before = process.memoryUsage().arrayBuffers;
+    await Promise.all(conns.map((c) => c.write(call.subarray(0, 64 * 1024))));
+    for (let i = 0; i < 200 && server.inflightBytes() < 8 * (64 * 1024 - 4); i++) await sleep(10);
+    expect(server.inflightBytes()).to.equal(8 * (64 * 1024 - 4));
+    // 512 KiB arrived; buffers of the announced size would be 72 MiB.
+    const grown = process.memoryUsage().arrayBuffers - before;
+    expect(grown, `buffer memory grown by ${grown} bytes`).to.be.below(8 * MiB);
+    // And each frame still completes and is served.
+    await Promise.all(conns.map((c) => c.write(call.subarray(64 * 1024))));
+    const replies = await Promise.all(conns.map((c) => c.reply(20000)));
+    expect(replies.every((r) => r.success)).to.equal(true);
+  });
+
   it('refuses a 9 MiB frame of 9 million empty Message structs while decoding, cheaply, and keeps serving', async () => {
     const h = stub();
     const { port, server } = await serve(h, { decodeLimits: { maxBatchMessages: 1024 } });
