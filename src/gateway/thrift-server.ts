@@ -86,6 +86,8 @@ export interface ThriftServerOptions {
   maxConnectionsPerAddress?: number;
   /** A connection idle between calls for this long is closed, ms (0 = never). Default 600000. */
   connectionIdleTimeoutMs?: number;
+  /** How long the announced, not yet arrived, bytes of a frame count, ms. Default PROMISE_MS (1000). */
+  announcedBytesHoldMs?: number;
   /** Decoding limits; batch and ack limits default to 1024 and MAX_ACKS. */
   decodeLimits?: Partial<DecodeLimits>;
   /** PEM certificate and key (and CA for mutual TLS): TLS on the port. */
@@ -605,7 +607,7 @@ export class ThriftServer {
       if (this.inflight + this.promised + size > this.opts.maxInflightBytes) return 'busy';
     }
     conn.promised = size;
-    conn.promiseUntil = Date.now() + PROMISE_MS;
+    conn.promiseUntil = Date.now() + (this.opts.announcedBytesHoldMs ?? PROMISE_MS);
     this.promised += size;
     this.promising.add(conn);
     return null;

@@ -99,7 +99,13 @@ describe('gateway/ThriftServer admission control', function () {
   });
 
   it('refuses a frame the in-flight budget cannot hold when its length announces it, before its body is read', async () => {
-    const { port, server } = await serve(stub(), { maxFrameBytes: 20 * MiB, maxInflightBytes: 32 * MiB, maxInflightBytesPerConnection: 32 * MiB });
+    // The first frame's announcement counts for 60 s here (1 s by default), so a loaded machine cannot let it lapse.
+    const { port, server } = await serve(stub(), {
+      maxFrameBytes: 20 * MiB,
+      maxInflightBytes: 32 * MiB,
+      maxInflightBytesPerConnection: 32 * MiB,
+      announcedBytesHoldMs: 60000,
+    });
     // A 20 MiB send frame arrives at speed: its first 10 MiB are here, the rest is on its way.
     const call = encodeCall('send', new T.SendRequest({ messages: [new T.Message({ topic: 't', body: Buffer.alloc(20 * MiB - 200, 1) })] }));
     const other = encodeCall('send', new T.SendRequest({ messages: [new T.Message({ topic: 't', body: Buffer.alloc(20 * MiB - 200, 2) })] }), 7);
