@@ -5,7 +5,7 @@ Hosts of this lab (own prefix and subnet, apart from test_ansible.py's):
   blue   blue's name server, broker-a master and slave (cluster BlueCluster), gateway 1, Redis, dnsmasq
   green  gateway 2; then green's name server, broker-a master and slave (cluster GreenCluster) from green's own
          inventory, deployed by the playbook
-  cli    the test's producer and at-least-once consumer (traffic.py steady, through both gateways)
+  cli    the test's producer and at-least-once consumer (bg_traffic.py, through both gateways)
 
 Blue and green have broker sets of the same name. The gateways resolve the name servers through dnsmasq (SRV).
 Flow: site.yml deploys blue; a topic and a group are added on blue by hand (the playbook must copy them); traffic
@@ -239,14 +239,28 @@ def test_blue_green_switch_under_traffic(lab):
         assert [g["nameServers"] for g in st["generations"]] == [[blue_ns]], st
 
     stopfile = os.path.join(lab.workdir, "stop-traffic")
+    progressfile = os.path.join(lab.workdir, "traffic-progress.json")
     env = dict(os.environ, PYTHONPATH="/usr/lib/python3/dist-packages")
     traffic = subprocess.Popen(
-        lab.host("cli").exec_argv("/usr/bin/python3", os.path.join(HERE, "traffic.py"), "steady",
-                                  ",".join(lab.gateways()), TOPIC, GROUP, TOKEN, stopfile, "900"),
+        lab.host("cli").exec_argv("/usr/bin/python3", os.path.join(HERE, "bg_traffic.py"), ",".join(lab.gateways()),
+                                  TOPIC, GROUP, TOKEN, stopfile, progressfile, "900"),
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+
+    def progress():
+        try:
+            with open(progressfile) as f:
+                return json.load(f)
+        except (OSError, ValueError):
+            return {"acked": 0, "received": 0}
+
     try:
-        time.sleep(4)
+        # Blue carries traffic before the switch: acknowledged sends and deliveries through the gateways.
+        deadline = time.time() + 60
+        while time.time() < deadline and traffic.poll() is None and \
+                (progress()["acked"] < 25 or progress()["received"] < 10):
+            time.sleep(0.5)
         assert traffic.poll() is None, traffic.communicate()
+        assert progress()["acked"] >= 25 and progress()["received"] >= 10, progress()
 
         # Run 1, interrupted (killed) once the DNS record points at green.
         p = lab.start_playbook("blue-green.yml", *lab.bg_args())
@@ -322,6 +336,9 @@ def test_blue_green_switch_under_traffic(lab):
         tout, terr = traffic.communicate(timeout=240)
     assert traffic.returncode == 0, terr[-3000:]
     res = json.loads(tout.strip().splitlines()[-1])
+    # Green took the sends after the flip.
+    on_green = json.loads(lab.mq("green", "admin", "consumerProgress", "-n", green_ns, "-g", GROUP, "--json"))
+    assert sum(q["brokerOffset"] for q in on_green["queues"] if q["topic"] == TOPIC) > 0, on_green
 
     flip = report["flipAt"]
     print("traffic through the switch: %s" % res)
@@ -329,7 +346,9 @@ def test_blue_green_switch_under_traffic(lab):
     last_send = [g["flipToLastSendS"] for g in report["gateways"].values() if g["flipToLastSendS"] is not None]
     drained = [g["flipToDrainedS"] for g in report["gateways"].values() if g["flipToDrainedS"] is not None]
     print("flip -> last send on blue: %.1f s; flip -> end of the drain: %.1f s; whole test %.0f s"
-          % (max(last_send), max(drained), time.time() - t0))
+          % (max(last_send or [float("nan")]), max(drained or [float("nan")]), time.time() - t0))
+    # Both gateways sent to blue before the flip (its generation's last send is known).
+    assert len(last_send) == 2, report
     assert res["acked"] > 200, res
     assert res["failed"] == 0, res
     assert res["lost"] == 0, res
