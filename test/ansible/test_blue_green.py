@@ -142,7 +142,7 @@ class BlueGreen(object):
     def bg_args(self):
         return ["-e", "bg_green_inventory=%s" % self.green_inv, "-e", "bg_green_cluster=GreenCluster",
                 "-e", json.dumps({"bg_green_playbook_args": "--skip-tags sysctl"}), "-e", "bg_state_dir=%s" % self.state_dir,
-                "-e", "bg_poll_s=1", "-e", "bg_drain_timeout_s=240", "-e", "bg_green_timeout_s=120"]
+                "-e", "bg_poll_s=1", "-e", "bg_drain_timeout_s=150", "-e", "bg_green_timeout_s=120"]
 
     def start_playbook(self, name, *extra):
         self.runs += 1
