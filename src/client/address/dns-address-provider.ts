@@ -28,6 +28,9 @@ export interface DnsAddressProviderOptions {
   timeoutMs: number;
 }
 
+/** Resolver answers meaning "this name has no A record" (as opposed to a failed query). */
+const NO_SUCH_RECORD = new Set(['ENOTFOUND', 'ENODATA']);
+
 function errCode(err: unknown): string {
   return typeof err === 'object' && err !== null && 'code' in err ? String((err as { code: unknown }).code) : '';
 }
@@ -93,7 +96,11 @@ export class DnsAddressProvider extends RefreshingAddressProvider {
       try {
         for (const ip of await this.resolver.resolve4(target)) out.push(`${ip}:${r.port}`);
       } catch (err) {
-        // The system resolver at connect time may still know the name.
+        // A server failure, refusal or timeout (e.g. the DNS server restarting between the SRV and the A query)
+        // fails this refresh: the previous list stays. Publishing the bare name instead made gateways see
+        // "another cluster" and open a generation they could never reach.
+        if (!NO_SUCH_RECORD.has(errCode(err))) throw err;
+        // No A record at the configured DNS server: the system resolver at connect time may still know the name.
         this.logger.debug({ err, target }, 'SRV target has no A record at the configured DNS server');
         out.push(`${target}:${r.port}`);
       }
