@@ -96,6 +96,8 @@ export type GenerationBuilder = (g: Generation, coord: Coordinator) => { reader:
 
 /** How often draining generations are checked, ms. */
 const DRAIN_CHECK_MS = 1000;
+/** How soon a change to name servers that answered no broker is tried again, ms. */
+const CHANGE_RETRY_MS = 2000;
 
 /** The delay-level topic of RocketMQ brokers (queue id = delay level - 1). */
 export const SCHEDULE_TOPIC = 'SCHEDULE_TOPIC_XXXX';
@@ -171,6 +173,7 @@ export interface GenerationManagerDeps {
 export class GenerationManager {
   private readonly gens: Generation[] = [];
   private timer: NodeJS.Timeout | undefined;
+  private retryTimer: NodeJS.Timeout | undefined;
   private checking = false;
   private stopped = false;
   /** group → topics this gateway read for it. */
@@ -398,6 +401,7 @@ export class GenerationManager {
   async stop(): Promise<void> {
     this.stopped = true;
     if (this.timer) clearInterval(this.timer);
+    if (this.retryTimer) clearTimeout(this.retryTimer);
     this.deps.source.off('change', this.onChange);
     this.deps.source.stop();
     await this.changeChain;
@@ -489,8 +493,26 @@ export class GenerationManager {
     const provider = new MutableAddressProvider(addresses);
     const client = this.deps.newClient(provider);
     await client.start();
+    // New name servers that answer no cluster info (unreachable, a typo in the record, a cluster not up yet) are not a
+    // cluster to switch to: sends stay where they go and the change is tried again while the source still says so.
+    let brokers: string[];
+    try {
+      brokers = await brokerAddresses(client);
+    } catch (err) {
+      brokers = [];
+      this.deps.logger.debug({ err, addresses }, 'cluster info from the new name servers failed');
+    }
+    if (brokers.length === 0) {
+      await client.shutdown().catch(() => undefined);
+      this.deps.logger.warn(
+        { addresses, current, retryMs: CHANGE_RETRY_MS },
+        'new name servers answer no broker (unreachable or empty): not switching; sends stay on the current cluster',
+      );
+      this.retryChange(addresses);
+      return;
+    }
     // Same brokers behind new name servers (a name-server replacement): not another cluster.
-    if (await this.sameBrokers(newest.client, client)) {
+    if (await this.sameBrokers(newest.client, brokers)) {
       await client.shutdown().catch(() => undefined);
       newest.provider.set(addresses);
       this.deps.logger.info({ addresses }, 'name servers replaced; same brokers, same generation');
@@ -525,9 +547,21 @@ export class GenerationManager {
     this.deps.logger.warn({ generation: g.id, tag: g.tag, addresses, previous: current }, 'name servers moved to another cluster: new generation; older ones drain');
   }
 
-  private async sameBrokers(a: MQClient, b: MQClient): Promise<boolean> {
+  /** Runs the change again later while the source still gives `addresses` (see handleChange). */
+  private retryChange(addresses: string[]): void {
+    if (this.retryTimer) clearTimeout(this.retryTimer);
+    this.retryTimer = setTimeout(() => {
+      this.retryTimer = undefined;
+      if (this.stopped) return;
+      const now = this.deps.source.current();
+      if (now.length === addresses.length && now.every((a) => addresses.includes(a))) this.onChange(addresses);
+    }, CHANGE_RETRY_MS);
+    this.retryTimer.unref();
+  }
+
+  private async sameBrokers(a: MQClient, y: string[]): Promise<boolean> {
     try {
-      const [x, y] = await Promise.all([brokerAddresses(a), brokerAddresses(b)]);
+      const x = await brokerAddresses(a);
       return x.length > 0 && x.join(';') === y.join(';');
     } catch {
       // The old cluster's name servers may be gone already: another cluster.

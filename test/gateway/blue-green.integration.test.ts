@@ -7,7 +7,7 @@
  * Variant: blue's name server stays up with no routes (apache/rocketmq#2090).
  */
 import { expect } from 'chai';
-import { sleep } from '../../src/common';
+import { freePort, sleep } from '../../src/common';
 import { AdminClient } from '../../src/client/admin';
 import { T } from '../../src/gateway';
 import type { MqProcess } from '../helpers/proc';
@@ -226,6 +226,36 @@ describe('gateway: blue/green through the name servers DNS name (integration)', 
       expect(s.generations.map((g) => g.state)).to.deep.equal(['drained', 'active']);
       expect(s.generations[0].groups[GROUP]).to.include({ backlog: 0, drained: true });
     }
+  });
+
+  it('a DNS record pointing at name servers that answer nothing opens no generation: sends stay on blue until green answers', async () => {
+    const { blue, green, topic, dns, gws } = await setup();
+    const t = traffic(gws, topic);
+    await sleep(1500);
+    // Nothing listens there (a typo in the record, a green not up yet).
+    const dead = `127.0.0.1:${await freePort()}`;
+    await dns.point([dead]);
+    await sleep(4000);
+    for (const s of await statuses(gws)) {
+      expect(s.generations.map((g) => [g.state, g.nameServers.join(',')]), 'generations while the record points at nothing').to.deep.equal([
+        ['active', blue.topo.namesrvAddr],
+      ]);
+    }
+    const blueBefore = await blue.topo.admin.getMaxOffset({ topic, brokerName: 'broker-a', queueId: 0 });
+    await sleep(1000);
+    expect(await blue.topo.admin.getMaxOffset({ topic, brokerName: 'broker-a', queueId: 0 }), 'sends still reach blue').to.be.greaterThan(blueBefore);
+    await dns.point([green.topo.namesrvAddr]);
+    await until(
+      async () => (await statuses(gws)).every((s) => s.generations.length === 2 && s.generations.at(-1)?.nameServers.includes(green.topo.namesrvAddr) === true),
+      20000,
+      'every gateway to report green active once the record points at it',
+    );
+    await sleep(1000);
+    await t.stopProducing();
+    await until(async () => t.acked.every((b) => t.seen.includes(b)), 30000, 'every acknowledged message consumed');
+    await t.stopConsuming();
+    expect(t.errors().sendErrors, 'send errors').to.equal(0);
+    expect(t.acked.length).to.be.greaterThan(50);
   });
 
   it('#2090: blue name server left running without routes: gateways keep sending and reading through green', async () => {
