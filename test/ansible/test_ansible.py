@@ -255,7 +255,7 @@ def test_01_site_brings_up_the_cluster(cluster):
         out = cluster.mq("mq3", "admin", "clusterList", "-n", "%s:9876" % ns).stdout
         for bset, bid, addr in (("broker-a", 0, ip1 + ":10911"), ("broker-a", 1, ip2 + ":10921"),
                                 ("broker-b", 0, ip2 + ":10911"), ("broker-b", 1, ip1 + ":10921")):
-            assert re.search(r"(?m)^DefaultCluster\s+%s\s+%d\s+%s\s*$" % (bset, bid, re.escape(addr)), out), out
+            assert re.search(r"(?m)^DefaultCluster\s+%s\s+%d\s+%s(\s|$)" % (bset, bid, re.escape(addr)), out), out
     # The declared topic exists on both sets with its queue count.
     route = cluster.route(TOPIC)
     assert sorted((q["brokerName"], q["writeQueueNums"]) for q in route["queueDatas"]) == \
