@@ -122,7 +122,7 @@ class Cluster(object):
                     "namesrv_options": {"logLevel": "warn"},
                     # Prometheus on mq3 scrapes every process (they bind their HTTP port to 0.0.0.0, the default
                     # mq_http_host); a short interval lets the test see every target up soon after a start.
-                    "monitoring_scrape_interval": "2s",
+                    "monitoring_scrape_interval": "5s",
                 },
                 "hosts": hostvars,
                 "children": {
