@@ -120,6 +120,9 @@ class Cluster(object):
                     "gateway_options": {"pollNameServerInterval": 3000, "namesrvDnsRefreshMs": 5000,
                                         "logLevel": "warn"},
                     "namesrv_options": {"logLevel": "warn"},
+                    # Prometheus on mq3 scrapes every process (they bind their HTTP port to 0.0.0.0, the default
+                    # mq_http_host); a short interval lets the test see every target up soon after a start.
+                    "monitoring_scrape_interval": "5s",
                 },
                 "hosts": hostvars,
                 "children": {
@@ -215,6 +218,40 @@ class Cluster(object):
     def gateways(self):
         return ["%s:9090" % self.host("mq3").ip, "%s:9090" % self.host("mq4").ip]
 
+    def prometheus_targets(self):
+        """[(job, instance, health, lastError)] of Prometheus on mq3, asked through its HTTP API from the cli host."""
+        url = "http://%s:9095/api/v1/targets?state=active" % self.host("mq3").ip
+        p = self.host("cli").run("curl", "-sf", "--max-time", "10", url, check=False, timeout=20)
+        if p.returncode != 0:
+            return []
+        return sorted((t["labels"].get("job"), t["labels"].get("instance"), t.get("health"), t.get("lastError", ""))
+                      for t in json.loads(p.stdout)["data"]["activeTargets"])
+
+    def expected_targets(self):
+        """{(job, instance)} Prometheus must scrape: every name server, broker instance and gateway, on every host."""
+        inv = self.inventory["all"]
+        hosts = lambda group: sorted(inv["children"][group]["hosts"])  # noqa: E731
+        want = {("prometheus", "%s:9095" % self.host("mq3").ip)}
+        want |= {("mq-namesrv", "%s:9877" % self.host(h).ip) for h in hosts("mq_namesrv")}
+        want |= {("mq-gateway", "%s:9091" % self.host(h).ip) for h in hosts("mq_gateways")}
+        for h in hosts("mq_brokers"):
+            for b in inv["hosts"][h]["broker_instances"]:
+                want.add(("mq-broker", "%s:%d" % (self.host(h).ip, b["listen_port"] + 3)))
+        return want
+
+    def wait_prometheus_sees_all_up(self, timeout=90):
+        """Polls Prometheus until it scrapes exactly the expected targets and every one is up; fails otherwise."""
+        want = self.expected_targets()
+        deadline = time.time() + timeout
+        targets = []
+        while time.time() < deadline:
+            targets = self.prometheus_targets()
+            if {(j, i) for j, i, _, _ in targets} == want and all(h == "up" for _, _, h, _ in targets):
+                return targets
+            time.sleep(1)
+        pytest.fail("Prometheus on mq3 does not see every target up after %d s:\nwanted %s\ngot %s"
+                    % (timeout, sorted(want), targets))
+
     def route(self, topic):
         p = self.mq("mq1", "admin", "topicRoute", "-n", "%s:9876" % self.host("mq1").ip, "-t", topic)
         return json.loads(p.stdout)
@@ -255,7 +292,7 @@ def test_01_site_brings_up_the_cluster(cluster):
         out = cluster.mq("mq3", "admin", "clusterList", "-n", "%s:9876" % ns).stdout
         for bset, bid, addr in (("broker-a", 0, ip1 + ":10911"), ("broker-a", 1, ip2 + ":10921"),
                                 ("broker-b", 0, ip2 + ":10911"), ("broker-b", 1, ip1 + ":10921")):
-            assert re.search(r"(?m)^DefaultCluster\s+%s\s+%d\s+%s\s*$" % (bset, bid, re.escape(addr)), out), out
+            assert re.search(r"(?m)^DefaultCluster\s+%s\s+%d\s+%s(\s|$)" % (bset, bid, re.escape(addr)), out), out
     # The declared topic exists on both sets with its queue count.
     route = cluster.route(TOPIC)
     assert sorted((q["brokerName"], q["writeQueueNums"]) for q in route["queueDatas"]) == \
@@ -274,6 +311,9 @@ def test_01_site_brings_up_the_cluster(cluster):
     # Prometheus is up with the rendered scrape configuration.
     ready = cluster.host("mq3").run("curl", "-sf", "http://%s:9095/-/ready" % cluster.host("mq3").ip, check=False)
     assert ready.returncode == 0, ready.stderr
+    # ... and scrapes every process of every host: 2 name servers, 4 broker instances, 2 gateways (and itself).
+    targets = cluster.wait_prometheus_sees_all_up()
+    assert len(targets) == 9, targets
     # A message sent through each gateway is received through the other one.
     gw_a, gw_b = cluster.gateways()
     res = cluster.traffic("roundtrip", gw_a, gw_b, TOPIC, TOKEN)
@@ -335,9 +375,10 @@ def test_06_scale_out_adds_a_broker_set(cluster):
     cluster.write_inventory()
     cluster.playbook("scale-out.yml")
     after = cluster.pids()
+    # No other process restarted: Prometheus, whose scrape configuration gained the new instances, reloaded it
+    # (SIGHUP) and kept its pid.
     for k, pid in before.items():
-        if k != "mq3/mq-prometheus":  # its scrape configuration gained the new instances
-            assert after.get(k) == pid, "%s restarted (%s -> %s)" % (k, pid, after.get(k))
+        assert after.get(k) == pid, "%s restarted (%s -> %s)" % (k, pid, after.get(k))
     assert cluster.alive_in(after["mq5/mq-broker-broker-c-0"], "mq5")
     assert cluster.alive_in(after["mq3/mq-broker-broker-c-1"], "mq3")
     route = cluster.route(TOPIC)
@@ -345,6 +386,9 @@ def test_06_scale_out_adds_a_broker_set(cluster):
         [("broker-a", 4, 4), ("broker-b", 4, 4), ("broker-c", 4, 4)], route
     c_addrs = [b["brokerAddrs"] for b in route["brokerDatas"] if b["brokerName"] == "broker-c"][0]
     assert c_addrs == {"0": cluster.host("mq5").ip + ":10911", "1": cluster.host("mq3").ip + ":10911"}, c_addrs
+    # Prometheus scrapes the new instances too (6 broker instances now).
+    targets = cluster.wait_prometheus_sees_all_up()
+    assert len([t for t in targets if t[0] == "mq-broker"]) == 6, targets
     # New sends through each gateway land on the new set too (routes refresh every 3 s in this inventory).
     for gw in cluster.gateways():
         counts = {}

@@ -23,6 +23,17 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "..", "clients", "python"))
 
 from mqgateway.client import connect  # noqa: E402
+from mqgateway.model import Message  # noqa: E402
+
+
+def send_msg(c, topic, body):
+    """Sends one message on client c; returns its SendResult (.error set when it was not stored)."""
+    return c.send_batch([Message(topic=topic, body=body.encode())])[0]
+
+
+def get_msgs(c, topic, group, **kw):
+    """One get call on client c; returns the list of received messages."""
+    return c.get(topic, group, **kw).messages
 
 
 def hp(s):
@@ -38,7 +49,7 @@ def receive(gw, token, topic, group, want, timeout=60.0):
     c = connect(*hp(gw), timeout=10, auth=token)
     try:
         while not want <= seen and time.time() < deadline:
-            msgs = c.get(topic, group, max_messages=64, wait_ms=1000, invisible_ms=30000, ack=receipts)
+            msgs = get_msgs(c, topic, group, max_messages=64, wait_ms=1000, invisible_ms=30000, ack=receipts)
             receipts = [m.receipt for m in msgs if m.receipt]
             for m in msgs:
                 seen.add(m.body.decode())
@@ -52,7 +63,7 @@ def receive(gw, token, topic, group, want, timeout=60.0):
 def send_one(gw, token, topic, body):
     c = connect(*hp(gw), timeout=10, auth=token)
     try:
-        r = c.send({"topic": topic, "body": body.encode()})[0]
+        r = send_msg(c, topic, body)
         if r.error is not None:
             raise RuntimeError("send failed: %s" % r.error)
         return r
@@ -67,7 +78,7 @@ def roundtrip(gw_a, gw_b, topic, token):
         r = send_one(src, token, topic, body)
         group = "rt_%s" % uuid.uuid4().hex[:12]
         seen = receive(dst, token, topic, group, {body})
-        out["%s->%s" % (src, dst)] = {"sent_to": r.brokerName, "received": body in seen}
+        out["%s->%s" % (src, dst)] = {"sent_to": r.broker_name, "received": body in seen}
     return out
 
 
@@ -76,8 +87,8 @@ def spread(gw, topic, token, count):
     c = connect(*hp(gw), timeout=10, auth=token)
     try:
         for i in range(count):
-            r = c.send({"topic": topic, "body": ("spread-%d" % i).encode()})[0]
-            key = r.brokerName if r.error is None else "error:%s" % r.error.code
+            r = send_msg(c, topic, "spread-%d" % i)
+            key = r.broker_name if r.error is None else "error:%s" % r.error.code_name
             counts[key] = counts.get(key, 0) + 1
     finally:
         c.close()
@@ -126,11 +137,11 @@ def steady(gws, topic, group, token, stopfile, seconds_max):
             deadline = time.time() + 60
             while True:
                 try:
-                    r = f.client().send({"topic": topic, "body": body.encode()})[0]
+                    r = send_msg(f.client(), topic, body)
                     if r.error is None:
                         acked.add(body)
                         break
-                    errors.append(str(r.error.code))
+                    errors.append(r.error.code_name)
                     f.fail()
                 except Exception as e:  # transport errors and GatewayError (BUSY, UNAVAILABLE, ...)
                     errors.append(type(e).__name__)
@@ -146,7 +157,8 @@ def steady(gws, topic, group, token, stopfile, seconds_max):
         receipts = []
         while not stop_consuming.is_set():
             try:
-                msgs = f.client().get(topic, group, max_messages=64, wait_ms=500, invisible_ms=15000, ack=receipts)
+                msgs = get_msgs(f.client(), topic, group, max_messages=64, wait_ms=500, invisible_ms=15000,
+                                ack=receipts)
                 receipts = [m.receipt for m in msgs if m.receipt]
                 for m in msgs:
                     b = m.body.decode()
