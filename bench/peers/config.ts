@@ -29,7 +29,7 @@ options:
   --sizes <list>       body sizes, comma-separated (default ${GOAL_SIZES.map((s) => sizeLabel(s).replace(' ', '')).join(',')}); units B, KiB, MiB
   --scenarios <list>   ${SCENARIOS.join(',')} (default both)
   --systems <list>     ${SYSTEMS.join(',')} (default all)
-  --seconds <n>        time budget of each produce phase (default: BENCH_PEERS_SECONDS or 2)
+  --seconds <n>        time budget of each produce phase (default: BENCH_PEERS_SECONDS or 3)
   --json <file>        also write every figure to <file> as JSON
   --help               this text
 
@@ -58,7 +58,7 @@ function list<T extends string>(what: string, text: string, known: readonly T[])
 
 /** Parses argv (without node and the script) and the environment; throws a clear error on bad input. */
 export function parseArgs(argv: string[], env: NodeJS.ProcessEnv): BenchConfig {
-  const cfg: BenchConfig = { seconds: 2, sizes: [...GOAL_SIZES], scenarios: [...SCENARIOS], systems: [...SYSTEMS], help: false };
+  const cfg: BenchConfig = { seconds: 3, sizes: [...GOAL_SIZES], scenarios: [...SCENARIOS], systems: [...SYSTEMS], help: false };
   const seconds = (text: string, from: string): number => {
     const v = Number(text);
     if (!(Number.isFinite(v) && v > 0 && v <= 60)) throw new Error(`${from} must be a number of seconds in (0, 60], not ${JSON.stringify(text)}`);

@@ -16,6 +16,9 @@ export interface ProcStat {
   /** User and system time in clock ticks (fields 14 and 15, see proc(5)). */
   utime: number;
   stime: number;
+  /** User and system time of its children that ended and were waited for (fields 16 and 17). */
+  cutime: number;
+  cstime: number;
 }
 
 /**
@@ -29,13 +32,13 @@ export function parseProcStat(text: string): ProcStat {
   const pid = Number(text.slice(0, open).trim());
   // After ") ": field 3 (state) is index 0, so field k is index k - 3.
   const rest = text.slice(close + 2).trim().split(/\s+/);
-  if (rest.length < 13 || !Number.isInteger(pid)) throw new Error(`short /proc/<pid>/stat line: ${JSON.stringify(text.slice(0, 80))}`);
+  if (rest.length < 15 || !Number.isInteger(pid)) throw new Error(`short /proc/<pid>/stat line: ${JSON.stringify(text.slice(0, 80))}`);
   const num = (k: number): number => {
     const v = Number(rest[k - 3]);
     if (!Number.isFinite(v)) throw new Error(`field ${k} of /proc/${pid}/stat is not a number: ${rest[k - 3]}`);
     return v;
   };
-  return { pid, comm: text.slice(open + 1, close), state: rest[0], ppid: num(4), utime: num(14), stime: num(15) };
+  return { pid, comm: text.slice(open + 1, close), state: rest[0], ppid: num(4), utime: num(14), stime: num(15), cutime: num(16), cstime: num(17) };
 }
 
 /** `root` and every process below it in the parent links of `stats` (each pid once, root first). */
@@ -88,10 +91,14 @@ export interface RolePid {
   alone?: boolean;
 }
 
-/** CPU ticks per role: the sum of utime + stime over each pid's tree. */
+/** CPU ticks per role: the sum of utime + stime + cutime + cstime over each pid's tree. */
 export type RoleTicks = Map<string, number>;
 
-/** Sums utime + stime per role over the trees of `pids` in `stats` (a pid in two trees is counted once per role). */
+/**
+ * Sums the CPU ticks per role over the trees of `pids` in `stats` (a pid in two trees is counted once per role). The
+ * time of children that ended (cutime + cstime) is included, so the figure never goes down when a child ends between
+ * two readings (Redis's AOF-rewrite fork, say): its time moves from its own line to its parent's.
+ */
 export function ticksByRole(pids: RolePid[], stats: ProcStat[]): RoleTicks {
   const byPid = new Map(stats.map((s) => [s.pid, s]));
   const out: RoleTicks = new Map();
@@ -104,7 +111,7 @@ export function ticksByRole(pids: RolePid[], stats: ProcStat[]): RoleTicks {
       const s = byPid.get(pid);
       if (!s || seen.has(pid)) continue;
       seen.add(pid);
-      out.set(p.role, (out.get(p.role) as number) + s.utime + s.stime);
+      out.set(p.role, (out.get(p.role) as number) + s.utime + s.stime + s.cutime + s.cstime);
     }
   }
   return out;

@@ -8,20 +8,20 @@ import type { Throughput } from '../../bench/peers/goals';
 import { pct } from '../../bench/peers/measure';
 
 /** A /proc/<pid>/stat line with the given name, ppid and times (the other fields as the kernel would print them). */
-function statLine(pid: number, comm: string, ppid: number, utime: number, stime: number): string {
-  // Fields 3..15: state ppid pgrp session tty_nr tpgid flags minflt cminflt majflt cmajflt utime stime, then more.
-  return `${pid} (${comm}) S ${ppid} ${pid} ${pid} 0 -1 4194560 1200 0 0 0 ${utime} ${stime} 0 0 20 0 1 0 5555 10000000 300 18446744073709551615\n`;
+function statLine(pid: number, comm: string, ppid: number, utime: number, stime: number, cutime = 0, cstime = 0): string {
+  // Fields 3..17: state ppid pgrp session tty_nr tpgid flags minflt cminflt majflt cmajflt utime stime cutime cstime.
+  return `${pid} (${comm}) S ${ppid} ${pid} ${pid} 0 -1 4194560 1200 0 0 0 ${utime} ${stime} ${cutime} ${cstime} 20 0 1 0 5555 10000000 300 18446744073709551615\n`;
 }
 
-function st(pid: number, ppid: number, utime: number, stime = 0): ProcStat {
-  return { pid, comm: `p${pid}`, state: 'S', ppid, utime, stime };
+function st(pid: number, ppid: number, utime: number, stime = 0, cutime = 0): ProcStat {
+  return { pid, comm: `p${pid}`, state: 'S', ppid, utime, stime, cutime, cstime: 0 };
 }
 
 describe('bench/peers: pure parts', () => {
   describe('parseProcStat', () => {
     it('reads ppid, utime and stime after a name with spaces and parentheses', () => {
-      const s = parseProcStat(statLine(4242, 'beam.smp) (x y', 4000, 1234, 567));
-      expect(s).to.deep.equal({ pid: 4242, comm: 'beam.smp) (x y', state: 'S', ppid: 4000, utime: 1234, stime: 567 });
+      const s = parseProcStat(statLine(4242, 'beam.smp) (x y', 4000, 1234, 567, 89, 10));
+      expect(s).to.deep.equal({ pid: 4242, comm: 'beam.smp) (x y', state: 'S', ppid: 4000, utime: 1234, stime: 567, cutime: 89, cstime: 10 });
     });
 
     it('rejects a line that is not a stat line', () => {
@@ -38,7 +38,7 @@ describe('bench/peers: pure parts', () => {
   });
 
   describe('process trees and CPU per role', () => {
-    const stats = [st(1, 0, 5), st(10, 1, 100, 50), st(11, 10, 7, 3), st(12, 11, 1, 1), st(20, 1, 1000), st(30, 1, 40)];
+    const stats = [st(1, 0, 5), st(10, 1, 100, 50, 8), st(11, 10, 7, 3), st(12, 11, 1, 1), st(20, 1, 1000), st(30, 1, 40)];
 
     it('collects a process and everything under it, not its siblings', () => {
       expect(processTree(10, stats).sort()).to.deep.equal([10, 11, 12]);
@@ -46,7 +46,7 @@ describe('bench/peers: pure parts', () => {
       expect(processTree(99, stats), 'a pid that is gone is still the root').to.deep.equal([99]);
     });
 
-    it('sums utime + stime over each role\'s trees, a pid once per role, `alone` without children', () => {
+    it('sums utime + stime (+ the time of ended children) over each role\'s trees, a pid once per role, `alone` without children', () => {
       const t = ticksByRole(
         [
           { role: 'server', pid: 10 },
@@ -57,8 +57,8 @@ describe('bench/peers: pure parts', () => {
         ],
         stats,
       );
-      // 10 + 11 + 12 (pid 11 also named on its own: not counted twice) + 30 alone.
-      expect(t.get('server')).to.equal(150 + 10 + 2 + 40);
+      // 10 (with 8 ticks of a child that ended) + 11 + 12 (pid 11 also named on its own: not counted twice) + 30 alone.
+      expect(t.get('server')).to.equal(150 + 8 + 10 + 2 + 40);
       expect(t.get('other')).to.equal(1000);
       expect(t.get('gone')).to.equal(0);
     });
@@ -86,6 +86,22 @@ describe('bench/peers: pure parts', () => {
         expect(c.servers.server).to.be.below(5000);
         expect(c.client).to.be.at.least(0);
         expect(CLK_TCK).to.be.above(0);
+      } finally {
+        process.kill(-(sh.pid as number), 'SIGKILL');
+      }
+    });
+    it('keeps the CPU of a child that ended between the two readings (it moves to its parent)', async function () {
+      this.timeout(30000);
+      const burn = "let t=process.cpuUsage();while(process.cpuUsage(t).user<300000){}";
+      const sh = spawn('sh', ['-c', `"${process.execPath}" -e "${burn}"; echo gone; sleep 30`], { stdio: ['ignore', 'pipe', 'inherit'], detached: true });
+      try {
+        const meter = cpuMeter([{ role: 'server', pid: sh.pid as number }]);
+        await new Promise<void>((resolve, reject) => {
+          sh.stdout!.on('data', (d: Buffer) => d.toString().includes('gone') && resolve());
+          sh.once('exit', () => reject(new Error('sh exited early')));
+        });
+        const c = meter.end(1000);
+        expect(c.servers.server).to.be.at.least(290);
       } finally {
         process.kill(-(sh.pid as number), 'SIGKILL');
       }
