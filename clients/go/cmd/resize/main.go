@@ -6,9 +6,7 @@ import (
 	"context"
 	"fmt"
 	"os"
-	"os/signal"
 	"sync/atomic"
-	"syscall"
 
 	"mqgateway"
 	"mqgateway/internal/pipeline"
@@ -16,17 +14,9 @@ import (
 
 func main() {
 	f := pipeline.Parse()
-	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
-	defer stop()
-	ctx, cancel := context.WithCancel(ctx)
-	defer cancel()
-	p, _ := mqgateway.NewProducer(f.Addrs())
-	defer p.Close()
-	cons, err := mqgateway.NewConsumer(f.Addrs())
-	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		os.Exit(2)
-	}
+	s := pipeline.NewStage(f)
+	defer s.Close()
+	ctx, cancel, p, cons := s.Ctx, s.Cancel, s.Producer, s.Consumer
 	var done, in, out int64
 	stats, err := cons.Consume(ctx, f.Images(), f.Prefix+"_resize", func(ctx context.Context, m *mqgateway.ReceivedMessage) error {
 		thumb, err := pipeline.Resize(m.Body)
