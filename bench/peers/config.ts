@@ -16,6 +16,8 @@ export interface BenchConfig {
   systems: SystemKey[];
   /** File to write the figures to as JSON. */
   json?: string;
+  /** Directory for V8 CPU profiles of our gateway and broker (node --cpu-prof), written when they stop. */
+  cpuProf?: string;
   help: boolean;
 }
 
@@ -31,6 +33,8 @@ options:
   --systems <list>     ${SYSTEMS.join(',')} (default all)
   --seconds <n>        time budget of each produce phase (default: BENCH_PEERS_SECONDS or 3)
   --json <file>        also write every figure to <file> as JSON
+  --cpu-prof <dir>     start our gateway, broker and name server with node --cpu-prof into <dir> (profiles
+                       are written when they stop, at the end of the run; open them in Chrome DevTools)
   --help               this text
 
 environment:
@@ -95,6 +99,9 @@ export function parseArgs(argv: string[], env: NodeJS.ProcessEnv): BenchConfig {
         break;
       case '--json':
         cfg.json = value();
+        break;
+      case '--cpu-prof':
+        cfg.cpuProf = value();
         break;
       default:
         throw new Error(`unknown argument ${JSON.stringify(a)} (see --help)`);

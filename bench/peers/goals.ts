@@ -150,3 +150,28 @@ export function goalTable(results: GoalResult[], sizes: number[]): string[] {
   }
   return lines;
 }
+
+/** The median of some numbers (mean of the middle two for an even count); NaN when there is no finite one. */
+export function median(xs: number[]): number {
+  const v = xs.filter((x) => Number.isFinite(x)).sort((a, b) => a - b);
+  if (v.length === 0) return NaN;
+  const mid = Math.floor(v.length / 2);
+  return v.length % 2 === 1 ? v[mid] : (v[mid - 1] + v[mid]) / 2;
+}
+
+/**
+ * Per system, phase, mode and size, the median msg/s over several runs (a run that lacks the figure or failed it is
+ * left out of that median), so the goals can be judged on medians of runs on a noisy machine.
+ */
+export function medianThroughput(runs: Throughput[][]): Throughput[] {
+  const groups = new Map<string, Throughput[]>();
+  for (const run of runs) {
+    for (const t of run) {
+      const k = `${t.system}|${t.phase}|${t.mode ?? ''}|${t.size}`;
+      const g = groups.get(k);
+      if (g) g.push(t);
+      else groups.set(k, [t]);
+    }
+  }
+  return [...groups.values()].map((g) => ({ ...g[0], msgPerSec: median(g.map((t) => t.msgPerSec)) }));
+}

@@ -341,7 +341,7 @@ async function main(): Promise<number> {
       ['Redis Streams', ['redis-streams'], async () => [await startRedisStreams()]],
       ['RabbitMQ', ['rabbitmq'], async () => [await startRabbitMq()]],
       ['NATS JetStream', ['nats'], async () => [await startNats()]],
-      ['ours', ['gateway', 'direct'], startOurs],
+      ['ours', ['gateway', 'direct'], () => startOurs(cfg.cpuProf)],
     ];
     for (const [name, keys, start] of starts) {
       if (!keys.some(want)) continue;

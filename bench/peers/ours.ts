@@ -44,8 +44,12 @@ function thriftClient(port: number): ThriftConn {
   return { c, close: () => conn.end() };
 }
 
-/** Starts the processes; resolves to [gateway, direct client]. */
-export async function startOurs(): Promise<PeerSystem[]> {
+/**
+ * Starts the processes; resolves to [gateway, direct client]. With `cpuProfDir`, each process runs under
+ * `node --cpu-prof` and writes its profile there when it stops.
+ */
+export async function startOurs(cpuProfDir?: string): Promise<PeerSystem[]> {
+  const nodeArgs = cpuProfDir ? ['--cpu-prof', `--cpu-prof-dir=${path.resolve(cpuProfDir)}`] : [];
   const logger = pino({ level: 'warn' });
   const store = tempDir('mq-bench-peers-');
   // Also removed when the run is interrupted (the normal path removes it after stopping the server).
@@ -67,14 +71,14 @@ export async function startOurs(): Promise<PeerSystem[]> {
     return ['broker', `--brokerName=${name}`, `--storePathRootDir=${path.join(store.dir, name)}`, `--namesrvAddr=${namesrvAddr}`, '--listenPort=0', `--haListenPort=${await freePort()}`, '--httpPort=-1', `--mappedFileSizeCommitLog=${256 * MiB}`];
   };
   try {
-    const ns = await spawnMq(['namesrv', '--listenPort=0', '--httpPort=-1']);
+    const ns = await spawnMq(['namesrv', '--listenPort=0', '--httpPort=-1'], { nodeArgs });
     procs.push(ns);
     roles.push({ role: 'namesrv', pid: ns.child.pid as number });
     const namesrvAddr = `127.0.0.1:${ns.fields.listenPort}`;
-    const broker = await spawnMq(await brokerArgs('bench-peers', namesrvAddr), { readyTimeoutMs: 30000 });
+    const broker = await spawnMq(await brokerArgs('bench-peers', namesrvAddr), { readyTimeoutMs: 30000, nodeArgs });
     procs.push(broker);
     roles.push({ role: 'broker', pid: broker.child.pid as number });
-    const gw = await spawnMq(['gateway', `--namesrvAddr=${namesrvAddr}`, '--listenPort=0', '--listenHost=127.0.0.1', '--httpPort=-1', '--logLevel=warn', '--sendTimeoutMs=30000']);
+    const gw = await spawnMq(['gateway', `--namesrvAddr=${namesrvAddr}`, '--listenPort=0', '--listenHost=127.0.0.1', '--httpPort=-1', '--logLevel=warn', '--sendTimeoutMs=30000'], { nodeArgs });
     procs.push(gw);
     roles.push({ role: 'gateway', pid: gw.child.pid as number });
     port = Number(gw.fields.listenPort);

@@ -3,7 +3,7 @@ import { expect } from 'chai';
 import { parseArgs, parseSize, publishShape, windowFor } from '../../bench/peers/config';
 import { CLK_TCK, cpuMeter, parseProcStat, processTree, readAllStats, ticksByRole, usPerMsg } from '../../bench/peers/cpu';
 import type { ProcStat } from '../../bench/peers/cpu';
-import { evaluateGoals, goalTable, KiB, MiB, tally } from '../../bench/peers/goals';
+import { evaluateGoals, goalTable, KiB, median, medianThroughput, MiB, tally } from '../../bench/peers/goals';
 import type { Throughput } from '../../bench/peers/goals';
 import { pct } from '../../bench/peers/measure';
 
@@ -189,6 +189,29 @@ describe('bench/peers: pure parts', () => {
       expect(lines[0]).to.equal('| goal | 2 KiB | 1 MiB |');
       expect(lines).to.include('| produce ≥ 1.2× best of RabbitMQ/NATS | 1.09 FAIL | 1.20 PASS |');
       expect(lines.find((l) => l.startsWith('| latency p99'))).to.contain('6.00 ms FAIL');
+    });
+  });
+
+  describe('medians over runs', () => {
+    it('takes the median of the finite figures, the mean of the middle two for an even count', () => {
+      expect(median([3, 1, 2])).to.equal(2);
+      expect(median([4, 1, 3, 2])).to.equal(2.5);
+      expect(median([5, NaN])).to.equal(5);
+      expect(Number.isNaN(median([NaN]))).to.equal(true);
+    });
+
+    it('groups by system, phase, mode and size', () => {
+      const run = (gw: number, rmq: number, rec: number): Throughput[] => [
+        { system: 'gateway', phase: 'produce', size: 500, msgPerSec: gw },
+        { system: 'rabbitmq', phase: 'produce', size: 500, msgPerSec: rmq },
+        { system: 'gateway', phase: 'consume', mode: 'receipts', size: 500, msgPerSec: rec },
+      ];
+      const m = medianThroughput([run(10, 100, 7), run(30, 300, NaN), run(20, 200, 9)]);
+      const get = (system: string, phase: string, mode?: string) => m.find((x) => x.system === system && x.phase === phase && x.mode === mode)!.msgPerSec;
+      expect(m).to.have.length(3);
+      expect(get('gateway', 'produce')).to.equal(20);
+      expect(get('rabbitmq', 'produce')).to.equal(200);
+      expect(get('gateway', 'consume', 'receipts')).to.equal(8);
     });
   });
 
