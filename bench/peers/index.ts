@@ -393,7 +393,7 @@ async function main(): Promise<number> {
     const loadEnd = loadavg();
     console.log(`\nload average at start ${loadStart}, at end ${loadEnd}`);
     if (cfg.json) {
-      const out = { started: started.toISOString(), host: os.hostname(), cpus: os.cpus().length, cpuModel: os.cpus()[0]?.model, loadStart, loadEnd, seconds: cfg.seconds, consumers: CONSUMERS, systems: systems.map((s) => ({ name: s.name, key: s.key, durability: s.durability })), throughput: rows, latency, goals };
+      const out = { started: started.toISOString(), host: os.hostname(), node: process.version, cpus: os.cpus().length, cpuModel: os.cpus()[0]?.model, loadStart, loadEnd, seconds: cfg.seconds, consumers: CONSUMERS, systems: systems.map((s) => ({ name: s.name, key: s.key, durability: s.durability })), throughput: rows, latency, goals };
       fs.writeFileSync(cfg.json, `${JSON.stringify(out, null, 2)}\n`);
       console.log(`figures written to ${cfg.json}`);
     }
