@@ -6,7 +6,8 @@
 import pino from 'pino';
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
-import { RemotingClient } from '../remoting';
+import { parseFastJson } from '../common/fastjson';
+import { RemotingClient, RemotingCommand, RequestCode } from '../remoting';
 import type { NameServerAddressProvider } from './address/address-provider';
 import { createAddressProvider } from './address/create-address-provider';
 import { AdminApi } from './admin/admin';
@@ -221,6 +222,22 @@ export class MQClient {
   /** CONSUMER_SEND_MSG_BACK to the broker set that stores the message. */
   consumerSendMsgBack(req: SendBackRequest): Promise<void> {
     return consumerSendMsgBack(this.broker, req, this.options.mqClientApiTimeout);
+  }
+
+  /**
+   * GET_ALL_DELAY_OFFSET of a broker set's master: how far its schedule service delivered each delay level
+   * (level → next offset of SCHEDULE_TOPIC_XXXX queue level - 1). `topic` is one whose route names the set.
+   */
+  async delayOffsets(topic: string, brokerName: string): Promise<Record<number, number>> {
+    const { res } = await this.broker.call('admin', topic, brokerName, 'master', () => RemotingCommand.createRequest(RequestCode.GET_ALL_DELAY_OFFSET));
+    const text = res.body ? res.body.toString('utf8') : '';
+    const parsed = (text === '' ? {} : parseFastJson(text)) as { offsetTable?: Record<string, unknown> };
+    const out: Record<number, number> = {};
+    for (const [level, off] of Object.entries(parsed.offsetTable ?? {})) {
+      const n = Number(off);
+      if (Number.isInteger(Number(level)) && Number.isFinite(n)) out[Number(level)] = n;
+    }
+    return out;
   }
 
   /** Makes heartbeats announce a consumer group (and its subscriptions) to every broker. */

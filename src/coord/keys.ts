@@ -9,6 +9,7 @@
  *   ...:dl                                   ZSET  lease id scored by its deadline (ms since the epoch)
  *   ...:x                                    ZSET  fully acked lease ids scored by when (repeated acks: ALREADY_ACKED)
  *   <prefix>:{<group>}:flush                 STRING the replica that writes the group's offsets now (with a TTL)
+ *   <prefix>:generations                     HASH  cluster generations the gateways share (field → JSON; no TTL)
  *
  * The state hash also holds `log` (the log identity the state is tied to). Every key of a group expires after
  * groupStateTtlMs without use (each script renews the keys it touches).
@@ -52,6 +53,11 @@ export class CoordKeys {
   parseMember(member: string): { topic: string; queueKey: string } {
     const i = member.indexOf(':');
     return { topic: decodeURIComponent(member.slice(0, i)), queueKey: decodeURIComponent(member.slice(i + 1)) };
+  }
+
+  /** HASH of the cluster generations the gateways share (src/gateway/generations.ts). */
+  generations(): string {
+    return `${this.prefix}:generations`;
   }
 
   /** The group's offset-writer lock. */

@@ -41,6 +41,7 @@ export interface MemoryCoordinatorOptions {
 export class MemoryCoordinator implements Coordinator {
   readonly kind = 'memory';
   private readonly groupsMap = new Map<string, GroupEntry>();
+  private readonly generationsMap = new Map<string, string>();
   private readonly ttlMs: number;
 
   constructor(opts: MemoryCoordinatorOptions = {}) {
@@ -142,6 +143,22 @@ export class MemoryCoordinator implements Coordinator {
   /** Drops every state: a memory coordinator is not meant to be reused after close. */
   async close(): Promise<void> {
     this.groupsMap.clear();
+  }
+
+  /** {@inheritDoc Coordinator.generationsRead} */
+  async generationsRead(): Promise<Record<string, string>> {
+    return Object.fromEntries(this.generationsMap);
+  }
+
+  /** {@inheritDoc Coordinator.generationsAdd} */
+  async generationsAdd(field: string, value: string): Promise<string> {
+    if (!this.generationsMap.has(field)) this.generationsMap.set(field, value);
+    return this.generationsMap.get(field) ?? value;
+  }
+
+  /** {@inheritDoc Coordinator.generationsSet} */
+  async generationsSet(field: string, value: string): Promise<void> {
+    this.generationsMap.set(field, value);
   }
 
   /** Drops groups idle for longer than the TTL. */

@@ -264,6 +264,23 @@ export class RedisCoordinator implements Coordinator {
     return this.run('groups', () => this.redis.smembers(this.keys.groups()));
   }
 
+  /** {@inheritDoc Coordinator.generationsRead} */
+  async generationsRead(): Promise<Record<string, string>> {
+    return this.run('generations', () => this.redis.hgetall(this.keys.generations()));
+  }
+
+  /** {@inheritDoc Coordinator.generationsAdd} */
+  async generationsAdd(field: string, value: string): Promise<string> {
+    const key = this.keys.generations();
+    await this.run('generations', () => this.redis.hsetnx(key, field, value));
+    return (await this.run('generations', () => this.redis.hget(key, field))) ?? value;
+  }
+
+  /** {@inheritDoc Coordinator.generationsSet} */
+  async generationsSet(field: string, value: string): Promise<void> {
+    await this.run('generations', () => this.redis.hset(this.keys.generations(), field, value));
+  }
+
   /** Closes the connection (QUIT); the state stays in Redis. */
   async close(): Promise<void> {
     try {

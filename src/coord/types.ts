@@ -230,5 +230,15 @@ export interface Coordinator {
 
   /** Releases connections; the state itself stays (Redis) or is dropped (memory). */
   close(): Promise<void>;
+
+  /**
+   * The registry of cluster generations the gateways share (src/gateway/generations.ts): field → value (JSON), kept
+   * without TTL. Optional: a coordinator without it keeps generations per process.
+   */
+  generationsRead?(): Promise<Record<string, string>>;
+  /** Stores `value` under `field` unless the field exists; resolves the value stored now (the first writer wins). */
+  generationsAdd?(field: string, value: string): Promise<string>;
+  /** Stores `value` under `field` (overwrites). */
+  generationsSet?(field: string, value: string): Promise<void>;
 }
 

@@ -35,7 +35,10 @@ export async function applyAdminEvent(coord: Coordinator, e: AdminEvent, log: Lo
   log.info({ group: e.group }, 'group deleted by an operator');
 }
 
-/** Subscribes the gateway's coord to the client's admin events; returns the unsubscribe function. */
-export function wireAdminEvents(client: MQClient, coord: Coordinator, log: Logger): () => void {
-  return client.onAdminEvent((e) => applyAdminEvent(coord, e, log));
+/** Subscribes the gateway's coord to the client's admin events (then `after`); returns the unsubscribe function. */
+export function wireAdminEvents(client: MQClient, coord: Coordinator, log: Logger, after?: (e: AdminEvent) => void): () => void {
+  return client.onAdminEvent(async (e) => {
+    await applyAdminEvent(coord, e, log);
+    after?.(e);
+  });
 }

@@ -4,7 +4,7 @@
  * listener, and wraps every call with metrics and the one error mapping (errors.ts).
  */
 import pino from 'pino';
-import { sleep } from '../common';
+import { MqError, sleep } from '../common';
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
 import { MQClient, MutableAddressProvider, createAddressProvider, resolveClientOptions } from '../client';
@@ -157,6 +157,10 @@ export class GatewayController {
       const signer = new ReceiptSigner(o.receiptSecret);
       const coord = this.coord;
       const clientOptions = clientOptionsOf(o);
+      const gensRef = (): GenerationManager => {
+        if (!this.gens) throw new MqError('UNAVAILABLE', 'gateway: generations not started');
+        return this.gens;
+      };
       this.gens = new GenerationManager({
         source: this.source,
         coord,
@@ -179,8 +183,14 @@ export class GatewayController {
               coord: gcoord,
               logger: this.log.child({ part: 'reader', generation: g.id }),
               onExpired: (group, topic, n) => this.metrics.messagesExpired.inc({ group, topic: this.metrics.topicLabel(topic) }, n),
+              sendToDlq: (group, topic, messages) => gensRef().sendToNewestDlq(g, group, topic, messages, o.maxReconsumeTimes),
             },
           );
+          // Operator resets reach the client of the cluster they were made on (mqadmin resetOffsetByTime) and apply
+          // to that generation's keys, then by time to the other open generations; group deletions remove every key.
+          const unwire = wireAdminEvents(g.client, gcoord, this.log.child({ part: 'admin-events', generation: g.id }), (e) => {
+            if (e.type === 'resetOffsets') void gensRef().applyReset(g, e.group, e.topic, e.timestamp);
+          });
           const committer = new OffsetCommitter(o.offsetFlushIntervalMs, {
             client: g.client,
             coord: gcoord,
@@ -193,6 +203,7 @@ export class GatewayController {
             reader,
             flush: () => committer.flush(),
             close: async () => {
+              unwire();
               await committer.stop().catch((err: unknown) => this.log.warn({ err, generation: g.id }, 'last offset flush failed'));
               await g.client.shutdown().catch((err: unknown) => this.log.warn({ err, generation: g.id }, 'closing the client failed'));
             },
@@ -260,8 +271,6 @@ export class GatewayController {
         },
       );
       this.port = await this.server.start();
-      // Operator resets and group deletions reach us from the brokers (mqadmin resetOffsetByTime, deleteSubGroup).
-      wireAdminEvents(this.client, this.coord, this.log.child({ part: 'admin-events' }));
     } catch (err) {
       // Undo whatever did start (listener, client, coord) before reporting the failure.
       this.state = 'running';

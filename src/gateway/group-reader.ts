@@ -71,6 +71,11 @@ export interface GroupReaderDeps {
   logger: Logger;
   /** Called when the master proved that messages the group had not consumed are gone (retention). */
   onExpired?: (group: string, topic: string, count: number) => void;
+  /**
+   * Messages that reached maxReconsumeTimes go to the DLQ through this when it resolves true (a draining cluster
+   * generation: the newest generation's DLQ, see generations.ts); else CONSUMER_SEND_MSG_BACK to their own broker.
+   */
+  sendToDlq?: (group: string, topic: string, messages: PulledMessage[]) => Promise<boolean>;
 }
 
 /** Most messages asked of a broker by one pull (the broker's default maxTransferCountOnMessageInMemory). */
@@ -552,7 +557,8 @@ export class GroupReader {
         break;
       }
     }
-    for (const d of got) {
+    const elsewhere = this.deps.sendToDlq ? await this.deps.sendToDlq(req.group, req.topic, got.map((d) => d.message)) : false;
+    for (const d of elsewhere ? [] : got) {
       await this.deps.client.consumerSendMsgBack({
         group: req.group,
         topic: req.topic,

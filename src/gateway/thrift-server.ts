@@ -12,10 +12,13 @@
  * - length <= 0: not Thrift framing (random bytes, HTTP, ...) → the connection is closed;
  * - length > maxFrameBytes: the frame is discarded as it streams in (never buffered) and, when its first bytes are a
  *   call to `send`/`get`, answered with GatewayError PAYLOAD_TOO_LARGE naming the limit; otherwise closed;
- * - bytes count in flight as they arrive, not as announced: a frame is refused with BUSY + retryAfterMs (discarded
- *   the same way) when its announced size cannot fit next to what is in flight now on its connection
- *   (maxInflightBytesPerConnection) or on all connections (maxInflightBytes), or when its arriving bytes would take
- *   the total over maxInflightBytes. A trickling client therefore holds only the bytes it actually sent;
+ * - a frame is refused with BUSY + retryAfterMs (discarded the same way, answered as soon as its call head is here,
+ *   its body never held) when its announced size cannot fit next to what is in flight on its connection
+ *   (maxInflightBytesPerConnection) or on all connections (maxInflightBytes), counting the bytes that arrived and
+ *   the announced, not yet arrived, rest of the frames being read; so concurrent large sends over the budget are
+ *   refused from their length word, not after their bodies were half read. That announced rest is counted for
+ *   PROMISE_MS after the length arrived, then only the bytes that came: a trickling client holds what it actually
+ *   sent. Bytes that arrive and would take the total over maxInflightBytes still refuse their frame (BUSY);
  * - each frame must arrive completely within frameReadTimeoutMs + size / frameMinBytesPerSecond of its first byte
  *   (a trickled byte does not extend it); else the connection is closed and its bytes freed;
  * - a complete frame is decoded with limits checked before anything is allocated (limited-protocol.ts): a request
@@ -29,6 +32,7 @@ import type { Logger } from 'pino';
 import thrift from 'thrift';
 import { FrameWriter } from './frame-writer';
 import { ReplyProtocol } from './reply-protocol';
+import { installSendProcess } from './send-reply';
 import { DEFAULT_DECODE_LIMITS, DecodeLimitError, LimitedProtocol } from './limited-protocol';
 import type { DecodeLimits } from './limited-protocol';
 import { MESSAGE_HEAD_BYTES, couldBeMessageHead, parseMessageHead } from './message-head';
@@ -82,6 +86,8 @@ export interface ThriftServerOptions {
   maxConnectionsPerAddress?: number;
   /** A connection idle between calls for this long is closed, ms (0 = never). Default 600000. */
   connectionIdleTimeoutMs?: number;
+  /** How long the announced, not yet arrived, bytes of a frame count, ms. Default PROMISE_MS (1000). */
+  announcedBytesHoldMs?: number;
   /** Decoding limits; batch and ack limits default to 1024 and MAX_ACKS. */
   decodeLimits?: Partial<DecodeLimits>;
   /** PEM certificate and key (and CA for mutual TLS): TLS on the port. */
@@ -96,6 +102,16 @@ export interface ThriftServerEvents {
   /** Called whenever the bytes in flight change. */
   onInflight?(bytes: number): void;
 }
+
+/**
+ * How long the announced, not yet arrived, bytes of a frame count against maxInflightBytes, ms from its length word
+ * (a frame at loopback or LAN speed completes well within it; a trickler then holds only the bytes it sent).
+ */
+const PROMISE_MS = 1000;
+
+/** Reads of a frame at least this large are kept as they are; smaller ones are copied into a staging chunk. */
+const PIECE_MIN_BYTES = 16 * 1024;
+const STAGE_BYTES = 64 * 1024;
 
 interface Skip {
   left: number;
@@ -116,9 +132,15 @@ class Connection {
   private lenHave = 0;
   /** Payload size of the frame being read; -1 while reading the 4-byte length. */
   private need = -1;
-  /** Payload bytes received (all counted in flight), and the buffer they are copied into when they span reads. */
+  /**
+   * Payload bytes received (all counted in flight), and where they are until the frame is complete: the socket's
+   * reads themselves (slices, no copy; small ones copied together into a staging chunk), so that a frame being read
+   * holds exactly what arrived.
+   */
   private have = 0;
-  private partial: Buffer | undefined;
+  private pieces: Buffer[] = [];
+  private stage: Buffer | undefined;
+  private stageLen = 0;
   /** Set while a refused frame streams in: bytes still to discard and the answer to give. */
   private skip: Skip | null = null;
   /** When the first byte of the current frame arrived (ms), and its deadline timer. */
@@ -129,6 +151,9 @@ class Connection {
   private corked = false;
   /** Request and reply bytes of this connection in flight. */
   inflight = 0;
+  /** Announced bytes of the frame being read that have not arrived yet, while they count (see PROMISE_MS). */
+  promised = 0;
+  promiseUntil = 0;
   /** Calls decoded and not answered yet. */
   pending = 0;
   closed = false;
@@ -182,11 +207,12 @@ class Connection {
       const take = Math.min(this.need - this.have, buf.length);
       if (!this.server.grow(this, take)) {
         // The arriving bytes would take the server over its cap: drop what we have, discard the rest, answer BUSY.
-        const head = Buffer.from((this.partial ?? Buffer.alloc(0)).subarray(0, Math.min(this.have, MESSAGE_HEAD_BYTES)));
+        const head = this.headOfPieces();
         const size = this.need;
+        this.server.unpromise(this);
         this.server.shrink(this, this.have);
         this.skip = { left: size - this.have, reason: 'busy', size, head: [head], headBytes: head.length, answered: false };
-        this.partial = undefined;
+        this.clearPieces();
         this.have = 0;
         this.need = -1;
         continue;
@@ -196,18 +222,21 @@ class Connection {
         // The whole payload is in this read: used in place.
         frame = buf.subarray(0, take);
       } else {
-        // A payload spread over reads is copied as it arrives into one buffer of its size: one copy, and the reads
-        // are garbage at once. Its pages become resident only as they are written, and only arrived bytes count in
-        // flight, so a client that announces a large frame and trickles holds (and reserves) what it sent.
-        this.partial ??= Buffer.allocUnsafe(this.need);
-        buf.copy(this.partial, this.have, 0, take);
+        // A payload spread over reads is kept as those reads and joined once complete (one copy, as before), not
+        // copied into a buffer of the announced size as it arrives: memory then grows with the bytes that came (a
+        // reused heap block of the announced size is resident at once, whatever was written into it).
+        this.addPiece(buf.subarray(0, take));
       }
       this.have += take;
       buf = buf.subarray(take);
       if (this.have === this.need) {
         const size = this.need;
-        frame ??= this.partial as Buffer;
-        this.partial = undefined;
+        this.server.unpromise(this);
+        if (!frame) {
+          this.flushStage();
+          frame = this.pieces.length === 1 ? this.pieces[0] : Buffer.concat(this.pieces, size);
+          this.clearPieces();
+        }
         this.have = 0;
         this.need = -1;
         this.frameStart = 0;
@@ -215,6 +244,45 @@ class Connection {
       }
     }
     this.arm();
+  }
+
+  /** Keeps one read's part of the frame being read (see `pieces`). */
+  private addPiece(b: Buffer): void {
+    if (b.length >= PIECE_MIN_BYTES) {
+      this.flushStage();
+      this.pieces.push(b);
+      return;
+    }
+    if (!this.stage || this.stageLen + b.length > this.stage.length) {
+      this.flushStage();
+      this.stage = Buffer.allocUnsafe(Math.min(STAGE_BYTES, this.need - this.have));
+    }
+    b.copy(this.stage, this.stageLen);
+    this.stageLen += b.length;
+  }
+
+  private flushStage(): void {
+    if (this.stage && this.stageLen > 0) this.pieces.push(this.stage.subarray(0, this.stageLen));
+    this.stage = undefined;
+    this.stageLen = 0;
+  }
+
+  private clearPieces(): void {
+    this.pieces = [];
+    this.stage = undefined;
+    this.stageLen = 0;
+  }
+
+  /** A copy of the first bytes of the frame being read (up to a message head). */
+  private headOfPieces(): Buffer {
+    this.flushStage();
+    const out = Buffer.alloc(Math.min(this.have, MESSAGE_HEAD_BYTES));
+    let at = 0;
+    for (const p of this.pieces) {
+      if (at >= out.length) break;
+      at += p.copy(out, at, 0, Math.min(p.length, out.length - at));
+    }
+    return out;
   }
 
   /** Discards bytes of a refused frame; answers it once its head has arrived. Returns what is left of `buf`. */
@@ -315,13 +383,15 @@ class Connection {
     this.closed = true;
     if (this.timer) clearTimeout(this.timer);
     this.timer = undefined;
+    this.server.unpromise(this);
     this.server.logConnection(this, reason);
     this.socket.destroy();
   }
 
   /** Drops the frame being received (connection closed). */
   dropPieces(): void {
-    this.partial = undefined;
+    this.server.unpromise(this);
+    this.clearPieces();
     this.have = 0;
     if (this.timer) clearTimeout(this.timer);
     this.timer = undefined;
@@ -337,6 +407,9 @@ export class ThriftServer {
   private readonly perAddress = new Map<string, number>();
   private nextId = 1;
   private inflight = 0;
+  /** Announced, not yet arrived, bytes of frames being read (connections holding some in `promising`). */
+  private promised = 0;
+  private readonly promising = new Set<Connection>();
   private closing: Promise<void> | undefined;
   /** The call being decoded (the processor calls the handler synchronously from process()). */
   private current: CallContext | undefined;
@@ -355,6 +428,8 @@ export class ThriftServer {
       get: (req: T.GetRequest) => handler.get(req, this.current),
     };
     this.processor = new MessageGatewayService.Processor(wrapped) as unknown as { process(input: unknown, output: unknown): void };
+    // Same bytes as the generated process_send, without copying every SendResult (see send-reply.ts).
+    installSendProcess(this.processor, wrapped.send);
     this.limits = { maxBatchMessages: 1024, maxAcks: MAX_ACKS, ...DEFAULT_DECODE_LIMITS, ...opts.decodeLimits };
     this.frameBaseMs = opts.frameReadTimeoutMs ?? opts.partialFrameTimeoutMs ?? 10000;
     this.frameRate = opts.frameMinBytesPerSecond ?? 65536;
@@ -518,18 +593,44 @@ export class ThriftServer {
     return start + this.frameBaseMs + extra;
   }
 
-  /** Decides whether a frame of `size` bytes may be read (nothing is reserved until its bytes arrive). */
+  /**
+   * Decides whether a frame of `size` bytes may be read: it must fit next to the bytes in flight and the announced
+   * rest of the frames being read. An admitted frame's size counts as announced until its bytes arrive.
+   */
   admit(conn: Connection, size: number): 'too_large' | 'busy' | null {
     if (size > this.opts.maxFrameBytes) return 'too_large';
-    if (this.inflight + size > this.opts.maxInflightBytes || conn.inflight + size > this.opts.maxInflightBytesPerConnection) {
-      return 'busy';
+    if (conn.inflight + size > this.opts.maxInflightBytesPerConnection) return 'busy';
+    if (this.inflight + this.promised + size > this.opts.maxInflightBytes) {
+      // Announcements older than PROMISE_MS stop counting (their frames hold only what arrived).
+      const now = Date.now();
+      for (const c of this.promising) if (c.promiseUntil <= now) this.unpromise(c);
+      if (this.inflight + this.promised + size > this.opts.maxInflightBytes) return 'busy';
     }
+    conn.promised = size;
+    conn.promiseUntil = Date.now() + (this.opts.announcedBytesHoldMs ?? PROMISE_MS);
+    this.promised += size;
+    this.promising.add(conn);
     return null;
+  }
+
+  /** Stops counting the announced rest of the connection's frame (complete, refused, timed out or closed). */
+  unpromise(conn: Connection): void {
+    if (conn.promised === 0) return;
+    this.promised -= conn.promised;
+    conn.promised = 0;
+    this.promising.delete(conn);
   }
 
   /** Counts arriving bytes of a frame; false when they would take the total over maxInflightBytes. */
   grow(conn: Connection, bytes: number): boolean {
     if (this.inflight + bytes > this.opts.maxInflightBytes) return false;
+    if (conn.promised > 0) {
+      // Arrived bytes move from announced to in flight.
+      const k = Math.min(conn.promised, bytes);
+      conn.promised -= k;
+      this.promised -= k;
+      if (conn.promised === 0) this.promising.delete(conn);
+    }
     this.reserve(conn, bytes);
     return true;
   }

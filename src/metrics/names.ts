@@ -49,6 +49,10 @@ export const METRIC = {
   gatewayInflightBytes: 'mq_gateway_inflight_bytes',
   gatewayGroupLag: 'mq_gateway_group_lag',
   gatewayMessagesExpired: 'mq_gateway_messages_expired_total',
+  // gateway cluster generations (src/gateway/generations.ts)
+  gatewayGenerationInfo: 'mq_gateway_generation_info',
+  gatewayDrainBacklog: 'mq_gateway_drain_backlog',
+  gatewayDrainDelayed: 'mq_gateway_drain_delayed',
 } as const;
 
 export type MetricName = (typeof METRIC)[keyof typeof METRIC];

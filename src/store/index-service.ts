@@ -148,7 +148,7 @@ export class IndexService {
     }
   }
 
-  /** Writes the entries of this dispatch round. */
+  /** Hands the entries of this dispatch round to the thread pool (see IndexFile). */
   writePending(): void {
     const last = this.files[this.files.length - 1];
     last?.writePending();
@@ -199,6 +199,12 @@ export class IndexService {
     return n;
   }
 
+  /** Resolves once no index write is in flight (entries, a full file's persist). */
+  async whenIdle(): Promise<void> {
+    await Promise.all(this.files.map((f) => f.idle()));
+  }
+
+  /** Closes every file (each once its writes in flight have ended). */
   close(): void {
     for (const f of this.files) f.close();
   }

@@ -159,6 +159,7 @@ export class MessageStore implements StoreContext {
     if (this.cleanTimer) clearTimeout(this.cleanTimer);
     await this.commitLog.whenIdle();
     if (this.flushService) await this.flushService.stop();
+    await this.index.whenIdle();
     if (wasRunning && !this.commitLog.failed && this.dispatchedPos >= this.commitLog.writtenPos) {
       try {
         fs.unlinkSync(this.abortFile());

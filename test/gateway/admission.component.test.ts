@@ -98,6 +98,57 @@ describe('gateway/ThriftServer admission control', function () {
     }
   });
 
+  it('refuses a frame the in-flight budget cannot hold when its length announces it, before its body is read', async () => {
+    // The first frame's announcement counts for 60 s here (1 s by default), so a loaded machine cannot let it lapse.
+    const { port, server } = await serve(stub(), {
+      maxFrameBytes: 20 * MiB,
+      maxInflightBytes: 32 * MiB,
+      maxInflightBytesPerConnection: 32 * MiB,
+      announcedBytesHoldMs: 60000,
+    });
+    // A 20 MiB send frame arrives at speed: its first 10 MiB are here, the rest is on its way.
+    const call = encodeCall('send', new T.SendRequest({ messages: [new T.Message({ topic: 't', body: Buffer.alloc(20 * MiB - 200, 1) })] }));
+    const other = encodeCall('send', new T.SendRequest({ messages: [new T.Message({ topic: 't', body: Buffer.alloc(20 * MiB - 200, 2) })] }), 7);
+    const a = raw(port);
+    const b = raw(port);
+    await Promise.all([a.connected, b.connected]);
+    await a.write(call.subarray(0, 10 * MiB));
+    for (let i = 0; i < 200 && server.inflightBytes() < 10 * MiB - 4; i++) await sleep(10);
+    expect(server.inflightBytes()).to.equal(10 * MiB - 4);
+    // A second 20 MiB frame cannot fit next to the first one's 20 MiB: refused from its length and call head alone,
+    // without waiting for (or holding) its body.
+    await b.write(other.subarray(0, 64));
+    const refused = await b.reply(5000);
+    expect(refused.seqid).to.equal(7);
+    expect(refused.error && T.ErrorCode[refused.error.code]).to.equal('BUSY');
+    expect(server.inflightBytes()).to.equal(10 * MiB - 4);
+    // The first frame completes and is served; once it is answered the budget is free again.
+    await a.write(call.subarray(10 * MiB));
+    const ok = await a.reply(10000);
+    expect(ok.success).to.equal(true);
+    for (let i = 0; i < 50 && server.inflightBytes() > 0; i++) await sleep(20);
+    expect(server.inflightBytes()).to.equal(0);
+  });
+
+  it('holds memory for what arrived of a frame, not for what its length word announced', async () => {
+    const { port, server } = await serve(stub(), { maxFrameBytes: 10 * MiB, maxInflightBytes: 128 * MiB, maxInflightBytesPerConnection: 16 * MiB });
+    // Eight connections announce 9 MiB send frames and send 64 KiB of each (in reads of any size).
+    const call = encodeCall('send', new T.SendRequest({ messages: [new T.Message({ topic: 't', body: Buffer.alloc(9 * MiB, 1) })] }));
+    const conns = Array.from({ length: 8 }, () => raw(port));
+    await Promise.all(conns.map((c) => c.connected));
+    const before = process.memoryUsage().arrayBuffers;
+    await Promise.all(conns.map((c) => c.write(call.subarray(0, 64 * 1024))));
+    for (let i = 0; i < 200 && server.inflightBytes() < 8 * (64 * 1024 - 4); i++) await sleep(10);
+    expect(server.inflightBytes()).to.equal(8 * (64 * 1024 - 4));
+    // 512 KiB arrived; buffers of the announced size would be 72 MiB.
+    const grown = process.memoryUsage().arrayBuffers - before;
+    expect(grown, `buffer memory grown by ${grown} bytes`).to.be.below(8 * MiB);
+    // And each frame still completes and is served.
+    await Promise.all(conns.map((c) => c.write(call.subarray(64 * 1024))));
+    const replies = await Promise.all(conns.map((c) => c.reply(20000)));
+    expect(replies.every((r) => r.success)).to.equal(true);
+  });
+
   it('refuses a 9 MiB frame of 9 million empty Message structs while decoding, cheaply, and keeps serving', async () => {
     const h = stub();
     const { port, server } = await serve(h, { decodeLimits: { maxBatchMessages: 1024 } });

@@ -84,12 +84,14 @@ export function startDnsGateway(dns: DnsServer, extra: string[] = []): Promise<M
 
 export interface GenerationStatus {
   id: number;
+  /** Prefix of the generation's coord queue keys ('' = plain keys). */
+  tag: string;
   state: 'active' | 'draining' | 'drained';
   nameServers: string[];
   lastSendAt: string | null;
   drainedAt: string | null;
   noRoutes: boolean;
-  groups: Record<string, { backlog: number; drained: boolean }>;
+  groups: Record<string, { backlog: number; retryBacklog: number; delayBacklog: number; drained: boolean }>;
 }
 
 export interface GatewayStatus {

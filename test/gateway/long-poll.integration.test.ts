@@ -52,13 +52,18 @@ describe('gateway: long polling and tag filtering (integration)', function () {
     const waiting = c.get({ topic, consumerGroup: 'lp', maxMessages: 4, waitMs: 25000 });
     await sleep(300);
     const sender = connect(Number(gw.fields.listenPort));
+    let sentAt = 0;
     try {
       await sender.send([new T.Message({ topic, body: Buffer.from('wake up') })]);
+      sentAt = Date.now();
     } finally {
       sender.close();
     }
     const got = await waiting;
     expect(got.messages.map((m) => m.body.toString())).to.deep.equal(['wake up']);
+    // Woken by the broker's arrival notice, not by a re-check (the broker's 5 s pullHoldRecheckMills, the
+    // gateway's 5 s longest hold): well within those on a loaded machine too.
+    expect(Date.now() - sentAt).to.be.below(2500);
   });
 
   it('filters tags exactly, although "Aa" and "BB" have the same hash on the broker', async () => {

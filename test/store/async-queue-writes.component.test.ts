@@ -65,3 +65,54 @@ describe('store: consume-queue units written off the event loop (component)', fu
     }
   });
 });
+
+describe('store: index entries written off the event loop (component)', function () {
+  this.timeout(60000);
+
+  it('puts with keys across several index files without fs.writeSync; every key found at once and after a restart', async () => {
+    const tmp = tempDir('mq-index-async-');
+    const topic = 'AsyncIndex';
+    // 256 entries per index file and two keys per message (KEYS and UNIQ_KEY): files fill up (and are persisted)
+    // during the puts. No periodic flush meanwhile.
+    const opts = { messageIndexEnable: true, flushIntervalConsumeQueue: 600000 };
+    const realWriteSync = fs.writeSync;
+    let syncWrites = 0;
+    const N = 300;
+    const keyOf = (i: number): string => `k${i}`;
+    let s = await openStore(tmp.dir, opts);
+    try {
+      (fs as { writeSync: typeof fs.writeSync }).writeSync = ((...a: Parameters<typeof fs.writeSync>) => {
+        syncWrites++;
+        return realWriteSync(...a);
+      }) as typeof fs.writeSync;
+      const puts = [];
+      for (let i = 0; i < N; i++) {
+        puts.push(s.putMessage(msg(topic, i % 2, bodyFor(i, 100), { KEYS: keyOf(i), UNIQ_KEY: `U${i}` })));
+        if (i % 50 === 49) await Promise.all(puts.splice(0));
+      }
+      const results = await Promise.all(puts);
+      expect(results.every((r) => r.status === 'PUT_OK')).to.equal(true);
+      const found = (): number[] => {
+        const out: number[] = [];
+        for (let i = 0; i < N; i++) {
+          const q = s.queryMessage(topic, keyOf(i), 32, 0, Date.now() + 1000);
+          const bodies = q.records.map((raw) => checkedRecord(raw).body);
+          if (bodies.some((b) => b.equals(bodyFor(i, 100)))) out.push(i);
+        }
+        return out;
+      };
+      const all = Array.from({ length: N }, (_, i) => i);
+      // Right away: entries whose write may still be in flight are found the same.
+      expect(found()).to.deep.equal(all);
+      (fs as { writeSync: typeof fs.writeSync }).writeSync = realWriteSync;
+      expect(syncWrites, 'fs.writeSync calls during puts').to.equal(0);
+      await s.shutdown();
+      s = await openStore(tmp.dir, opts);
+      expect(found()).to.deep.equal(all);
+    } finally {
+      (fs as { writeSync: typeof fs.writeSync }).writeSync = realWriteSync;
+      await s.shutdown();
+      tmp.cleanup();
+    }
+  });
+});
