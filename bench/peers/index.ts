@@ -1,84 +1,98 @@
 /**
  * bench/peers: our system against what a user would choose instead, in one run on this machine (DESIGN.md,
- * "Performance stance"): RabbitMQ with publisher confirms, NATS JetStream, Redis streams, and ours through the
- * Thrift gateway and direct to the broker with our client. Every server is started here as a child process on
- * 127.0.0.1 with free ports and temp data dirs, and stopped by pid at the end. A peer that cannot start is reported
- * as "skipped: <why>" and the rest goes on.
+ * "Performance stance"): Redis LIST and Redis Streams (AOF everysec), RabbitMQ (durable queue, persistent messages,
+ * publisher confirms), NATS JetStream (file storage) and ours through the Thrift gateway and direct to the broker.
+ * Every server is started here as child processes on 127.0.0.1 with free ports and temp data dirs, and stopped by pid
+ * at the end. A peer that cannot start is reported as "skipped: <why>" and the rest goes on.
  *
- * Scenarios, one table each (absolute figures, the durability class next to each, and ours / peer ratios):
- *   - publish throughput: 2 KiB bodies with 1 in flight, 32 in flight and batches of 32; 1 MiB and 5 MiB bodies with
- *     4 in flight;
- *   - consume throughput with acks: 4 consumers drain a pre-filled destination of 2 KiB messages;
- *   - end-to-end latency p50/p99 (publish → consumer) at a steady 1,000 msg/s with 2 KiB bodies, after an unrecorded
- *     second at the same pace on the same destination.
- * Run: `npx tsc -p . && node scripts/copy-gen.js && node dist/bench/peers [publish|consume|latency ...]` (or
- * `npm run bench -- peers` for all of them).
- * Environment: BENCH_PEERS_SECONDS (length of each throughput phase, default 2; the whole run stays near 3 minutes).
- * Debian packages: scripts/bench-peers-setup.sh installs rabbitmq-server and nats-server when missing.
+ * Per size (500 B, 2 KiB, 100 KiB, 1 MiB, 5 MiB by default), for each system on a fresh destination:
+ *   - produce: publish with a window of unacknowledged messages (config.ts: min(64, 16 MiB / size); batched where the
+ *     system batches) for BENCH_PEERS_SECONDS (bounded in count too);
+ *   - consume: drain what was produced with acks, each consume mode on its own (gateway: auto-ack, receipts);
+ *   - msg/s, MB/s, and CPU µs per message of each server process (its whole process tree; ours: gateway / broker /
+ *     name server) and of this client.
+ * Then 2 KiB at 1,000 msg/s for latency (publish → consumer receive, and the publish call alone), after a warm-up,
+ * and the goals as ratios with PASS/FAIL (goals.ts). `--help` lists the options.
  */
 import { spawnSync } from 'child_process';
+import fs from 'fs';
 import os from 'os';
 import { sleep } from '../../src/common';
 import { stopAll as stopMqProcesses } from '../../test/helpers/proc';
-import { pct, printTable, rate } from './measure';
-import type { Row } from './measure';
+import { CONSUMERS, USAGE, parseArgs, publishShape, windowFor } from './config';
+import type { BenchConfig } from './config';
+import { cpuMeter } from './cpu';
+import type { PhaseCpu } from './cpu';
+import { evaluateGoals, goalTable, sizeLabel, tally } from './goals';
+import type { GatewayLatency, SystemKey, Throughput } from './goals';
+import { pct, rate } from './measure';
 import { startNats } from './nats';
 import { startOurs } from './ours';
 import { startRabbitMq } from './rabbitmq';
-import { startRedis } from './redis';
+import { startRedisList, startRedisStreams } from './redis';
 import type { PeerSystem } from './types';
 
-const SECONDS = Number(process.env.BENCH_PEERS_SECONDS ?? 2);
-/** Scenarios named on the command line (publish, consume, latency); all when none is named. */
-const SCENARIOS = process.argv.slice(2);
 const KiB = 1024;
-const MiB = 1024 * 1024;
+/** Most bytes one produce phase writes (bounds disk and, for Redis, memory), besides the time budget. */
+const PHASE_MAX_BYTES = 1024 * 1024 * 1024;
+const PHASE_MAX_MSGS = 500_000;
+/** Latency phase: messages at 1 per ms, measured, after an unrecorded warm-up at the same pace. */
+const LATENCY_MSGS = 3000;
+const LATENCY_WARMUP = 1500;
 
 /** Full statement of each durability class (the tables show the short form). */
 const DURABILITY_NOTES = [
-  'RabbitMQ: durable classic queue, persistent messages, publisher confirms: the broker confirms a persistent message once',
-  '  it is persisted to disk (fsynced, in groups); consumers ack each message (prefetch 256, acks are not confirmed).',
-  '  Publishes share one confirm channel (many in flight on one connection).',
-  'NATS JetStream: file storage, one replica; the PubAck comes once the message is written to the stream file, i.e. in the',
-  '  OS page cache; the server fsyncs on a timer (sync_interval, documented default 2 min), not per message. Pull',
-  '  consumers with explicit acks (an ack is a publish the server does not confirm).',
-  'Redis streams: AOF with appendfsync everysec: the reply comes after write(2) to the AOF, fsync once a second (up to ~1 s',
-  '  lost on power failure); XREADGROUP + XACK per batch; all data also in RAM.',
+  'Redis LIST: AOF with appendfsync everysec (the reply comes after write(2) to the AOF; fsync once a second, up to ~1 s',
+  '  lost on power failure). RPUSH of a batch in one command; consumers LPOP with COUNT; the pop is the only',
+  '  acknowledgement (a message is removed when handed out, no redelivery): the queue most users build on Redis.',
+  'Redis Streams: same AOF class; XADD (a batch is one pipeline); XREADGROUP + XACK of each batch read.',
+  'RabbitMQ: durable classic queue, persistent messages, publisher confirms: a persistent message is confirmed once',
+  '  fsynced (in groups); consumers ack each message, prefetch = the consume batch.',
+  'NATS JetStream: file storage, one replica; the PubAck comes once the message is written to the stream file (page',
+  '  cache); the server fsyncs on a timer (sync_interval, default 2 min). Pull consumers, explicit acks.',
   'Ours: ASYNC_FLUSH (the default): the send result comes once the record is in the commit log (page cache); a flush',
-  '  service fsyncs every 500 ms. One master, no slave. The gateway gets one Thrift connection per in-flight call (the',
-  '  way the stubs are used); the direct client multiplexes one connection. Gateway get: auto-ack commits the offset',
-  '  on return; receipts+ack acks receipts on the next get. Direct: pull with the offset committed on the next pull.',
-  'Ours, SYNC_FLUSH (publish tables only): a second broker set whose send result waits for the fsync that covers the',
-  '  message (group commit), the class RabbitMQ\'s confirms are in.',
+  '  service fsyncs every 500 ms. One master, no slave. Gateway: one Thrift connection per concurrent call (the way',
+  '  the Python/PHP/Go stubs are used); get auto-ack commits the offset on return; receipts are acked on the next get.',
+  '  Direct: our RocketMQ client, pull with the offset committed on the next pull.',
 ];
 
-interface PublishCase {
-  title: string;
+/** One measured phase, as printed and written to JSON. */
+interface PhaseRow {
+  system: string;
+  key: SystemKey;
+  durability: string;
   size: number;
-  lanes: number;
-  batch: number;
-  maxMsgs: number;
+  phase: 'produce' | 'consume';
+  mode?: string;
+  msgs: number;
+  secs: number;
+  msgPerSec: number;
+  mbPerSec: number;
+  cpu?: PhaseCpu;
+  note?: string;
 }
 
-const PUBLISH_CASES: PublishCase[] = [
-  { title: 'publish 2 KiB, 1 in flight', size: 2 * KiB, lanes: 1, batch: 1, maxMsgs: 200_000 },
-  { title: 'publish 2 KiB, 32 in flight', size: 2 * KiB, lanes: 32, batch: 1, maxMsgs: 400_000 },
-  { title: 'publish 2 KiB, batches of 32 (1 batch in flight)', size: 2 * KiB, lanes: 1, batch: 32, maxMsgs: 400_000 },
-  { title: 'publish 1 MiB, 4 in flight', size: MiB, lanes: 4, batch: 1, maxMsgs: 3000 },
-  { title: 'publish 5 MiB, 4 in flight', size: 5 * MiB, lanes: 4, batch: 1, maxMsgs: 600 },
-];
+interface LatencyRow {
+  system: string;
+  key: SystemKey;
+  received: number;
+  sent: number;
+  sendRate: number;
+  e2eP50: number;
+  e2eP99: number;
+  publishP50: number;
+  publishP99: number;
+  note?: string;
+}
 
-/** Messages pre-filled for the consume scenario, and the bound on the time spent filling and draining. */
-const CONSUME_TOTAL = 20_000;
-const CONSUME_CONSUMERS = 4;
-/** Latency scenario: messages sent at 1 per ms. */
-const LATENCY_MSGS = Math.round(SECONDS * 1500);
-/** Messages sent (at the same pace) before measuring, not recorded. */
-const LATENCY_WARMUP = 2000;
+const t0 = Date.now();
+function progress(text: string): void {
+  console.log(`[${((Date.now() - t0) / 1000).toFixed(0).padStart(4)} s] ${text}`);
+}
 
 /**
- * Writes dirty pages out (sync(1), bounded to 30 s) before a system's phase, so that one system's phase does not pay
- * for the write-back of the data the previous one left in the page cache (all share one disk).
+ * Writes dirty pages out (sync(1), bounded to 30 s) before each phase, so that one phase does not pay for the
+ * write-back of the data the previous one left in the page cache (all share one disk).
  */
 function settle(): void {
   spawnSync('sync', [], { stdio: 'ignore', timeout: 30000 });
@@ -93,9 +107,29 @@ function errText(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
 }
 
+function fmt(x: number | undefined, digits = 1): string {
+  if (x === undefined || !Number.isFinite(x)) return '-';
+  return Math.round(x) >= 1000 ? Math.round(x).toLocaleString('en-US') : x.toFixed(x >= 100 ? 0 : digits);
+}
+
+function loadavg(): string {
+  return os
+    .loadavg()
+    .map((x) => x.toFixed(2))
+    .join(' ');
+}
+
+/** "gateway 13.2 / broker 20.1 / namesrv 0.0" or "server 5.1". */
+function serverCpu(c: PhaseCpu | undefined): string {
+  if (!c) return '-';
+  return Object.entries(c.servers)
+    .map(([role, us]) => `${role} ${fmt(us)}`)
+    .join(' / ');
+}
+
 /**
- * One unrecorded second of publishing and a drain per system before any table: JIT, connections, first files and
- * the processes' caches, so that the system that happens to be measured first does not pay for a cold start.
+ * One unrecorded round of publishing and a drain per system before any phase: JIT, connections, first files and the
+ * processes' caches, so that the system that happens to be measured first does not pay for a cold start.
  */
 async function warmUp(systems: PeerSystem[]): Promise<void> {
   const body = Buffer.alloc(2 * KiB, 1);
@@ -107,188 +141,275 @@ async function warmUp(systems: PeerSystem[]): Promise<void> {
           await dest.publish(lane, Array.from({ length: 8 }, () => body));
           return 8;
         });
-        await dest.drain(r.msgs, CONSUME_CONSUMERS, Date.now() + 5000);
+        for (const mode of s.consumeModes) await dest.drain(mode, r.msgs, CONSUMERS, 64, Date.now() + 5000);
       } finally {
         await dest.remove().catch(() => undefined);
       }
     } catch (err) {
-      console.log(`warm-up of ${s.name} failed: ${errText(err)}`);
+      progress(`warm-up of ${s.name} failed: ${errText(err)}`);
     }
   }
 }
 
-async function publishScenario(systems: PeerSystem[], c: PublishCase): Promise<void> {
-  const rows: Row[] = [];
-  const body = Buffer.alloc(c.size, 7);
-  const bodies = Array.from({ length: c.batch }, () => body);
-  for (const s of systems.filter((x) => x.publishes)) {
-    const row: Row = { name: s.name, durability: s.durability, ours: s.ours, value: NaN };
-    rows.push(row);
-    try {
-      const dest = await s.createDest(label('pub'));
-      try {
-        settle();
-        // Warm-up (not timed): connections, JIT, the first file of the destination.
-        await Promise.all(Array.from({ length: Math.min(c.lanes, 8) }, (_, lane) => dest.publish(lane, [body])));
-        const r = await rate(c.lanes, SECONDS * 1000, c.maxMsgs, async (lane) => {
-          await dest.publish(lane, bodies);
-          return c.batch;
-        });
-        if (r.error) row.note = `failed: ${r.error}`;
-        else {
-          row.value = r.perSec;
-          row.extra = `${((r.perSec * c.size) / 1e6).toFixed(1)} MB/s`;
-        }
-      } finally {
-        await dest.remove().catch(() => undefined);
-      }
-    } catch (err) {
-      row.note = `failed: ${errText(err)}`;
-    }
-  }
-  printTable(c.title, 'msg/s', rows);
-}
-
-async function consumeScenario(systems: PeerSystem[]): Promise<void> {
-  const rows: Row[] = [];
-  const body = Buffer.alloc(2 * KiB, 3);
-  for (const s of systems) {
-    const row: Row = { name: s.name, durability: s.durability, ours: s.ours, value: NaN };
-    rows.push(row);
-    try {
-      const dest = await s.createDest(label('con'));
-      try {
-        // Pre-fill with batches of 32 on 8 lanes, bounded by count and 20 s (not timed).
-        const fill = await rate(8, 20000, CONSUME_TOTAL, async (lane) => {
-          await dest.publish(lane, Array.from({ length: 32 }, () => body));
-          return 32;
-        });
-        if (fill.error) throw new Error(`pre-fill: ${fill.error}`);
-        settle();
-        const started = Date.now();
-        const n = await dest.drain(fill.msgs, CONSUME_CONSUMERS, started + 30000);
-        const secs = (Date.now() - started) / 1000;
-        row.value = n / secs;
-        row.extra = `${n}/${fill.msgs}`;
-        if (n < fill.msgs) row.note = `only ${n} of ${fill.msgs} acked within 30 s`;
-      } finally {
-        await dest.remove().catch(() => undefined);
-      }
-    } catch (err) {
-      row.note = `failed: ${errText(err)}`;
-    }
-  }
-  printTable(`consume 2 KiB with acks, ${CONSUME_CONSUMERS} consumers, pre-filled (extra column: acked/filled)`, 'msg/s', rows);
-}
-
-async function latencyScenario(systems: PeerSystem[]): Promise<void> {
-  const p50: Row[] = [];
-  const p99: Row[] = [];
-  for (const s of systems) {
-    const r50: Row = { name: s.name, durability: s.durability, ours: s.ours, value: NaN };
-    const r99: Row = { ...r50 };
-    p50.push(r50);
-    p99.push(r99);
-    try {
-      const dest = await s.createDest(label('lat'));
-      settle();
-      try {
-        const lat: number[] = [];
-        let seen = 0;
-        // Body: send time (hrtime ns, 8 bytes), then 1 for a measured message or 0 for a warm-up one.
-        const stop = await dest.subscribe((b) => {
-          seen++;
-          if (b[8] === 1) lat.push(Number(process.hrtime.bigint() - b.readBigUInt64BE(0)) / 1e6);
-        });
-        // Let the consumer settle into its wait (long poll / blocking read / push subscription).
-        await sleep(300);
-        let failed: string | undefined;
-        /** Sends `n` messages at one per ms; resolves with the seconds it took. */
-        const paced = async (n: number, measured: boolean): Promise<number> => {
-          const started = Date.now();
-          const sends: Promise<void>[] = [];
-          for (let i = 0; i < n && failed === undefined; i++) {
-            // Sleep until the next message is due (timers fire in ~1 ms steps, so a few go out together).
-            const due = started + i;
-            if (due > Date.now()) await sleep(due - Date.now());
-            const body = Buffer.alloc(2 * KiB, 5);
-            body[8] = measured ? 1 : 0;
-            body.writeBigUInt64BE(process.hrtime.bigint(), 0);
-            sends.push(dest.publish(i, [body]).catch((e: unknown) => void (failed = errText(e))));
-          }
-          await Promise.all(sends);
-          return (Date.now() - started) / 1000;
-        };
-        // Warm-up on the same destination, not recorded: a new topic / group / queue and cold code paths make the
-        // first seconds of every system slower (on our gateway the p50 of a cold first run was ~10x the warm one).
-        await paced(LATENCY_WARMUP, false);
-        for (let i = 0; i < 30 && seen < LATENCY_WARMUP; i++) await sleep(100);
-        const sendSecs = await paced(LATENCY_MSGS, true);
-        for (let i = 0; i < 50 && lat.length < LATENCY_MSGS; i++) await sleep(100);
-        await stop();
-        lat.sort((a, b) => a - b);
-        r50.value = pct(lat, 50);
-        r99.value = pct(lat, 99);
-        const n = `n=${lat.length}/${LATENCY_MSGS}`;
-        r50.extra = n;
-        r99.extra = `${(LATENCY_MSGS / sendSecs).toFixed(0)}/s sent`;
-        if (failed) r50.note = `publish failed: ${failed}`;
-      } finally {
-        await dest.remove().catch(() => undefined);
-      }
-    } catch (err) {
-      r50.note = `failed: ${errText(err)}`;
-    }
-  }
-  printTable('end-to-end latency p50 at 1,000 msg/s, 2 KiB (extra: received/sent)', 'ms', p50, true);
-  printTable('end-to-end latency p99 at 1,000 msg/s, 2 KiB (extra: achieved send rate)', 'ms', p99, true);
-}
-
-async function main(): Promise<void> {
-  const unknown = SCENARIOS.filter((x) => !['publish', 'consume', 'latency'].includes(x));
-  if (unknown.length > 0) throw new Error(`unknown scenario(s) ${unknown.join(', ')}; known: publish, consume, latency`);
-  const t0 = Date.now();
-  const systems: PeerSystem[] = [];
+/** Produce then drain (each consume mode) one size on one system; returns the rows. */
+async function sizeOnSystem(cfg: BenchConfig, s: PeerSystem, size: number): Promise<PhaseRow[]> {
+  const rows: PhaseRow[] = [];
+  const base = { system: s.name, key: s.key, durability: s.durability, size };
+  const failed = (phase: 'produce' | 'consume', mode: string | undefined, why: string): PhaseRow => ({ ...base, phase, mode, msgs: 0, secs: 0, msgPerSec: NaN, mbPerSec: NaN, note: `failed: ${why}` });
+  let dest;
   try {
-    // Ours first (required: without it there is nothing to compare); then each peer, skipped when it cannot start.
-    systems.push(...(await startOurs()));
-    const peers: Array<[string, () => Promise<PeerSystem>]> = [
-      ['RabbitMQ', startRabbitMq],
-      ['NATS JetStream', startNats],
-      ['Redis streams', startRedis],
-    ];
-    for (const [name, start] of peers) {
+    dest = await s.createDest(label('s'));
+  } catch (err) {
+    rows.push(failed('produce', undefined, errText(err)));
+    return rows;
+  }
+  try {
+    const { lanes, batch } = publishShape(size, s.batches);
+    const body = Buffer.alloc(size, 7);
+    const bodies = Array.from({ length: batch }, () => body);
+    const maxMsgs = Math.max(lanes * batch, Math.min(PHASE_MAX_MSGS, Math.floor(PHASE_MAX_BYTES / size)));
+    settle();
+    // Not timed: the destination's first file, the connections of every lane.
+    await Promise.all(Array.from({ length: lanes }, (_, lane) => dest.publish(lane, [body])));
+    const warm = lanes;
+    const meter = cpuMeter(s.pids());
+    const r = await rate(lanes, cfg.seconds * 1000, maxMsgs, async (lane) => {
+      await dest.publish(lane, bodies);
+      return batch;
+    });
+    const cpu = meter.end(r.msgs);
+    const secs = r.msgs / r.perSec;
+    rows.push({ ...base, phase: 'produce', msgs: r.msgs, secs, msgPerSec: r.error ? NaN : r.perSec, mbPerSec: r.error ? NaN : (r.perSec * size) / 1e6, cpu, note: r.error ? `failed: ${r.error}` : undefined });
+    progress(`${sizeLabel(size)} ${s.name} produce: ${fmt(r.perSec)} msg/s (${r.msgs} in ${secs.toFixed(1)} s)${r.error ? ` failed: ${r.error}` : ''}`);
+    const total = r.msgs + warm;
+    const per = windowFor(size);
+    for (const mode of s.consumeModes) {
       try {
-        systems.push(await start());
+        settle();
+        const m = cpuMeter(s.pids());
+        const started = Date.now();
+        // Bounded: a drain slower than a quarter of the produce rate stops here and reports what it acked.
+        const n = await dest.drain(mode, total, CONSUMERS, per, started + Math.max(10_000, cfg.seconds * 4000));
+        const dsecs = (Date.now() - started) / 1000;
+        const c = m.end(n);
+        rows.push({ ...base, phase: 'consume', mode, msgs: n, secs: dsecs, msgPerSec: n / dsecs, mbPerSec: (n * size) / dsecs / 1e6, cpu: c, note: n < total ? `${n} of ${total} acked in time` : undefined });
+        progress(`${sizeLabel(size)} ${s.name} consume ${mode}: ${fmt(n / dsecs)} msg/s (${n}/${total} in ${dsecs.toFixed(1)} s)`);
       } catch (err) {
-        console.log(`skipped: ${name}: ${errText(err)}`);
+        rows.push(failed('consume', mode, errText(err)));
+        progress(`${sizeLabel(size)} ${s.name} consume ${mode} failed: ${errText(err)}`);
       }
     }
-    console.log(`peer bench: ${SECONDS}s per throughput phase; ${os.cpus().length} CPUs (${os.cpus()[0]?.model ?? '?'}), load ${os.loadavg().map((x) => x.toFixed(1)).join(' ')};`);
-    console.log('every server and every client share these CPUs and one disk over loopback; servers started in this run;');
-    console.log('sync(1) runs before each system\'s phase so that no phase pays for the previous one\'s write-back.');
-    console.log(`started in ${((Date.now() - t0) / 1000).toFixed(1)} s: ${systems.map((s) => s.name).join('; ')}`);
+  } catch (err) {
+    rows.push(failed('produce', undefined, errText(err)));
+    progress(`${sizeLabel(size)} ${s.name} failed: ${errText(err)}`);
+  } finally {
+    await dest.remove().catch(() => undefined);
+  }
+  return rows;
+}
+
+function printSizeTable(size: number, rows: PhaseRow[]): void {
+  const w = windowFor(size);
+  const b = publishShape(size, true);
+  console.log(`\n## ${sizeLabel(size)}: produce window ${w} unacked (batching systems: ${b.lanes} calls × ${b.batch}; others: ${w} single publishes); consume ${CONSUMERS} consumers × ${w} per call`);
+  console.log(`${'system'.padEnd(28)} ${'durability'.padEnd(38)} ${'phase'.padEnd(17)} ${'msg/s'.padStart(9)} ${'MB/s'.padStart(7)}  ${'client µs/msg'.padStart(13)}  server CPU µs/msg`);
+  for (const r of rows) {
+    const phase = r.phase === 'produce' ? 'produce' : `consume ${r.mode}`;
+    const line = `${r.system.padEnd(28)} ${r.durability.padEnd(38)} ${phase.padEnd(17)} ${fmt(r.msgPerSec).padStart(9)} ${fmt(r.mbPerSec).padStart(7)}  ${fmt(r.cpu?.client).padStart(13)}  ${serverCpu(r.cpu)}`;
+    console.log(r.note ? `${line}  (${r.note})` : line);
+  }
+}
+
+/** 2 KiB at 1,000 msg/s: publish → receive, and the publish call alone, per system. */
+async function latencyOn(s: PeerSystem): Promise<LatencyRow> {
+  const row: LatencyRow = { system: s.name, key: s.key, received: 0, sent: 0, sendRate: NaN, e2eP50: NaN, e2eP99: NaN, publishP50: NaN, publishP99: NaN };
+  const dest = await s.createDest(label('lat'));
+  settle();
+  try {
+    const lat: number[] = [];
+    const pub: number[] = [];
+    let seen = 0;
+    // Body: send time (hrtime ns, 8 bytes), then 1 for a measured message or 0 for a warm-up one.
+    const stop = await dest.subscribe((b) => {
+      seen++;
+      if (b[8] === 1) lat.push(Number(process.hrtime.bigint() - b.readBigUInt64BE(0)) / 1e6);
+    });
+    // Let the consumer settle into its wait (long poll / blocking read / push subscription).
+    await sleep(300);
+    let failed: string | undefined;
+    /** Sends `n` messages at one per ms; resolves with the seconds it took. */
+    const paced = async (n: number, measured: boolean): Promise<number> => {
+      const started = Date.now();
+      const sends: Promise<void>[] = [];
+      for (let i = 0; i < n && failed === undefined; i++) {
+        // Sleep until the next message is due (timers fire in ~1 ms steps, so a few go out together).
+        const due = started + i;
+        if (due > Date.now()) await sleep(due - Date.now());
+        const body = Buffer.alloc(2 * KiB, 5);
+        body[8] = measured ? 1 : 0;
+        const at = process.hrtime.bigint();
+        body.writeBigUInt64BE(at, 0);
+        sends.push(
+          dest.publish(i, [body]).then(
+            () => void (measured && pub.push(Number(process.hrtime.bigint() - at) / 1e6)),
+            (e: unknown) => void (failed = errText(e)),
+          ),
+        );
+      }
+      await Promise.all(sends);
+      return (Date.now() - started) / 1000;
+    };
+    // Warm-up on the same destination, not recorded: a new topic / group / queue and cold code paths make the first
+    // second of every system slower.
+    await paced(LATENCY_WARMUP, false);
+    for (let i = 0; i < 30 && seen < LATENCY_WARMUP; i++) await sleep(100);
+    const sendSecs = await paced(LATENCY_MSGS, true);
+    for (let i = 0; i < 50 && lat.length < LATENCY_MSGS; i++) await sleep(100);
+    await stop();
+    lat.sort((a, b) => a - b);
+    pub.sort((a, b) => a - b);
+    Object.assign(row, { received: lat.length, sent: LATENCY_MSGS, sendRate: LATENCY_MSGS / sendSecs, e2eP50: pct(lat, 50), e2eP99: pct(lat, 99), publishP50: pct(pub, 50), publishP99: pct(pub, 99) });
+    if (failed) row.note = `publish failed: ${failed}`;
+  } finally {
+    await dest.remove().catch(() => undefined);
+  }
+  return row;
+}
+
+function printLatency(rows: LatencyRow[]): void {
+  console.log('\n## latency: 2 KiB at 1,000 msg/s, after a warm-up (ms; publish = the publish/send call alone, until acknowledged)');
+  console.log(`${'system'.padEnd(28)} ${'e2e p50'.padStart(8)} ${'e2e p99'.padStart(8)} ${'pub p50'.padStart(8)} ${'pub p99'.padStart(8)} ${'received'.padStart(10)} ${'sent/s'.padStart(7)}`);
+  for (const r of rows) {
+    const f = (x: number): string => (Number.isFinite(x) ? x.toFixed(2) : '-');
+    const line = `${r.system.padEnd(28)} ${f(r.e2eP50).padStart(8)} ${f(r.e2eP99).padStart(8)} ${f(r.publishP50).padStart(8)} ${f(r.publishP99).padStart(8)} ${`${r.received}/${r.sent}`.padStart(10)} ${fmt(r.sendRate, 0).padStart(7)}`;
+    console.log(r.note ? `${line}  (${r.note})` : line);
+  }
+}
+
+/** msg/s of every system and phase across the sizes, then the ours ÷ peer ratios a reader looks for first. */
+function printSummary(rows: PhaseRow[], sizes: number[]): void {
+  console.log('\n## summary: msg/s per size');
+  const keys = [...new Set(rows.map((r) => `${r.system}|${r.phase}|${r.mode ?? ''}`))];
+  console.log(`| system | phase | ${sizes.map(sizeLabel).join(' | ')} |`);
+  console.log(`|---|---|${sizes.map(() => '---').join('|')}|`);
+  for (const k of keys) {
+    const [system, phase, mode] = k.split('|');
+    const cells = sizes.map((size) => {
+      const r = rows.find((x) => x.system === system && x.phase === phase && (x.mode ?? '') === mode && x.size === size);
+      return r ? fmt(r.msgPerSec, 0) : '';
+    });
+    console.log(`| ${system} | ${mode ? `${phase} ${mode}` : phase} | ${cells.join(' | ')} |`);
+  }
+  console.log('\n## summary: CPU µs per message (client / servers)');
+  console.log(`| system | phase | ${sizes.map(sizeLabel).join(' | ')} |`);
+  console.log(`|---|---|${sizes.map(() => '---').join('|')}|`);
+  for (const k of keys) {
+    const [system, phase, mode] = k.split('|');
+    const cells = sizes.map((size) => {
+      const r = rows.find((x) => x.system === system && x.phase === phase && (x.mode ?? '') === mode && x.size === size);
+      if (!r?.cpu) return '';
+      const servers = Object.values(r.cpu.servers).map((v) => fmt(v));
+      return `${fmt(r.cpu.client)} / ${servers.join('+')}`;
+    });
+    console.log(`| ${system} | ${mode ? `${phase} ${mode}` : phase} | ${cells.join(' | ')} |`);
+  }
+}
+
+async function main(): Promise<number> {
+  let cfg: BenchConfig;
+  try {
+    cfg = parseArgs(process.argv.slice(2), process.env);
+  } catch (err) {
+    console.error(`bench/peers: ${errText(err)}`);
+    return 2;
+  }
+  if (cfg.help) {
+    console.log(USAGE);
+    return 0;
+  }
+  const loadStart = loadavg();
+  const started = new Date();
+  console.log(`peer bench ${started.toISOString()} on ${os.hostname()}: ${os.cpus().length} CPUs (${os.cpus()[0]?.model ?? '?'}), ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB; load average at start ${loadStart}`);
+  console.log(`sizes ${cfg.sizes.map(sizeLabel).join(', ')}; ${cfg.seconds} s per produce phase; scenarios ${cfg.scenarios.join(', ')}; Node ${process.version}`);
+  console.log('every server and the client share these CPUs and one disk over loopback; servers started in this run;');
+  console.log("sync(1) runs before each phase so that no phase pays for the previous one's write-back.");
+  const systems: PeerSystem[] = [];
+  const want = (k: SystemKey): boolean => cfg.systems.includes(k);
+  try {
+    const starts: Array<[string, SystemKey[], () => Promise<PeerSystem[]>]> = [
+      ['Redis LIST', ['redis-list'], async () => [await startRedisList()]],
+      ['Redis Streams', ['redis-streams'], async () => [await startRedisStreams()]],
+      ['RabbitMQ', ['rabbitmq'], async () => [await startRabbitMq()]],
+      ['NATS JetStream', ['nats'], async () => [await startNats()]],
+      ['ours', ['gateway', 'direct'], () => startOurs(cfg.cpuProf)],
+    ];
+    for (const [name, keys, start] of starts) {
+      if (!keys.some(want)) continue;
+      try {
+        const got = await start();
+        // Ours starts both systems on one set of processes: one not asked for is not measured, only stopped at the end.
+        systems.push(...got.filter((s) => want(s.key)));
+        stopLater.push(...got.filter((s) => !want(s.key)));
+        progress(`started ${got.map((s) => s.name).join(', ')}`);
+      } catch (err) {
+        progress(`skipped: ${name}: ${errText(err)}`);
+      }
+    }
     console.log('\nDurability classes:');
     for (const line of DURABILITY_NOTES) console.log(`  ${line}`);
-    console.log('\n5 MiB bodies: RabbitMQ accepts up to max_message_size (128 MiB by default); NATS up to max_payload (1 MB by default,');
-    console.log('8 MB in this run, the largest without a server warning); Redis up to proto-max-bulk-len (512 MB); ours up to');
-    console.log('maxMessageSize (8 MiB, gateway and broker).');
 
     await warmUp(systems);
-    const want = (name: string): boolean => SCENARIOS.length === 0 || SCENARIOS.includes(name);
-    if (want('publish')) for (const c of PUBLISH_CASES) await publishScenario(systems, c);
-    const consumers = systems.filter((s) => !s.publishOnly);
-    if (want('consume')) await consumeScenario(consumers);
-    if (want('latency')) await latencyScenario(consumers);
+    progress('warm-up done');
+    const rows: PhaseRow[] = [];
+    if (cfg.scenarios.includes('throughput')) {
+      for (const size of cfg.sizes) {
+        const sized: PhaseRow[] = [];
+        for (const s of systems) sized.push(...(await sizeOnSystem(cfg, s, size)));
+        printSizeTable(size, sized);
+        rows.push(...sized);
+      }
+      printSummary(rows, cfg.sizes);
+    }
+    const latency: LatencyRow[] = [];
+    if (cfg.scenarios.includes('latency')) {
+      for (const s of systems) {
+        try {
+          const r = await latencyOn(s);
+          latency.push(r);
+          progress(`latency ${s.name}: p50 ${r.e2eP50.toFixed(2)} ms, p99 ${r.e2eP99.toFixed(2)} ms (publish p50 ${r.publishP50.toFixed(2)} ms)`);
+        } catch (err) {
+          progress(`latency ${s.name} failed: ${errText(err)}`);
+        }
+      }
+      printLatency(latency);
+    }
+    const throughput: Throughput[] = rows.map((r) => ({ system: r.key, phase: r.phase, mode: r.mode, size: r.size, msgPerSec: r.msgPerSec }));
+    const gw = latency.find((r) => r.key === 'gateway');
+    const gwLat: GatewayLatency | undefined = cfg.scenarios.includes('latency') ? { p50: gw?.e2eP50, p99: gw?.e2eP99 } : undefined;
+    const goals = evaluateGoals(cfg.scenarios.includes('throughput') ? throughput : [], gwLat, cfg.scenarios.includes('throughput') ? cfg.sizes : []);
+    const t = tally(goals);
+    console.log(`\n## goals (ours through the gateway ÷ reference, measured in this run): ${t.PASS} PASS, ${t.FAIL} FAIL, ${t['n/a']} n/a`);
+    for (const line of goalTable(goals, cfg.sizes)) console.log(line);
+    const loadEnd = loadavg();
+    console.log(`\nload average at start ${loadStart}, at end ${loadEnd}`);
+    if (cfg.json) {
+      const out = { started: started.toISOString(), host: os.hostname(), node: process.version, cpus: os.cpus().length, cpuModel: os.cpus()[0]?.model, loadStart, loadEnd, seconds: cfg.seconds, consumers: CONSUMERS, systems: systems.map((s) => ({ name: s.name, key: s.key, durability: s.durability })), throughput: rows, latency, goals };
+      fs.writeFileSync(cfg.json, `${JSON.stringify(out, null, 2)}\n`);
+      console.log(`figures written to ${cfg.json}`);
+    }
   } finally {
     // Peers first (in reverse start order), ours last.
-    for (const s of [...systems].reverse()) await s.stop().catch((e: unknown) => console.error(`stop ${s.name}: ${errText(e)}`));
+    for (const s of [...stopLater, ...systems].reverse()) await s.stop().catch((e: unknown) => console.error(`stop ${s.name}: ${errText(e)}`));
   }
-  console.log(`\npeer bench done in ${((Date.now() - t0) / 1000).toFixed(0)} s`);
+  console.log(`peer bench done in ${((Date.now() - t0) / 1000).toFixed(0)} s`);
+  return 0;
 }
 
+/** Systems not measured but sharing processes with one that is (stopped at the end). */
+const stopLater: PeerSystem[] = [];
+
 /** The whole run is bounded: a hung server or client ends it here (servers are killed on exit). */
-const WATCHDOG_MS = 10 * 60 * 1000;
+const WATCHDOG_MS = 12 * 60 * 1000;
 const abort = (why: string): void => {
   console.error(`peer bench: ${why}; stopping every server started here`);
   // Our mq processes are killed by pid; the peers' process groups by the exit handler of server-process.ts.
@@ -299,7 +420,7 @@ process.once('SIGINT', () => abort('interrupted'));
 process.once('SIGTERM', () => abort('terminated'));
 
 main().then(
-  () => process.exit(0),
+  (code) => process.exit(code),
   (err: unknown) => {
     console.error(err);
     process.exit(1);

@@ -21,7 +21,10 @@ export async function startNats(): Promise<PeerSystem> {
   const port = await freePort();
   const conf = path.join(tmp.dir, 'nats.conf');
   // 8 MB is the largest max_payload nats-server accepts without a warning; the store has no size limits of its own here.
-  fs.writeFileSync(conf, 'max_payload: 8MB\n');
+  // max_pending (bytes queued to one client connection, 64 MB by default) raised to 256 MB: 4 consumers pulling 16 MiB
+  // each share one connection, and at the default the server cuts it off as a slow consumer and every message
+  // pending on it waits for ack_wait (30 s) to be redelivered.
+  fs.writeFileSync(conf, 'max_payload: 8MB\nmax_pending: 256MB\n');
   const proc = startServer('nats-server', ['-c', conf, '-a', '127.0.0.1', '-p', String(port), '-js', '-sd', path.join(tmp.dir, 'js'), '-m', '0']);
   const stopAll = async (): Promise<void> => {
     await proc.stop();
@@ -43,22 +46,26 @@ export async function startNats(): Promise<PeerSystem> {
 
   return {
     name: `NATS JetStream ${version}`,
-    durability: 'file store, PubAck, timed fsync',
-    publishes: true,
+    key: 'nats',
+    durability: 'file store, PubAck, fsync 2 min',
+    batches: false,
+    consumeModes: ['ack'],
+    pids: () => (proc.child.pid ? [{ role: 'server', pid: proc.child.pid }] : []),
     async createDest(label: string): Promise<PeerDest> {
       // Stream names may not contain '.', '*', '>' or spaces; one subject per stream keeps routing trivial.
       const stream = `bench_${label}_${process.pid}`.replace(/[^A-Za-z0-9_-]/g, '_');
       const subject = `bench.${stream}`;
       await jsm.streams.add({ name: stream, subjects: [subject], storage: StorageType.File, num_replicas: 1 });
       const durable = 'bench';
-      // Explicit acks as in the other systems; max_ack_pending above the default (1,000) so 4 consumers with 256-message
-      // pulls are never throttled by unacked messages in flight.
+      // Explicit acks as in the other systems; max_ack_pending above the default (1,000) so that the consumers' pulls are
+      // never throttled by unacked messages in flight.
       await jsm.consumers.add(stream, { durable_name: durable, ack_policy: AckPolicy.Explicit, max_ack_pending: 20000 });
       const consumer = await js.consumers.get(stream, durable);
       /** A pull consumer loop that acks each message; `on` sees the body. */
-      const consume = (on: (body: Uint8Array) => void): Promise<ConsumerMessages> =>
+      const consume = (on: (body: Uint8Array) => void, batch = 64): Promise<ConsumerMessages> =>
         consumer.consume({
-          max_messages: 256,
+          // Each pull asks for up to `batch` messages (the client pulls again when half of them were handled).
+          max_messages: batch,
           callback: (m) => {
             m.ack();
             on(m.data);
@@ -70,7 +77,7 @@ export async function startNats(): Promise<PeerSystem> {
           // for its PubAck (one connection carries them all).
           await Promise.all(bodies.map((b) => js.publish(subject, b)));
         },
-        drain: async (total, consumers, deadline) => {
+        drain: async (_mode, total, consumers, batch, deadline) => {
           let n = 0;
           let finish: () => void = () => undefined;
           const done = new Promise<void>((resolve) => (finish = resolve));
@@ -78,7 +85,7 @@ export async function startNats(): Promise<PeerSystem> {
             Array.from({ length: consumers }, () =>
               consume(() => {
                 if (++n >= total) finish();
-              }),
+              }, batch),
             ),
           );
           const timer = setTimeout(finish, Math.max(0, deadline - Date.now()));

@@ -1,11 +1,13 @@
 /**
- * Our system for the peer benchmark: real `mq namesrv`, two `mq broker` sets and `mq gateway` (memory coordination)
- * processes on 127.0.0.1. One broker set runs ASYNC_FLUSH (the default), the other SYNC_FLUSH in a cluster of its
- * own, so a topic created in that cluster lives only there. Driven these ways:
- *   - through the Thrift gateway, get with auto-ack (invisibleMs 0: the offset is committed on return);
- *   - through the Thrift gateway, get with receipts (invisibleMs > 0) acked on the next get;
- *   - direct to the broker with our RocketMQ client (src/client): send, pull with the offset committed on the next pull;
- *   - publishing only: the gateway and the direct client against the SYNC_FLUSH broker set.
+ * Our system for the peer benchmark: real `mq namesrv`, one `mq broker` set (ASYNC_FLUSH, the default) and
+ * `mq gateway` (memory coordination) processes on 127.0.0.1, started the way `mq dev` does (each its own process,
+ * port 0, a temp store). Driven two ways:
+ *   - through the Thrift gateway: batched `send`; `get` with auto-ack (invisibleMs 0: the offset is committed on
+ *     return) and `get` with receipts (invisibleMs > 0) acked on the next get, each mode its own consumer group on
+ *     the same topic;
+ *   - direct to the broker with our RocketMQ client (src/client): batch send, pull with the offset committed on the
+ *     next pull.
+ * CPU is accounted per process: gateway, broker, name server.
  */
 import fs from 'fs';
 import path from 'path';
@@ -17,15 +19,13 @@ import { MessageGatewayService, T } from '../../src/gateway';
 import { spawnMq, tempDir } from '../../test/helpers/proc';
 import type { MqProcess } from '../../test/helpers/proc';
 import { freePort } from './measure';
+import type { RolePid } from './cpu';
 import type { PeerDest, PeerSystem } from './types';
 
 const MiB = 1024 * 1024;
 /** Queues per topic (RocketMQ's default for new topics is 8 too). */
 const QUEUES = 8;
-const DURABILITY = 'commit log, fsync every 500 ms';
-const DURABILITY_SYNC = 'SYNC_FLUSH: fsync before the result';
-/** Cluster of the SYNC_FLUSH broker set. */
-const SYNC_CLUSTER = 'BenchSyncFlush';
+const DURABILITY = 'commit log, fsync 500 ms';
 
 interface RawClient {
   send(req: T.SendRequest): Promise<T.SendResult[]>;
@@ -45,15 +45,17 @@ function thriftClient(port: number): ThriftConn {
 }
 
 /**
- * Starts the processes; resolves to [gateway auto-ack, gateway with receipts, direct client] on the ASYNC_FLUSH broker
- * set, then [gateway, direct client] on the SYNC_FLUSH one (publish scenarios only).
+ * Starts the processes; resolves to [gateway, direct client]. With `cpuProfDir`, each process runs under
+ * `node --cpu-prof` and writes its profile there when it stops.
  */
-export async function startOurs(): Promise<PeerSystem[]> {
+export async function startOurs(cpuProfDir?: string): Promise<PeerSystem[]> {
+  const nodeArgs = cpuProfDir ? ['--cpu-prof', `--cpu-prof-dir=${path.resolve(cpuProfDir)}`] : [];
   const logger = pino({ level: 'warn' });
   const store = tempDir('mq-bench-peers-');
   // Also removed when the run is interrupted (the normal path removes it after stopping the server).
   process.once('exit', store.cleanup);
   const procs: MqProcess[] = [];
+  const roles: RolePid[] = [];
   const conns: ThriftConn[] = [];
   let direct: MQClient | undefined;
   const stopAll = async (): Promise<void> => {
@@ -69,24 +71,27 @@ export async function startOurs(): Promise<PeerSystem[]> {
     return ['broker', `--brokerName=${name}`, `--storePathRootDir=${path.join(store.dir, name)}`, `--namesrvAddr=${namesrvAddr}`, '--listenPort=0', `--haListenPort=${await freePort()}`, '--httpPort=-1', `--mappedFileSizeCommitLog=${256 * MiB}`];
   };
   try {
-    const ns = await spawnMq(['namesrv', '--listenPort=0', '--httpPort=-1']);
+    const ns = await spawnMq(['namesrv', '--listenPort=0', '--httpPort=-1'], { nodeArgs });
     procs.push(ns);
+    roles.push({ role: 'namesrv', pid: ns.child.pid as number });
     const namesrvAddr = `127.0.0.1:${ns.fields.listenPort}`;
-    procs.push(await spawnMq(await brokerArgs('bench-peers', namesrvAddr), { readyTimeoutMs: 30000 }));
-    procs.push(await spawnMq([...(await brokerArgs('bench-peers-sync', namesrvAddr)), `--brokerClusterName=${SYNC_CLUSTER}`, '--flushDiskType=SYNC_FLUSH'], { readyTimeoutMs: 30000 }));
-    const gw = await spawnMq(['gateway', `--namesrvAddr=${namesrvAddr}`, '--listenPort=0', '--listenHost=127.0.0.1', '--httpPort=-1', '--logLevel=warn', '--sendTimeoutMs=30000']);
+    const broker = await spawnMq(await brokerArgs('bench-peers', namesrvAddr), { readyTimeoutMs: 30000, nodeArgs });
+    procs.push(broker);
+    roles.push({ role: 'broker', pid: broker.child.pid as number });
+    const gw = await spawnMq(['gateway', `--namesrvAddr=${namesrvAddr}`, '--listenPort=0', '--listenHost=127.0.0.1', '--httpPort=-1', '--logLevel=warn', '--sendTimeoutMs=30000'], { nodeArgs });
     procs.push(gw);
+    roles.push({ role: 'gateway', pid: gw.child.pid as number });
     port = Number(gw.fields.listenPort);
     direct = new MQClient({ namesrvAddr, instanceName: `bench-peers-${process.pid}`, sendMsgTimeout: 30000 }, { logger });
     await direct.start();
     for (let i = 0; i < 100; i++) {
       const info = await direct.getClusterInfo().catch(() => null);
-      if (info && Object.keys(info.brokerAddrTable).length >= 2) break;
+      if (info && Object.keys(info.brokerAddrTable).length >= 1) break;
       await sleep(100);
     }
     const clusters = Object.keys((await direct.getClusterInfo()).clusterAddrTable);
-    if (!clusters.includes(SYNC_CLUSTER) || clusters.length !== 2) throw new Error(`expected two clusters, the name server has ${clusters.join(', ')}`);
-    cluster = clusters.find((c) => c !== SYNC_CLUSTER) as string;
+    if (clusters.length !== 1) throw new Error(`expected one cluster, the name server has ${clusters.join(', ') || 'none'}`);
+    cluster = clusters[0];
   } catch (err) {
     await stopAll();
     throw err;
@@ -95,10 +100,10 @@ export async function startOurs(): Promise<PeerSystem[]> {
   // One Thrift connection per lane: Python/PHP/Go callers keep one call at a time on a connection.
   for (let i = 0; i < 32; i++) conns.push(thriftClient(port));
 
-  /** A fresh topic with QUEUES queues on the ASYNC_FLUSH or the SYNC_FLUSH broker set, once its route is visible. */
-  const createTopic = async (label: string, sync: boolean): Promise<string> => {
+  /** A fresh topic with QUEUES queues, once its route is visible. */
+  const createTopic = async (label: string): Promise<string> => {
     const t = `BenchPeers_${label}_${process.pid}`;
-    await client.createTopic({ topic: t, clusterName: sync ? SYNC_CLUSTER : cluster, writeQueueNums: QUEUES, readQueueNums: QUEUES });
+    await client.createTopic({ topic: t, clusterName: cluster, writeQueueNums: QUEUES, readQueueNums: QUEUES });
     for (let i = 0; i < 100; i++) {
       const r = await client.getRoute(t).catch(() => null);
       if (r && r.publishQueues.length === QUEUES) return t;
@@ -114,22 +119,26 @@ export async function startOurs(): Promise<PeerSystem[]> {
     if (bad) throw new Error(`gateway send failed: ${bad.error?.message}`);
   };
 
-  /** The gateway systems; `invisibleMs` 0 is auto-ack, above 0 every message is acked by receipt. */
-  const gatewaySystem = (invisibleMs: number, sync: boolean): PeerSystem => ({
-    name: sync ? 'ours: gateway, SYNC_FLUSH' : invisibleMs > 0 ? 'ours: gateway, receipts+ack' : 'ours: gateway (auto-ack get)',
-    durability: sync ? DURABILITY_SYNC : DURABILITY,
-    ours: invisibleMs > 0 ? undefined : sync ? 'gw sync' : 'gateway',
-    publishes: invisibleMs === 0,
-    publishOnly: sync,
+  /** Receipts stay invisible this long when acked by receipt (far longer than any phase: nothing is redelivered). */
+  const RECEIPT_INVISIBLE_MS = 60000;
+
+  const gateway: PeerSystem = {
+    name: 'ours: gateway (Thrift)',
+    key: 'gateway',
+    durability: DURABILITY,
+    batches: true,
+    consumeModes: ['auto-ack', 'receipts'],
+    // Printed in this order: gateway, broker, name server.
+    pids: () => [...roles].reverse(),
     async createDest(label: string): Promise<PeerDest> {
-      const t = await createTopic(label, sync);
-      const group = `bench_${label}`;
-      /** One get that acks `acks` first; returns the messages and how many receipts were accepted. */
-      const get = async (c: RawClient, max: number, waitMs: number, acks: string[]): Promise<T.GetResult> =>
-        c.get(new T.GetRequest({ topic: t, consumerGroup: group, maxMessages: max, waitMs, invisibleMs, ack: acks }));
+      const t = await createTopic(label);
+      /** One get that acks `acks` first, in the mode's own consumer group. */
+      const get = async (c: RawClient, mode: string, max: number, waitMs: number, acks: string[]): Promise<T.GetResult> =>
+        c.get(new T.GetRequest({ topic: t, consumerGroup: `bench_${label}_${mode}`, maxMessages: max, waitMs, invisibleMs: mode === 'receipts' ? RECEIPT_INVISIBLE_MS : 0, ack: acks }));
       return {
         publish: (lane, bodies) => gatewayPublish(t, lane, bodies),
-        drain: async (total, consumers, deadline) => {
+        drain: async (mode, total, consumers, batch, deadline) => {
+          if (!['auto-ack', 'receipts'].includes(mode)) throw new Error(`gateway: unknown consume mode ${mode}`);
           let n = 0;
           await Promise.all(
             Array.from({ length: consumers }, async (_, i) => {
@@ -138,30 +147,27 @@ export async function startOurs(): Promise<PeerSystem[]> {
               let pending: string[] = [];
               while (n < total && Date.now() < deadline) {
                 // A short wait: the gateway may hand another consumer the queues that still have messages.
-                const r = await get(c, 256, 100, pending);
-                if (invisibleMs > 0) {
+                const r = await get(c, mode, batch, 100, pending);
+                if (mode === 'receipts') {
                   n += r.acked ?? 0;
                   pending = r.messages.map((m) => m.receipt as string);
                 } else n += r.messages.length;
               }
               // The receipts of the last batch are acked with a get that fetches nothing.
-              if (pending.length > 0) n += (await get(c, 0, 0, pending)).acked ?? 0;
+              if (pending.length > 0) n += (await get(c, mode, 0, 0, pending)).acked ?? 0;
             }),
           );
           return n;
         },
         subscribe: async (onBody) => {
-          // Two long-polling consumers on connections of their own.
+          // Two long-polling consumers on connections of their own, auto-ack.
           const cs = [thriftClient(port), thriftClient(port)];
           let stop = false;
           const loops = cs.map(async (x) => {
-            let pending: string[] = [];
             while (!stop) {
-              const r = await get(x.c, 64, 500, pending);
-              pending = invisibleMs > 0 ? r.messages.map((m) => m.receipt as string) : [];
+              const r = await get(x.c, 'auto-ack', 64, 500, []);
               for (const m of r.messages) onBody(m.body);
             }
-            if (pending.length > 0) await get(x.c, 0, 0, pending);
           });
           return async () => {
             stop = true;
@@ -173,18 +179,19 @@ export async function startOurs(): Promise<PeerSystem[]> {
         remove: async () => undefined,
       };
     },
-    // The processes are stopped once, by the direct system.
+    // The processes are stopped once, by the direct system (stopped last).
     stop: async () => undefined,
-  });
+  };
 
-  const directSystem = (sync: boolean): PeerSystem => ({
-    name: sync ? 'ours: direct, SYNC_FLUSH' : 'ours: direct (src/client)',
-    durability: sync ? DURABILITY_SYNC : DURABILITY,
-    ours: sync ? 'dir sync' : 'direct',
-    publishes: true,
-    publishOnly: sync,
+  const directSystem: PeerSystem = {
+    name: 'ours: direct (src/client)',
+    key: 'direct',
+    durability: DURABILITY,
+    batches: true,
+    consumeModes: ['pull'],
+    pids: () => [...roles].reverse().filter((r) => r.role !== 'gateway'),
     async createDest(label: string): Promise<PeerDest> {
-      const t = await createTopic(label, sync);
+      const t = await createTopic(label);
       const group = `bench_${label}`;
       // The direct consumer reads the queues itself (no rebalancing needed: one process owns every queue).
       const queues = await client.subscribeQueues(t);
@@ -196,7 +203,7 @@ export async function startOurs(): Promise<PeerSystem[]> {
           );
           if (r.some((x) => !x.ok)) throw new Error('direct send failed');
         },
-        drain: async (total, consumers, deadline) => {
+        drain: async (_mode, total, consumers, batch, deadline) => {
           let n = 0;
           await Promise.all(
             Array.from({ length: consumers }, async (_, i) => {
@@ -205,7 +212,7 @@ export async function startOurs(): Promise<PeerSystem[]> {
                 const q = queues[qi];
                 let offset = 0;
                 while (n < total && Date.now() < deadline) {
-                  const r = await client.pull({ consumerGroup: group, brokerName: q.brokerName, topic: t, queueId: q.queueId, offset, maxMsgNums: 256, commitOffset: offset });
+                  const r = await client.pull({ consumerGroup: group, brokerName: q.brokerName, topic: t, queueId: q.queueId, offset, maxMsgNums: batch, commitOffset: offset });
                   if (r.status !== 'FOUND') break;
                   n += r.messages.length;
                   offset = r.nextBeginOffset;
@@ -235,8 +242,7 @@ export async function startOurs(): Promise<PeerSystem[]> {
         remove: async () => undefined,
       };
     },
-    // The processes are stopped once, by the ASYNC_FLUSH direct system (the last of ours to be stopped).
-    stop: sync ? async () => undefined : stopAll,
-  });
-  return [gatewaySystem(0, false), gatewaySystem(60000, false), directSystem(false), gatewaySystem(0, true), directSystem(true)];
+    stop: stopAll,
+  };
+  return [gateway, directSystem];
 }

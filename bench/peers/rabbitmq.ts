@@ -1,6 +1,7 @@
 /**
  * RabbitMQ as a peer: a private node (its own node name, ports, Mnesia and log dirs, no plugins, loopback only),
- * a durable classic queue, persistent messages and publisher confirms; consumers ack manually with a prefetch.
+ * a durable classic queue, persistent messages and publisher confirms; consumers ack each message manually, with a
+ * prefetch (unacknowledged window) equal to the batch the other systems fetch per call.
  *
  * The node is started with /usr/lib/rabbitmq/bin/rabbitmq-server directly (the /usr/sbin wrapper switches to the
  * rabbitmq user), with HOME in the temp dir for its Erlang cookie. Erlang starts an epmd daemon; we give it a port of
@@ -135,8 +136,12 @@ export async function startRabbitMq(): Promise<PeerSystem> {
 
   return {
     name: `RabbitMQ ${version()}`,
-    durability: 'durable q+persistent+confirms',
-    publishes: true,
+    key: 'rabbitmq',
+    durability: 'durable q, persistent, confirms (fsync)',
+    batches: false,
+    consumeModes: ['ack'],
+    // The script, the Erlang VM under it (and its helpers), and the epmd daemon it started outside its tree.
+    pids: () => [...(proc.child.pid ? [{ role: 'server', pid: proc.child.pid }] : []), ...epmdPids(epmdPort).map((pid) => ({ role: 'server', pid, alone: true }))],
     async createDest(label: string): Promise<PeerDest> {
       const q = `bench.${label}.${process.pid}`;
       // A durable classic queue (the 3.10 default type); quorum queues would replicate, which the others do not here.
@@ -146,13 +151,14 @@ export async function startRabbitMq(): Promise<PeerSystem> {
           // AMQP has no batch publish: a batch is its publishes in flight together on the confirm channel.
           await Promise.all(bodies.map((b) => publishOne(q, b)));
         },
-        drain: async (total, consumers, deadline) => {
+        drain: async (_mode, total, consumers, batch, deadline) => {
           let n = 0;
           let finish: () => void = () => undefined;
           const done = new Promise<void>((resolve) => (finish = resolve));
           const cancels = await Promise.all(
             Array.from({ length: consumers }, () =>
-              consume(q, 256, () => {
+              // The prefetch is the consumer's window: that many unacknowledged messages at a time.
+              consume(q, batch, () => {
                 if (++n >= total) finish();
               }),
             ),

@@ -1,9 +1,16 @@
 /**
- * Redis streams as a peer: redis-server on 127.0.0.1 with the append-only file fsynced every second (no RDB saves),
- * XADD to publish (a batch is one pipeline of XADDs), XREADGROUP + XACK to consume with acknowledgement.
+ * Redis as two peers, each on a redis-server of its own on 127.0.0.1 with the append-only file fsynced every second
+ * (no RDB saves):
+ *   - Redis LIST, the queue most users build on Redis: RPUSH of a batch in one command (lanes share one connection,
+ *     so batches are pipelined); consumers LPOP with a COUNT (one round trip per batch), BLMPOP when waiting
+ *     (latency). The pop is the acknowledgement: a message is removed when handed out (at most once, no redelivery);
+ *     the acknowledged Redis peer is the stream.
+ *   - Redis Streams: XADD (a batch is one pipeline of XADDs); XREADGROUP + XACK of each batch read, the consumer-group
+ *     API that redelivers unacknowledged entries.
  */
 import Redis from 'ioredis';
 import { tempDir } from '../../test/helpers/proc';
+import type { RolePid } from './cpu';
 import { freePort, waitForPort } from './measure';
 import { firstLine, installed, startServer } from './server-process';
 import type { PeerDest, PeerSystem } from './types';
@@ -13,8 +20,16 @@ type Entry = [Buffer, Buffer[]];
 /** An XREADGROUP reply: [[stream, entries]] or null when nothing was read. */
 type ReadReply = Array<[Buffer, Entry[]]> | null;
 
-/** Starts redis-server; throws with a "skipped" reason when it is missing or does not come up. */
-export async function startRedis(): Promise<PeerSystem> {
+interface RedisServer {
+  version: string;
+  pids(): RolePid[];
+  /** A client of its own (blocking reads need one each); closed at stop. */
+  client(): Redis;
+  main: Redis;
+  stop(): Promise<void>;
+}
+
+async function startRedisServer(): Promise<RedisServer> {
   if (!installed('redis-server')) throw new Error('redis-server is not installed (scripts/test-all.sh installs it)');
   const tmp = tempDir('mq-bench-redis-');
   // Also removed when the run is interrupted (the normal path removes it after stopping the server).
@@ -23,7 +38,6 @@ export async function startRedis(): Promise<PeerSystem> {
   // RDB snapshots off (--save ''), so the only disk work is the AOF, the durability class stated for Redis.
   const proc = startServer('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'yes', '--appendfsync', 'everysec', '--dir', tmp.dir]);
   const clients: Redis[] = [];
-  /** A client of its own (blocking reads need one each); closed at stop. */
   const client = (): Redis => {
     // One retry at most: a dead server should fail the phase, not stall it (ioredis keeps Nagle off by default).
     const r = new Redis({ host: '127.0.0.1', port, maxRetriesPerRequest: 1, lazyConnect: false });
@@ -31,7 +45,7 @@ export async function startRedis(): Promise<PeerSystem> {
     clients.push(r);
     return r;
   };
-  const stopAll = async (): Promise<void> => {
+  const stop = async (): Promise<void> => {
     for (const c of clients) c.disconnect();
     await proc.stop();
     tmp.cleanup();
@@ -39,19 +53,92 @@ export async function startRedis(): Promise<PeerSystem> {
   try {
     await waitForPort(port, 20000, 'redis-server');
   } catch (err) {
-    await stopAll();
+    await stop();
     throw new Error(`Redis did not start: ${(err as Error).message}; output: ${proc.output().slice(-300)}`);
   }
   const main = client();
   await main.ping();
   const version = /v=(\S+)/.exec(firstLine('redis-server', ['--version']))?.[1] ?? '?';
+  return { version, pids: () => (proc.child.pid ? [{ role: 'server', pid: proc.child.pid }] : []), client, main, stop };
+}
 
+/** Disconnects a set of clients once a drain is over. */
+function closeAll(rs: Redis[]): void {
+  for (const r of rs) r.disconnect();
+}
+
+/** Redis LIST: RPUSH / LPOP COUNT / BLMPOP. */
+export async function startRedisList(): Promise<PeerSystem> {
+  const srv = await startRedisServer();
+  const { main } = srv;
   return {
-    name: `Redis streams ${version}`,
-    durability: 'AOF, fsync every 1 s',
-    publishes: true,
+    name: `Redis LIST ${srv.version}`,
+    key: 'redis-list',
+    durability: 'AOF fsync 1 s; pop = remove (no ack)',
+    batches: true,
+    consumeModes: ['pop'],
+    pids: srv.pids,
     async createDest(label: string): Promise<PeerDest> {
-      const key = `bench:${label}:${process.pid}`;
+      const key = `bench:list:${label}:${process.pid}`;
+      return {
+        publish: async (_lane, bodies) => {
+          // One RPUSH carries the whole batch (Redis appends the values in order, one reply).
+          await main.rpush(key, ...bodies);
+        },
+        drain: async (_mode, total, consumers, batch, deadline) => {
+          let n = 0;
+          const rs = Array.from({ length: consumers }, () => srv.client());
+          await Promise.all(
+            rs.map(async (r) => {
+              while (n < total && Date.now() < deadline) {
+                const got = (await r.lpopBuffer(key, batch)) as Buffer[] | null;
+                // Everything was pushed before the drain, so an empty list means this consumer is done.
+                if (!got || got.length === 0) break;
+                n += got.length;
+              }
+            }),
+          );
+          closeAll(rs);
+          return n;
+        },
+        subscribe: async (onBody) => {
+          const r = srv.client();
+          let stop = false;
+          const loop = (async () => {
+            while (!stop) {
+              // BLMPOP timeout numkeys key LEFT COUNT n: waits up to 0.2 s, then [key, [values]] or null.
+              const reply = (await r.callBuffer('BLMPOP', ['0.2', '1', key, 'LEFT', 'COUNT', '64'])) as [Buffer, Buffer[]] | null;
+              for (const b of reply?.[1] ?? []) onBody(b);
+            }
+          })();
+          return async () => {
+            stop = true;
+            await loop;
+            r.disconnect();
+          };
+        },
+        remove: async () => {
+          await main.del(key);
+        },
+      };
+    },
+    stop: srv.stop,
+  };
+}
+
+/** Redis Streams: XADD / XREADGROUP + XACK. */
+export async function startRedisStreams(): Promise<PeerSystem> {
+  const srv = await startRedisServer();
+  const { main } = srv;
+  return {
+    name: `Redis Streams ${srv.version}`,
+    key: 'redis-streams',
+    durability: 'AOF fsync 1 s; XACK',
+    batches: true,
+    consumeModes: ['ack'],
+    pids: srv.pids,
+    async createDest(label: string): Promise<PeerDest> {
+      const key = `bench:stream:${label}:${process.pid}`;
       const group = 'bench';
       // The group is created with the stream and reads from its start ('0'), as the other systems' consumers do.
       await main.xgroup('CREATE', key, group, '0', 'MKSTREAM');
@@ -81,24 +168,24 @@ export async function startRedis(): Promise<PeerSystem> {
           const failed = res?.find(([e]) => e);
           if (failed) throw failed[0] as Error;
         },
-        drain: async (total, consumers, deadline) => {
+        drain: async (_mode, total, consumers, batch, deadline) => {
           let n = 0;
-          const rs = Array.from({ length: consumers }, () => client());
+          const rs = Array.from({ length: consumers }, () => srv.client());
           await Promise.all(
             rs.map(async (r, i) => {
               while (n < total && Date.now() < deadline) {
-                const got = await readAck(r, `c${i}`, 256, 0);
+                const got = await readAck(r, `c${i}`, batch, 0);
                 n += got.length;
                 // Everything was pre-filled before the drain, so an empty read means this consumer is done.
                 if (got.length === 0) break;
               }
             }),
           );
-          for (const r of rs) r.disconnect();
+          closeAll(rs);
           return n;
         },
         subscribe: async (onBody) => {
-          const r = client();
+          const r = srv.client();
           let stop = false;
           const loop = (async () => {
             while (!stop) for (const b of await readAck(r, 'lat', 64, 200)) onBody(b);
@@ -114,8 +201,6 @@ export async function startRedis(): Promise<PeerSystem> {
         },
       };
     },
-    async stop(): Promise<void> {
-      await stopAll();
-    },
+    stop: srv.stop,
   };
 }
