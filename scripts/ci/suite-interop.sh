@@ -16,6 +16,7 @@ failed=()
 
 [ -f dist/src/cli/main.js ] || npm run build
 
+KEEP_CACHE="${MQ_INTEROP_CACHE:-}"
 CACHE="${MQ_INTEROP_CACHE:-$(mktemp -d -t mq-interop-XXXXXX)}"
 export MQ_INTEROP_RMQ_LIB="$CACHE/rocketmq-4/lib"
 export MQ_INTEROP_RMQ5_LIB="$CACHE/rocketmq-5/lib"
@@ -23,18 +24,9 @@ MVN=(mvn -B -ntp)
 
 step() { echo "suite-interop: $1 (at $((SECONDS - start)) s)"; }
 
-for line in 4 5; do
-  lib="$CACHE/rocketmq-$line/lib"
-  step "fetching Apache RocketMQ $line.x name server + broker jars"
-  [ -f "$lib/.complete" ] && continue
-  if "${MVN[@]}" -q -f "test/interop/apache/pom-$line.xml" \
-      org.apache.maven.plugins:maven-dependency-plugin:3.6.1:copy-dependencies \
-      -DoutputDirectory="$lib" -DincludeScope=runtime; then
-    touch "$lib/.complete"
-  else
-    failed+=("apache-$line-jars")
-  fi
-done
+step "fetching Apache RocketMQ 4.x and 5.x name server + broker jars"
+export MQ_INTEROP_CACHE="$CACHE"
+bash scripts/ci/fetch-interop.sh || failed+=("apache-jars")
 
 for v in 4.9.8 5.3.3; do
   step "java: rocketmq-client $v against our cluster"
@@ -60,7 +52,7 @@ if ! npx mocha --timeout 200000 'dist/test/interop/**/*.interop.test.js'; then
   failed+=("gateway-on-apache")
 fi
 
-[ -z "${MQ_INTEROP_CACHE:-}" ] && rm -rf "$CACHE"
+[ -z "$KEEP_CACHE" ] && rm -rf "$CACHE"
 if ((${#failed[@]})); then
   echo "suite-interop: FAILED parts: ${failed[*]} ($((SECONDS - start)) s)"
   exit 1
