@@ -147,7 +147,9 @@ class Cluster(object):
         argv = ["ansible-playbook", "-i", os.path.join(self.inv_dir, "hosts.yml"), name, "--skip-tags", "sysctl",
                 "--vault-password-file", self.vault_pass] + list(extra)
         env = dict(os.environ, ANSIBLE_CONNECTION_PLUGINS=os.path.join(HERE, "connection_plugins"), ANSIBLE_FORCE_COLOR="0", ANSIBLE_NOCOLOR="1", ANSIBLE_DEPRECATION_WARNINGS="0",
-                   ANSIBLE_LOCALHOST_WARNING="0", ANSIBLE_INVENTORY_UNPARSED_WARNING="0")
+                   ANSIBLE_LOCALHOST_WARNING="0", ANSIBLE_INVENTORY_UNPARSED_WARNING="0",
+                   # Each task's start time and duration in the run log (where a slow run spends its time).
+                   ANSIBLE_CALLBACKS_ENABLED=os.environ.get("ANSIBLE_CALLBACKS_ENABLED", "ansible.posix.profile_tasks"))
         start = time.time()
         with open(log, "w") as f:
             # A session of its own, so that a timeout kills ansible's workers and their children too.
