@@ -6,15 +6,4 @@
 # the packaged rabbitmq-server service on install; stop it with `systemctl stop rabbitmq-server` if unwanted).
 set -euo pipefail
 
-need=(rabbitmq-server nats-server redis-server)
-missing=()
-for p in "${need[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
-if ((${#missing[@]})); then
-  echo "bench-peers-setup: installing Debian packages: ${missing[*]}"
-  SUDO=""
-  [ "$(id -u)" = 0 ] || SUDO=sudo
-  $SUDO apt-get update
-  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y "${missing[@]}"
-else
-  echo "bench-peers-setup: ${need[*]} already installed"
-fi
+bash "$(dirname "$0")/ci/apt-install.sh" bench-peers-setup rabbitmq-server nats-server redis-server

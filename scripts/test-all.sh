@@ -10,16 +10,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 export MQ_REQUIRE_TOOLS=1
 
-mapfile -t need < <(cat scripts/ci/apt-*.txt | sed -e 's/#.*//' -e 's/[[:space:]]//g' | grep -v '^$' | sort -u)
-missing=()
-for p in "${need[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
-if ((${#missing[@]})); then
-  echo "test-all: installing Debian packages: ${missing[*]}"
-  SUDO=""
-  [ "$(id -u)" = 0 ] || SUDO=sudo
-  $SUDO apt-get update
-  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y "${missing[@]}"
-fi
+bash scripts/ci/apt-install.sh test-all scripts/ci/apt-*.txt
 
 echo "test-all: npm ci"
 npm ci --no-audit --no-fund

@@ -6,16 +6,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 
-mapfile -t need < <(sed -e 's/#.*//' -e 's/[[:space:]]//g' scripts/ci/apt-ansible.txt | grep -v '^$')
-missing=()
-for p in "${need[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
-if ((${#missing[@]})); then
-  echo "suite-bluegreen: installing Debian packages: ${missing[*]}"
-  SUDO=""
-  [ "$(id -u)" = 0 ] || SUDO=sudo
-  $SUDO apt-get update
-  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y "${missing[@]}"
-fi
+bash scripts/ci/apt-install.sh suite-bluegreen scripts/ci/apt-ansible.txt
 [ -f dist/src/cli/main.js ] || npm ci --no-audit --no-fund
 
 if [ "$(id -u)" != 0 ]; then

@@ -22,6 +22,7 @@ import type { GatewayStatus } from './blue-green';
 import { connect } from './thrift-client';
 import type { TestClient } from './thrift-client';
 import { RedisNode, Topology } from './topology';
+import { until } from '../helpers/wait';
 
 const SECRET = 'blue-green-drain-secret';
 
@@ -39,14 +40,6 @@ function metricsText(p: MqProcess): Promise<string> {
 }
 const GROUP = 'bgd_group';
 
-async function until(check: () => Promise<boolean>, ms: number, what: string): Promise<void> {
-  const end = Date.now() + ms;
-  while (Date.now() < end) {
-    if (await check().catch(() => false)) return;
-    await sleep(250);
-  }
-  throw new Error(`timed out after ${ms} ms waiting for ${what}`);
-}
 
 describe('gateway: blue/green drain edge cases (integration)', function () {
   this.timeout(300000);

@@ -10,15 +10,8 @@ import { sleep } from '../../src/common';
 import { AdminClient } from '../../src/client/admin';
 import { admin } from '../cli/admin/ops-cluster';
 import { Topology } from './topology';
+import { until } from '../helpers/wait';
 
-async function until(check: () => Promise<boolean>, ms: number, what: string): Promise<void> {
-  const end = Date.now() + ms;
-  while (Date.now() < end) {
-    if (await check().catch(() => false)) return;
-    await sleep(200);
-  }
-  throw new Error(`timed out after ${ms} ms waiting for ${what}`);
-}
 
 describe('broker: write freeze that survives a restart (integration)', function () {
   this.timeout(120000);

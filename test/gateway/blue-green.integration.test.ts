@@ -17,18 +17,11 @@ import type { GatewayStatus } from './blue-green';
 import { connect } from './thrift-client';
 import type { TestClient } from './thrift-client';
 import { RedisNode, Topology } from './topology';
+import { until } from '../helpers/wait';
 
 const SECRET = 'blue-green-secret';
 const GROUP = 'bg_group';
 
-async function until(check: () => Promise<boolean>, ms: number, what: string): Promise<void> {
-  const end = Date.now() + ms;
-  while (Date.now() < end) {
-    if (await check().catch(() => false)) return;
-    await sleep(200);
-  }
-  throw new Error(`timed out after ${ms} ms waiting for ${what}`);
-}
 
 describe('gateway: blue/green through the name servers DNS name (integration)', function () {
   this.timeout(240000);
