@@ -19,28 +19,8 @@ import uuid
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "..", "clients", "python"))
 
-from mqgateway import Message, connect  # noqa: E402
-
-
-class Failover(object):
-    """One connection at a time to one of the gateways; the next one after any error."""
-
-    def __init__(self, gws, token):
-        self.gws, self.token, self.i, self.c = gws, token, 0, None
-
-    def client(self):
-        if self.c is None:
-            self.c = connect(self.gws[self.i], timeout=10, auth=self.token)
-        return self.c
-
-    def fail(self):
-        try:
-            if self.c is not None:
-                self.c.close()
-        except Exception:
-            pass
-        self.c = None
-        self.i = (self.i + 1) % len(self.gws)
+from mqgateway import Message  # noqa: E402
+from traffic import Failover  # noqa: E402  (the same directory: one connection at a time, the next gateway after an error)
 
 
 def main(gws, topic, group, token, stopfile, progressfile, seconds_max):
