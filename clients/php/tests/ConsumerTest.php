@@ -91,7 +91,8 @@ echo "stopped handled={$s->handled}\n";');
         $consumer = new Consumer(MqProc::dev());
         $stats = $consumer->consume($topic, 'procs', function (array $batch) use ($log): void {
             file_put_contents($log, implode('', array_map(fn ($m) => getmypid() . ' ' . $m->body . "\n", $batch)), FILE_APPEND | LOCK_EX);
-        }, batch: true, processes: 3, waitMs: 1000, invisibleMs: 10000, maxRuntimeMs: 6000);
+            usleep(50000); // a handler that takes time: one process alone would need 1 s for the 20 batches
+        }, batch: true, maxMessages: 10, processes: 3, waitMs: 1000, invisibleMs: 10000, maxRuntimeMs: 6000);
         $lines = file($log, FILE_IGNORE_NEW_LINES);
         unlink($log);
         $bodies = array_unique(array_map(fn ($l) => explode(' ', $l)[1], $lines));
