@@ -28,6 +28,11 @@ export function indexFileName(t: number): string {
   );
 }
 
+/** Index entries are handed to the file writer in groups of at least this many (see IndexService.writePending)... */
+export const INDEX_WRITE_MIN_ENTRIES = 512;
+/** ...or after this long, ms. */
+export const INDEX_WRITE_MAX_DELAY_MS = 200;
+
 export class IndexService {
   readonly dir: string;
   readonly files: IndexFile[] = [];
@@ -37,6 +42,9 @@ export class IndexService {
   private rebuildFrom: number | undefined;
   /** The checkpoint's index offset seen at load. */
   private confirmedPhy = -1;
+  /** Entries added since the last hand-over to the file writer (see writePending). */
+  private unwritten = 0;
+  private lastHandOver = 0;
 
   constructor(
     rootDir: string,
@@ -142,14 +150,25 @@ export class IndexService {
   private putKey(key: string, req: DispatchRequest): void {
     const h = indexKeyHash(javaStringHashCode(key));
     let f = this.active();
+    this.unwritten++;
     if (!f.put(h, req.physicalOffset, req.storeTimestamp)) {
       f = this.active();
       f.put(h, req.physicalOffset, req.storeTimestamp);
     }
   }
 
-  /** Hands the entries of this dispatch round to the thread pool (see IndexFile). */
-  writePending(): void {
+  /**
+   * Called after each dispatch round: hands the entries added since the last hand-over to the thread pool (see
+   * IndexFile) once {@link INDEX_WRITE_MIN_ENTRIES} are waiting or {@link INDEX_WRITE_MAX_DELAY_MS} have passed.
+   * A write per round cost a thread-pool hop per put at low rates; entries waiting are served from memory, and
+   * every persist (the periodic flush, a full file, shutdown) writes them first, so nothing is claimed durable
+   * before it is on file.
+   */
+  writePending(now = Date.now()): void {
+    if (this.unwritten === 0) return;
+    if (this.unwritten < INDEX_WRITE_MIN_ENTRIES && now - this.lastHandOver < INDEX_WRITE_MAX_DELAY_MS) return;
+    this.unwritten = 0;
+    this.lastHandOver = now;
     const last = this.files[this.files.length - 1];
     last?.writePending();
   }

@@ -26,6 +26,12 @@ export function listSegmentOffsets(dir: string): number[] {
     .sort((a, b) => a - b);
 }
 
+/**
+ * Writes up to this many bytes are made synchronously (see {@link SegmentFile.writev}): one tick's batch of small
+ * records, a round's consume-queue units.
+ */
+export const SYNC_WRITE_MAX_BYTES = 64 * 1024;
+
 export class SegmentFile {
   readonly path: string;
   readonly fd: number;
@@ -107,9 +113,46 @@ export class SegmentFile {
     });
   }
 
-  /** Writes `bufs` at segment-relative `pos` with writev, finishing partial writes. */
+  /**
+   * Writes `bufs` at segment-relative `pos` with writev, finishing partial writes. Up to {@link SYNC_WRITE_MAX_BYTES}
+   * the write is made at once on the calling thread and the promise is already settled: a page-cache copy of a few
+   * KiB takes microseconds, while a hop through the thread pool wakes a worker and then the event loop again, which
+   * on a busy machine cost milliseconds per put at the 99th percentile (and more CPU than the copy). Larger writes
+   * go to the thread pool, so a big batch never holds the event loop.
+   */
   writev(bufs: Buffer[], pos: number): Promise<void> {
+    let total = 0;
+    for (const b of bufs) total += b.length;
+    if (total <= SYNC_WRITE_MAX_BYTES) {
+      try {
+        this.writevSync(bufs, pos, total);
+        return Promise.resolve();
+      } catch (err) {
+        return Promise.reject(err);
+      }
+    }
     return this.track(this.writevRaw(bufs, pos));
+  }
+
+  /** Synchronous writev of `bufs` (`total` bytes) at segment-relative `pos`, finishing partial writes. */
+  writevSync(bufs: Buffer[], pos: number, total: number): void {
+    let written = fs.writevSync(this.fd, bufs, pos);
+    while (written < total) {
+      // Partial write (rare): the rest, from where it stopped.
+      let skip = written;
+      const rest: Buffer[] = [];
+      for (const b of bufs) {
+        if (skip >= b.length) {
+          skip -= b.length;
+          continue;
+        }
+        rest.push(skip > 0 ? b.subarray(skip) : b);
+        skip = 0;
+      }
+      const n = fs.writevSync(this.fd, rest, pos + written);
+      if (n <= 0) throw new MqError('INTERNAL', `writev to ${this.path} wrote nothing`);
+      written += n;
+    }
   }
 
   private writevRaw(bufs: Buffer[], pos: number): Promise<void> {

@@ -1,29 +1,39 @@
 /**
- * The put path makes no synchronous file write on the event loop for consume-queue units: they go to the thread
- * pool, are readable as soon as the put resolves (from memory while their write is in flight), and a clean
- * restart finds every one of them on file.
+ * Consume-queue units are readable as soon as the put resolves and a clean restart finds every one of them on file;
+ * the put path's synchronous file writes stay small (a round's units, a tick's small records: at most
+ * SYNC_WRITE_MAX_BYTES, a thread-pool hop costing more than such a copy) and it makes no fs.writeSync call. Index
+ * entries are written off the event loop.
  */
 import { expect } from 'chai';
 import fs from 'fs';
 import { tempDir } from '../helpers/proc';
+import { SYNC_WRITE_MAX_BYTES } from '../../src/store/segment-file';
 import { bodyFor, checkedRecord, msg, openStore } from './store-fixtures';
 
-describe('store: consume-queue units written off the event loop (component)', function () {
+describe('store: consume-queue units written in small writes (component)', function () {
   this.timeout(60000);
 
-  it('puts across queue segments without fs.writeSync; every unit readable at once and after a restart', async () => {
+  it('puts across queue segments with bounded synchronous writes; every unit readable at once and after a restart', async () => {
     const tmp = tempDir('mq-cq-async-');
     const topic = 'AsyncCq';
     // No index (index entries have their own writer) and no periodic checkpoint write during the puts.
     const opts = { messageIndexEnable: false, flushIntervalConsumeQueue: 600000 };
     const realWriteSync = fs.writeSync;
+    const realWritevSync = fs.writevSync;
     let syncWrites = 0;
+    let largestWritev = 0;
+    let writevs = 0;
     let s = await openStore(tmp.dir, opts);
     try {
       (fs as { writeSync: typeof fs.writeSync }).writeSync = ((...a: Parameters<typeof fs.writeSync>) => {
         syncWrites++;
         return realWriteSync(...a);
       }) as typeof fs.writeSync;
+      (fs as { writevSync: typeof fs.writevSync }).writevSync = ((fd: number, bufs: NodeJS.ArrayBufferView[], pos?: number) => {
+        writevs++;
+        largestWritev = Math.max(largestWritev, bufs.reduce((n, b) => n + b.byteLength, 0));
+        return realWritevSync(fd, bufs, pos);
+      }) as typeof fs.writevSync;
       const N = 300; // 300 units per queue = several 64-unit segments (SMALL)
       const puts = [];
       for (let i = 0; i < N; i++) {
@@ -53,13 +63,17 @@ describe('store: consume-queue units written off the event loop (component)', fu
       const expected = Array.from({ length: N }, (_, i) => i);
       expect(await readAll()).to.deep.equal(expected);
       (fs as { writeSync: typeof fs.writeSync }).writeSync = realWriteSync;
+      (fs as { writevSync: typeof fs.writevSync }).writevSync = realWritevSync;
       expect(syncWrites, 'fs.writeSync calls during puts').to.equal(0);
+      expect(writevs, 'synchronous writes (records and units)').to.be.greaterThan(0);
+      expect(largestWritev, 'largest synchronous write').to.be.at.most(SYNC_WRITE_MAX_BYTES);
       await s.shutdown();
       s = await openStore(tmp.dir, opts);
       expect(s.getMaxOffsetInQueue(topic, 0)).to.equal(N / 2);
       expect(await readAll()).to.deep.equal(expected);
     } finally {
       (fs as { writeSync: typeof fs.writeSync }).writeSync = realWriteSync;
+      (fs as { writevSync: typeof fs.writevSync }).writevSync = realWritevSync;
       await s.shutdown();
       tmp.cleanup();
     }
