@@ -49,6 +49,14 @@ export interface ChannelOptions {
    * grow the server's memory. Clients leave it off: both ends pausing at once could deadlock.
    */
   pauseReadsAboveBytes?: number;
+  /**
+   * When the frames written since the last flush leave (one writev for all of them): 'tick' (default) at the end of
+   * the current callback (process.nextTick), 'loop' once this turn of the event loop has handled all of its I/O
+   * (setImmediate), so that requests sent while serving several sockets' reads in one turn share one syscall, and
+   * the peer one read. Clients use 'loop': a gateway serving many callers sends one write to the broker per turn
+   * instead of one per caller.
+   */
+  coalesce?: 'tick' | 'loop';
 }
 
 interface Pending {
@@ -124,7 +132,8 @@ export class RemotingChannel implements Channel {
     if (!this.corked) {
       this.corked = true;
       this.socket.cork();
-      process.nextTick(this.flush);
+      if (this.opts.coalesce === 'loop') setImmediate(this.flush);
+      else process.nextTick(this.flush);
     }
     this.socket.write(parts[0]);
     if (parts.length === 2) this.socket.write(parts[1]);

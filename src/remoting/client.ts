@@ -207,6 +207,7 @@ export class RemotingClient {
         frameMaxLength: this.frameMaxLength,
         idleTimeoutMs: this.idleTimeoutMs,
         partialFrameTimeoutMs: this.partialFrameTimeoutMs,
+        coalesce: 'loop',
       },
       {
         onRequest: (cmd, ch) => this.onServerRequest(addr, cmd, ch),
