@@ -6,7 +6,10 @@
  * rates, gateway / direct for latency and memory):
  *   - send throughput, 2 KiB bodies, batch sizes 1 and 32; 1 MiB and 5 MiB bodies (batch 1);
  *   - get throughput (auto-ack, 2 KiB bodies, draining a pre-filled topic) against direct pulls;
- *   - end-to-end latency p50/p99 send → get (long poll) at 1,000 msg/s against send → long-polling pull;
+ *   - end-to-end latency p50/p99 send → get (long poll) at 1,000 msg/s of 2 KiB against send → long-polling pull,
+ *     with the event-loop delay (how late a due timer ran, p50/p99/max) and GC pauses of the gateway, the broker and
+ *     the name server during the gateway run: the name server does nothing then, so its delay is the machine's
+ *     scheduling floor, and a tail the gateway or broker has beyond it is their own;
  *   - with flushDiskType=SYNC_FLUSH (a second broker set of its own cluster): send throughput (2 KiB, batch 1) and the
  *     send-call and end-to-end latency at 1,000 msg/s, with the count of sends refused (SYSTEM_BUSY);
  *   - peak RSS (VmHWM) of the gateway process under BENCH_GW_RSS_SENDS (default 128) concurrent 5 MiB sends on their
@@ -21,6 +24,7 @@
 import { spawn } from 'child_process';
 import fs from 'fs';
 import os from 'os';
+import path from 'path';
 import pino from 'pino';
 import thrift from 'thrift';
 import { sleep } from '../../src/common';
@@ -31,6 +35,7 @@ import { spawnMq, tempDir } from '../../test/helpers/proc';
 import { freePort } from '../../test/helpers/redis';
 import { RawConn, encodeCall } from '../../test/gateway/raw-thrift';
 import type { MqProcess } from '../../test/helpers/proc';
+import type { LoopProbeReport } from './loop-delay-probe';
 
 const logger = pino({ level: 'warn' });
 const SECONDS = Number(process.env.BENCH_GW_SECONDS ?? 3);
@@ -110,6 +115,26 @@ function profArgs(): string[] {
   return dir ? ['--cpu-prof', `--cpu-prof-dir=${dir}`] : [];
 }
 
+/** Server processes load loop-delay-probe.js, reporting into this directory (see that file). */
+const probeDir = fs.mkdtempSync(path.join(os.tmpdir(), 'mq-bench-probe-'));
+const probeArgs = ['--require', path.join(__dirname, 'loop-delay-probe.js')];
+const probeEnv = { BENCH_LOOP_PROBE_DIR: probeDir };
+
+/** Asks each process for its event-loop delay and GC figures since the last call (SIGUSR2), and waits for them. */
+async function probe(pids: number[]): Promise<Map<number, LoopProbeReport>> {
+  for (const pid of pids) fs.rmSync(path.join(probeDir, `${pid}.json`), { force: true });
+  for (const pid of pids) process.kill(pid, 'SIGUSR2');
+  const out = new Map<number, LoopProbeReport>();
+  for (let i = 0; i < 100 && out.size < pids.length; i++) {
+    for (const pid of pids) {
+      const f = path.join(probeDir, `${pid}.json`);
+      if (!out.has(pid) && fs.existsSync(f)) out.set(pid, JSON.parse(fs.readFileSync(f, 'utf8')) as LoopProbeReport);
+    }
+    if (out.size < pids.length) await sleep(50);
+  }
+  return out;
+}
+
 /** The child mode: 32 concurrent 5 MiB sends with src/client, then print this process's peak RSS. */
 async function directRssChild(namesrvAddr: string, topic: string): Promise<void> {
   const client = new MQClient({ namesrvAddr, instanceName: `rss${process.pid}`, sendMsgTimeout: 30000 }, { logger });
@@ -127,13 +152,14 @@ async function main(): Promise<void> {
   const closers: Array<() => void> = [];
   let direct: MQClient | undefined;
   try {
-    const ns = await spawnMq(['namesrv', '--listenPort=0', '--httpPort=-1']);
+    const ns = await spawnMq(['namesrv', '--listenPort=0', '--httpPort=-1'], { nodeArgs: probeArgs, env: probeEnv });
     procs.push(ns);
     const namesrvAddr = `127.0.0.1:${ns.fields.listenPort}`;
     procs.push(
       await spawnMq(['broker', '--brokerName=bench-a', `--storePathRootDir=${store.dir}`, `--namesrvAddr=${namesrvAddr}`, '--listenPort=0', `--haListenPort=${await freePort()}`, '--httpPort=-1', `--mappedFileSizeCommitLog=${256 * MiB}`], {
         readyTimeoutMs: 30000,
-        nodeArgs: profArgs(),
+        nodeArgs: [...probeArgs, ...profArgs()],
+        env: probeEnv,
       }),
     );
     // SYNC_FLUSH phase: a broker set of its own cluster, so its topics live there only.
@@ -157,7 +183,8 @@ async function main(): Promise<void> {
       '--sendTimeoutMs=30000',
       `--maxInflightBytes=${MAX_INFLIGHT_MIB * MiB}`,
     ], {
-      nodeArgs: [...profArgs(), ...(process.env.BENCH_GW_NODE_ARGS ?? '').split(' ').filter(Boolean)],
+      nodeArgs: [...probeArgs, ...profArgs(), ...(process.env.BENCH_GW_NODE_ARGS ?? '').split(' ').filter(Boolean)],
+      env: probeEnv,
     });
     procs.push(gw);
     const port = Number(gw.fields.listenPort);
@@ -312,7 +339,7 @@ async function main(): Promise<void> {
         // Paced at 1 message per ms (sleep in 10 ms steps, sending what is due).
         const due = started + i;
         if (due > Date.now()) await sleep(due - Date.now());
-        const body = Buffer.alloc(512);
+        const body = Buffer.alloc(2 * KiB);
         const t0 = process.hrtime.bigint();
         body.writeBigUInt64BE(t0, 0);
         // A refused send (BUSY on a loaded machine) is counted and reported, not fatal to the run.
@@ -381,12 +408,32 @@ async function main(): Promise<void> {
       // cold path is slower by far than the rest and would skew whichever path runs first.
       await measure(...gatewayPath(await topic(4)), 1);
       await measure(...directPath(await topic(4)), 1);
-      const lcpu0 = cpuSeconds(gw.child.pid as number);
-      const gwLat = await measure(...gatewayPath(await topic(4)));
-      const gwLatCpu = cpuSeconds(gw.child.pid as number) - lcpu0;
+      const lt = await topic(4);
+      const servers = [gw, procs[1], ns];
+      const spids = servers.map((p) => p.child.pid as number);
+      const lcpu0 = spids.map(cpuSeconds);
+      await probe(spids);
+      const gwLat = await measure(...gatewayPath(lt));
+      const loops = await probe(spids);
+      const lcpu = spids.map((pid, i) => cpuSeconds(pid) - lcpu0[i]);
       const dLat = await measure(...directPath(await topic(4)));
       latencyRows('', gwLat, dLat);
-      console.log(`    gateway CPU per message (send + get): ${((gwLatCpu / Math.max(1, gwLat.lat.length)) * 1e6).toFixed(1)} µs (load average ${os.loadavg()[0].toFixed(1)})`);
+      const perMsg = (i: number): string => ((lcpu[i] / Math.max(1, gwLat.lat.length)) * 1e6).toFixed(1);
+      console.log(`    CPU per message via gateway (send + get): gateway ${perMsg(0)} µs, broker ${perMsg(1)} µs (load average ${os.loadavg()[0].toFixed(1)})`);
+      const loopLine = ['gateway', 'broker', 'name server (idle: the machine)']
+        .map((name, i) => {
+          const r = loops.get(spids[i]);
+          return r ? `${name} ${r.p50.toFixed(2)}/${r.p99.toFixed(2)}/${r.max.toFixed(1)}` : `${name} ?`;
+        })
+        .join(', ');
+      console.log(`    event-loop delay during it, p50/p99/max ms: ${loopLine}`);
+      const gcLine = ['gateway', 'broker']
+        .map((name, i) => {
+          const r = loops.get(spids[i]);
+          return r ? `${name} ${r.gcCount} pauses, ${r.gcTotalMs.toFixed(0)} ms in all, longest ${r.gcMaxMs.toFixed(1)} ms` : `${name} ?`;
+        })
+        .join('; ');
+      console.log(`    GC during it: ${gcLine}`);
       console.log('    goal: p50 <= 0.5 ms, p99 <= 5 ms through the gateway');
     }
 
@@ -470,6 +517,7 @@ async function main(): Promise<void> {
     await direct?.shutdown();
     for (const p of procs.reverse()) await p.stop();
     store.cleanup();
+    fs.rmSync(probeDir, { recursive: true, force: true });
   }
 }
 
