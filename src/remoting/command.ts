@@ -21,7 +21,11 @@ function freshOpaque(): number {
 export function toExtFields(ext?: ExtInput): Record<string, string> | undefined {
   if (!ext) return undefined;
   const out: Record<string, string> = {};
-  for (const [k, v] of Object.entries(ext)) {
+  // Object.keys, not Object.entries: no [key, value] pair array per field (a send request has 13 of them).
+  const keys = Object.keys(ext);
+  for (let i = 0; i < keys.length; i++) {
+    const k = keys[i];
+    const v = ext[k];
     if (v === undefined || v === null) continue;
     out[k] = typeof v === 'string' ? v : String(v);
   }

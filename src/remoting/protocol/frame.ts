@@ -11,7 +11,7 @@
 import { RemotingCommand } from '../command';
 import { decodeBinaryHeader, encodeBinaryHeader } from './binary-header';
 import { badFrame } from './errors';
-import { decodeJsonHeader, encodeJsonHeader } from './json-header';
+import { decodeJsonHeader, encodeJsonHeaderText } from './json-header';
 
 /** Default maximum frame size, length word included (ref §1.1 FRAME_MAX_LENGTH). */
 export const DEFAULT_FRAME_MAX_LENGTH = 16 * 1024 * 1024;
@@ -27,17 +27,35 @@ const SERIALIZE_ROCKETMQ = 1;
  * buffer, not copied). Write both with one corked socket write. `cmd.serializeType` picks the header encoding.
  */
 export function encodeCommandParts(cmd: RemotingCommand): [Buffer] | [Buffer, Buffer] {
-  const header = cmd.serializeType === 'ROCKETMQ' ? encodeBinaryHeader(cmd) : encodeJsonHeader(cmd);
-  if (header.length > MAX_HEADER_LENGTH) {
-    throw badFrame('header_too_long', `header of ${header.length} bytes exceeds the 24-bit limit ${MAX_HEADER_LENGTH}`);
-  }
   const bodyLen = cmd.body?.length ?? 0;
-  const prefix = Buffer.allocUnsafe(8 + header.length);
-  prefix.writeInt32BE(4 + header.length + bodyLen, 0);
-  const type = cmd.serializeType === 'ROCKETMQ' ? SERIALIZE_ROCKETMQ : SERIALIZE_JSON;
-  prefix.writeUInt32BE(((type << 24) | header.length) >>> 0, 4);
-  header.copy(prefix, 8);
+  let prefix: Buffer;
+  let headerLen: number;
+  let type: number;
+  if (cmd.serializeType === 'ROCKETMQ') {
+    const header = encodeBinaryHeader(cmd);
+    headerLen = header.length;
+    checkHeaderLength(headerLen);
+    prefix = Buffer.allocUnsafe(8 + headerLen);
+    header.copy(prefix, 8);
+    type = SERIALIZE_ROCKETMQ;
+  } else {
+    // The JSON text is written straight into the prefix (no header buffer to allocate and copy).
+    const text = encodeJsonHeaderText(cmd);
+    headerLen = Buffer.byteLength(text, 'utf8');
+    checkHeaderLength(headerLen);
+    prefix = Buffer.allocUnsafe(8 + headerLen);
+    prefix.write(text, 8, headerLen, 'utf8');
+    type = SERIALIZE_JSON;
+  }
+  prefix.writeInt32BE(4 + headerLen + bodyLen, 0);
+  prefix.writeUInt32BE(((type << 24) | headerLen) >>> 0, 4);
   return bodyLen > 0 ? [prefix, cmd.body as Buffer] : [prefix];
+}
+
+function checkHeaderLength(len: number): void {
+  if (len > MAX_HEADER_LENGTH) {
+    throw badFrame('header_too_long', `header of ${len} bytes exceeds the 24-bit limit ${MAX_HEADER_LENGTH}`);
+  }
 }
 
 /** Encodes `cmd` as one contiguous frame (copies the body; meant for tests and small frames). */

@@ -17,8 +17,8 @@ import { RemotingCommand } from '../command';
 import { languageName } from '../codes';
 import { badFrame } from './errors';
 
-/** Encodes the header of `cmd` as JSON bytes. */
-export function encodeJsonHeader(cmd: RemotingCommand): Buffer {
+/** The header as an object in fastjson's key order; JSON.stringify of it is the header text. */
+function headerObject(cmd: RemotingCommand): Record<string, unknown> {
   const obj: Record<string, unknown> = { code: cmd.code };
   if (cmd.extFields) obj.extFields = cmd.extFields;
   obj.flag = cmd.flag;
@@ -27,7 +27,34 @@ export function encodeJsonHeader(cmd: RemotingCommand): Buffer {
   if (cmd.remark !== undefined) obj.remark = cmd.remark;
   obj.serializeTypeCurrentRPC = 'JSON';
   obj.version = cmd.version;
-  return Buffer.from(JSON.stringify(obj), 'utf8');
+  return obj;
+}
+
+/**
+ * The header of `cmd` as JSON text: the same characters as JSON.stringify(headerObject(cmd)), put together without
+ * building that object (the numbers are plain integers, whose JSON form is their decimal form; the strings and the
+ * ext map go through JSON.stringify). Anything unusual takes the reference path.
+ */
+export function encodeJsonHeaderText(cmd: RemotingCommand): string {
+  const { code, flag, opaque, version, language } = cmd;
+  if (!Number.isFinite(code) || !Number.isFinite(flag) || !Number.isFinite(opaque) || !Number.isFinite(version) || typeof language !== 'string') {
+    return JSON.stringify(headerObject(cmd));
+  }
+  let s = '{"code":' + code;
+  if (cmd.extFields) s += ',"extFields":' + JSON.stringify(cmd.extFields);
+  s += ',"flag":' + flag + ',"language":' + JSON.stringify(language) + ',"opaque":' + opaque;
+  if (cmd.remark !== undefined) s += ',"remark":' + JSON.stringify(cmd.remark);
+  return s + ',"serializeTypeCurrentRPC":"JSON","version":' + version + '}';
+}
+
+/** Encodes the header of `cmd` as JSON bytes. */
+export function encodeJsonHeader(cmd: RemotingCommand): Buffer {
+  return Buffer.from(encodeJsonHeaderText(cmd), 'utf8');
+}
+
+/** @internal The reference encoding (an object through JSON.stringify), for tests. */
+export function encodeJsonHeaderReference(cmd: RemotingCommand): Buffer {
+  return Buffer.from(JSON.stringify(headerObject(cmd)), 'utf8');
 }
 
 /** Reads an int field tolerantly: numbers, numeric strings; anything absent is the Java default 0. */
@@ -47,6 +74,29 @@ function extValue(v: unknown): string | undefined {
   if (typeof v === 'string') return v;
   if (typeof v === 'number' || typeof v === 'boolean' || typeof v === 'bigint') return String(v);
   return JSON.stringify(v);
+}
+
+/**
+ * The ext map with every value a string: the parsed object itself when it already is one (what Java and our own
+ * peers send), else a copy with numbers and booleans stringified and nulls dropped.
+ */
+function extStrings(ext: Record<string, unknown>): Record<string, string> {
+  const keys = Object.keys(ext);
+  let plain = true;
+  for (let i = 0; i < keys.length; i++) {
+    // A "__proto__" key is an own property of a parsed object, but copying it would not be: keep the copy's result.
+    if (typeof ext[keys[i]] !== 'string' || keys[i] === '__proto__') {
+      plain = false;
+      break;
+    }
+  }
+  if (plain) return ext as Record<string, string>;
+  const out: Record<string, string> = {};
+  for (let i = 0; i < keys.length; i++) {
+    const s = extValue(ext[keys[i]]);
+    if (s !== undefined) out[keys[i]] = s;
+  }
+  return out;
 }
 
 /** Decodes a JSON header from `buf` (only the header bytes). Throws MqError('PROTOCOL') on bad input. */
@@ -77,12 +127,7 @@ export function decodeJsonHeader(buf: Buffer): RemotingCommand {
   const ext = obj.extFields;
   if (ext !== undefined && ext !== null) {
     if (typeof ext !== 'object' || Array.isArray(ext)) throw badFrame('bad_header', 'JSON header extFields is not an object');
-    const out: Record<string, string> = {};
-    for (const [k, v] of Object.entries(ext as Record<string, unknown>)) {
-      const s = extValue(v);
-      if (s !== undefined) out[k] = s;
-    }
-    cmd.extFields = out;
+    cmd.extFields = extStrings(ext as Record<string, unknown>);
   }
   cmd.serializeType = 'JSON';
   return cmd;
