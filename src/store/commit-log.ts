@@ -10,10 +10,13 @@
 import type { Logger } from 'pino';
 import { MqError } from '../common';
 import { BLANK_LENGTH, BLANK_MAGIC } from '../common/message';
-import { SegmentFile, listSegmentOffsets } from './segment-file';
+import { SYNC_WRITE_MAX_BYTES, SegmentFile, listSegmentOffsets } from './segment-file';
 
 /** Size of each write arena, bytes. */
 const ARENA_SIZE = 256 * 1024;
+
+/** Reads of data this close to the end of the log are taken to hit the page cache (see {@link CommitLog.read}). */
+export const HOT_READ_WINDOW = 64 * 1024 * 1024;
 
 /** One batch of appends bound for one segment. */
 export interface WriteBatch<T> {
@@ -296,12 +299,20 @@ export class CommitLog<T> {
     return b.length === len ? b : null;
   }
 
-  /** Reads `len` written bytes at `offset` within one segment on the thread pool; null when not available. */
+  /**
+   * Reads `len` written bytes at `offset` within one segment; null when not available. A small read of recent data
+   * (up to {@link SYNC_WRITE_MAX_BYTES} within the last {@link HOT_READ_WINDOW} bytes written, so in the page cache)
+   * is made in place, as a long-polling pull woken by a new message does: the hop to the thread pool and back cost
+   * more than the copy, and waited behind whatever held the pool. Other reads (old data may come from the disk) go
+   * to the thread pool.
+   */
   async read(offset: number, len: number): Promise<Buffer | null> {
     const seg = this.segmentFor(offset);
     if (!seg || offset + len > this.writtenPos || offset + len > seg.endOffset) return null;
     try {
-      const b = await seg.read(offset - seg.fileFromOffset, len);
+      const rel = offset - seg.fileFromOffset;
+      const hot = len <= SYNC_WRITE_MAX_BYTES && this.writtenPos - offset <= HOT_READ_WINDOW;
+      const b = hot ? seg.readSync(rel, len) : await seg.read(rel, len);
       return b.length === len ? b : null;
     } catch (err) {
       this.logger.warn({ err, offset }, 'commit-log read failed');

@@ -1,7 +1,8 @@
 /**
  * A small put does not wait for Node's thread pool: its commit-log write (and its consume-queue unit) are made in
- * place, so a put resolves while every pool thread is held by something else (slow reads, fsyncs, other files).
- * Large writes still go to the pool (they would hold the event loop), and finish once a thread is free.
+ * place, so a put resolves while every pool thread is held by something else (slow reads, fsyncs, other files), and
+ * so does a small read of recent messages (a long-polling pull woken by them). Large writes still go to the pool
+ * (they would hold the event loop), and finish once a thread is free.
  */
 import { expect } from 'chai';
 import { execFileSync } from 'child_process';
@@ -56,6 +57,12 @@ describe('store: puts while the thread pool is busy (component)', function () {
       });
       await new Promise((r) => setTimeout(r, 300));
       expect(bigDone, 'a 1 MiB put is written on the pool, so it waits for a free thread').to.equal(false);
+      // A pull of the new small messages (recent data, in the page cache) is read in place too.
+      const pulled = await Promise.race([
+        s.getMessage('g', topic, 0, 0, 2, 1 << 20).then((g) => g.records.map((raw) => checkedRecord(raw).queueOffset)),
+        new Promise<string>((r) => setTimeout(() => r('still waiting after 5 s'), 5000)),
+      ]);
+      expect(pulled, 'reading the two 2 KiB messages with every pool thread blocked').to.deep.equal([0, 1]);
       await hold.release();
       hold = undefined;
       expect(await big).to.equal('PUT_OK');
