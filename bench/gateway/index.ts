@@ -31,6 +31,7 @@ import { spawnMq, tempDir } from '../../test/helpers/proc';
 import { freePort } from '../../test/helpers/redis';
 import { RawConn, encodeCall } from '../../test/gateway/raw-thrift';
 import type { MqProcess } from '../../test/helpers/proc';
+import { handleBenchArgs } from '../usage';
 
 const logger = pino({ level: 'warn' });
 const SECONDS = Number(process.env.BENCH_GW_SECONDS ?? 3);
@@ -122,6 +123,20 @@ async function directRssChild(namesrvAddr: string, topic: string): Promise<void>
 
 async function main(): Promise<void> {
   if (process.argv[2] === 'direct-rss-child') return directRssChild(process.argv[3], process.argv[4]);
+  handleBenchArgs(`usage: node dist/bench/gateway [--help]        (or: npm run bench -- gateway)
+
+The Thrift gateway against going straight to the broker with src/client, on real mq processes over 127.0.0.1:
+send (2 KiB batch 1 and 32, 1 MiB, 5 MiB), get (2 KiB auto-ack and receipts, 100 KiB), end-to-end and send-call
+latency at 1,000 msg/s, the same with flushDiskType=SYNC_FLUSH, peak gateway RSS under concurrent 5 MiB sends; CPU
+microseconds per message of gateway, broker and client. About 2 minutes with every phase.
+
+environment:
+  BENCH_GW_SECONDS           length of each throughput phase (default 3)
+  BENCH_GW_PHASES            comma-separated subset of send,get,e2e,sync,rss (default all)
+  BENCH_GW_RSS_SENDS         concurrent 5 MiB sends of the RSS phase (default 128)
+  BENCH_GW_MAX_INFLIGHT_MIB  the gateway's maxInflightBytes in MiB (default 256)
+  BENCH_GW_CPU_PROF          a directory: the gateway runs with node --cpu-prof and writes its profile there
+  BENCH_GW_NODE_ARGS         extra node flags for the servers (e.g. --cpu-prof)`);
   const store = tempDir('mq-bench-gw-');
   const procs: MqProcess[] = [];
   const closers: Array<() => void> = [];
