@@ -26,6 +26,7 @@ import { isNoState } from '../coord';
 import type { Coordinator, Lease, QueueRef } from '../coord';
 import { QueueCursors, logIdOf, queueKeyOf } from './queue-cursor';
 import { QueueWatcher } from './queue-watcher';
+import type { WatchHandle } from './queue-watcher';
 
 /** One delivered message and how it was delivered. */
 export interface Delivery {
@@ -156,7 +157,13 @@ export class GroupReader {
     let first: MessageQueue | undefined;
     let idle = 0;
     for (let round = 0; round < MAX_ROUNDS; round++) {
-      await this.claimPass(req, queues, out, budget, first);
+      try {
+        await this.claimPass(req, queues, out, budget, first);
+      } catch (err) {
+        // Woken by news this get could not read: the other gets waiting on that queue try it.
+        if (first) this.watcher.wakeAll(first);
+        throw err;
+      }
       if (out.length > 0 || budget.refused) return out;
       const left = until - Date.now();
       // Nothing claimable below what we know: learn the queues' max offsets (waiting when the caller allows it).
@@ -587,8 +594,17 @@ export class GroupReader {
     // waitMs = 0: ask every queue once without holding (never join someone else's held pull); else wait for news.
     const timer = waitMs > 0 ? setTimeout(() => done.resolve(undefined), waitMs) : undefined;
     timer?.unref();
+    const handles: WatchHandle[] = [];
     for (const q of queues) {
-      (waitMs > 0 ? this.watcher.watch(req.group, q, waitMs) : this.peek(req.group, q))
+      let news: Promise<boolean>;
+      if (waitMs > 0) {
+        const h = this.watcher.watch(req.group, q, waitMs);
+        handles.push(h);
+        news = h.news;
+      } else {
+        news = this.peek(req.group, q);
+      }
+      news
         .then(
           (grew) => {
             if (grew) done.resolve(q);
@@ -606,7 +622,11 @@ export class GroupReader {
           }
         });
     }
-    return done.promise.finally(() => clearTimeout(timer));
+    // Whatever ended the wait, this get leaves every queue's waiters: a later wake-up goes to a get still waiting.
+    return done.promise.finally(() => {
+      clearTimeout(timer);
+      for (const h of handles) h.cancel();
+    });
   }
 
   /** One pull without holding, to learn a queue's max offset; true when it grew. */

@@ -254,3 +254,60 @@ describe('gateway GroupReader (fake broker)', () => {
     expect(pulls.length - before, 'pulls of one long poll').to.be.below(40);
   });
 });
+
+describe('gateway GroupReader: long-poll wake-ups', () => {
+  /** A coordinator that counts claims (each woken get claims once per queue before it returns or waits again). */
+  function countingCoord(): { coord: MemoryCoordinator; claims: () => number } {
+    const coord = new MemoryCoordinator();
+    let n = 0;
+    const claim = coord.claim.bind(coord);
+    coord.claim = (...args: Parameters<MemoryCoordinator['claim']>) => {
+      n++;
+      return claim(...args);
+    };
+    return { coord, claims: () => n };
+  }
+
+  it('one message wakes one of the gets of a group waiting on the queue, not all of them; the others get the next ones', async () => {
+    const b = fakeBroker(0);
+    const { coord, claims } = countingCoord();
+    const reader = new GroupReader({ maxReconsumeTimes: 16, reclaimCheckIntervalMs: 1000, pullTimeoutMs: 1000 }, { client: b.client, coord, logger });
+    // One message per get, so that 7 messages are taken by 7 gets.
+    const req = { topic: 'T', group: 'g', subscription: parseSubscription('*'), maxMessages: 1, waitMs: 20000, invisibleMs: 0, maxBytes: 16_000_000 };
+    // Learn the (empty) queue first, so the waits below hold a pull.
+    expect(await reader.read({ ...req, waitMs: 0 })).to.deep.equal([]);
+    const results: number[][] = [];
+    const waiting = Array.from({ length: 8 }, () => reader.read(req).then((got) => void results.push(got.map((d) => d.message.queueOffset))));
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    const before = claims();
+    b.append(1);
+    for (let i = 0; i < 100 && results.length === 0; i++) await new Promise((resolve) => setTimeout(resolve, 5));
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(results, 'gets returned after one message').to.deep.equal([[0]]);
+    // The woken get claimed (once); the 7 others stayed asleep (each would claim once if woken).
+    expect(claims() - before, 'claims after one message').to.be.at.most(2);
+    // The 7 still waiting each get one of the next 7 messages.
+    b.append(7);
+    await Promise.race([Promise.all(waiting), new Promise((resolve) => setTimeout(resolve, 3000))]);
+    expect(results.length, 'gets returned after 7 more messages').to.equal(8);
+    expect(results.flat().sort((x, y) => x - y)).to.deep.equal([0, 1, 2, 3, 4, 5, 6, 7]);
+  });
+
+  it('one message wakes a waiting get of every group; a get whose wait ends gives its turn to the others', async () => {
+    const b = fakeBroker(0);
+    const reader = new GroupReader({ maxReconsumeTimes: 16, reclaimCheckIntervalMs: 1000, pullTimeoutMs: 1000 }, { client: b.client, coord: new MemoryCoordinator(), logger });
+    const req = (group: string, waitMs: number) => ({ topic: 'T', group, subscription: parseSubscription('*'), maxMessages: 32, waitMs, invisibleMs: 0, maxBytes: 16_000_000 });
+    expect(await reader.read(req('g1', 0))).to.deep.equal([]);
+    expect(await reader.read(req('g2', 0))).to.deep.equal([]);
+    // g1's first waiter gives up before the message comes: the second must be the one woken.
+    const short = reader.read(req('g1', 100));
+    const g1 = reader.read(req('g1', 20000));
+    const g2 = reader.read(req('g2', 20000));
+    expect(await short).to.deep.equal([]);
+    b.append(1);
+    const timeout = new Promise<string>((resolve) => setTimeout(() => resolve('timeout'), 3000));
+    const [a, c] = await Promise.all([Promise.race([g1, timeout]), Promise.race([g2, timeout])]);
+    expect(a === 'timeout' ? a : (a as Array<{ message: PulledMessage }>).map((d) => d.message.queueOffset)).to.deep.equal([0]);
+    expect(c === 'timeout' ? c : (c as Array<{ message: PulledMessage }>).map((d) => d.message.queueOffset)).to.deep.equal([0]);
+  });
+});
