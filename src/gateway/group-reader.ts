@@ -259,7 +259,10 @@ export class GroupReader {
     }
   }
 
-  /** Visits the queues once, delivering redeliveries and new claims until the budget is used. */
+  /**
+   * Visits the queues once, delivering redeliveries and new claims until the budget is used; after a wake-up by
+   * news of `first`, that queue alone when it delivered something.
+   */
   private async claimPass(
     req: ReadRequest,
     queues: readonly MessageQueue[],
@@ -273,6 +276,9 @@ export class GroupReader {
     if (first && order.includes(first)) order.splice(0, order.length, first, ...order.filter((q) => q !== first));
     for (const q of order) {
       if (budget.count <= 0 || budget.bytes <= 0) return;
+      // Woken by news of `first` and served from it: answer now. The other queues had nothing claimable a moment ago;
+      // visiting each (a coord round trip apiece) would only delay this reply, and the next get visits them all.
+      if (first && q !== first && out.length > 0) return;
       const ref: QueueRef = { group: req.group, topic: req.topic, queueKey: queueKeyOf(q) };
       try {
         await this.redeliver(req, q, ref, out, budget);

@@ -311,3 +311,40 @@ describe('gateway GroupReader: long-poll wake-ups', () => {
     expect(c === 'timeout' ? c : (c as Array<{ message: PulledMessage }>).map((d) => d.message.queueOffset)).to.deep.equal([0]);
   });
 });
+
+describe('gateway GroupReader: reply after a wake-up', () => {
+  it('a get woken by news of one queue answers from it without claiming on the other queues first', async () => {
+    const brokers = [fakeBroker(0), fakeBroker(0), fakeBroker(0), fakeBroker(0)];
+    const queues: MessageQueue[] = brokers.map((_, i) => ({ topic: 'T', brokerName: 'b', queueId: i }));
+    const client = {
+      subscribeQueues: async () => queues,
+      registerConsumerGroup: () => undefined,
+      getMaxOffsetAnswer: async (q: MessageQueue) => brokers[q.queueId].client.getMaxOffsetAnswer(q),
+      getMinOffsetAnswer: async () => ({ offset: 0, brokerId: 0, brokerAddr: 'b' }),
+      queryConsumerOffsetAnswer: async () => ({ offset: -1, brokerId: 0, brokerAddr: 'b' }),
+      pull: (req: PullRequest) => brokers[req.queueId].client.pull(req),
+    } as unknown as MQClient;
+    const coord = new MemoryCoordinator();
+    const claimed: string[] = [];
+    const claim = coord.claim.bind(coord);
+    coord.claim = (...args: Parameters<MemoryCoordinator['claim']>) => {
+      claimed.push(args[0].queueKey);
+      return claim(...args);
+    };
+    const reader = new GroupReader({ maxReconsumeTimes: 16, reclaimCheckIntervalMs: 1000, pullTimeoutMs: 1000 }, { client, coord, logger });
+    const req = { topic: 'T', group: 'g', subscription: parseSubscription('*'), maxMessages: 32, waitMs: 20000, invisibleMs: 0, maxBytes: 16_000_000 };
+    expect(await reader.read({ ...req, waitMs: 0 })).to.deep.equal([]);
+    const waiting = reader.read(req);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    claimed.length = 0;
+    brokers[2].append(1);
+    const got = await waiting;
+    expect(got.map((d) => `${d.queueKey}/${d.message.queueOffset}`)).to.deep.equal(['b:2/0']);
+    expect(claimed, 'claims after the wake-up').to.deep.equal(['b:2']);
+    // The next get visits every queue again (a message of another queue is not left behind).
+    brokers[0].append(1);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    const next = await reader.read({ ...req, waitMs: 2000 });
+    expect(next.map((d) => `${d.queueKey}/${d.message.queueOffset}`)).to.deep.equal(['b:0/0']);
+  });
+});
