@@ -157,7 +157,7 @@ export class PullProcessor {
       suggestSlave = r.suggestPullingFromSlave;
       if (code === ResponseCode.SUCCESS) {
         // One copy into the frame body (ref §4.9: the records exactly as stored).
-        body = r.records.length === 1 ? r.records[0] : Buffer.concat(r.records, r.bufferTotalSize);
+        body = r.records.length === 1 ? r.records[0] : (adjacentView(r.records) ?? Buffer.concat(r.records, r.bufferTotalSize));
         ctx.metrics.recordGet(h.topic, h.consumerGroup, r.messageCount, body.length);
       }
     }
@@ -220,6 +220,21 @@ export class PullProcessor {
     if (body) res.body = body;
     return res;
   }
+}
+
+/**
+ * The records as one view when they lie back to back in one read buffer (consecutive records of a batch, read at
+ * once): the frame body without copying them again. Undefined when they do not.
+ */
+export function adjacentView(records: readonly Buffer[]): Buffer | undefined {
+  const first = records[0];
+  let end = first.byteOffset + first.length;
+  for (let i = 1; i < records.length; i++) {
+    const r = records[i];
+    if (r.buffer !== first.buffer || r.byteOffset !== end) return undefined;
+    end += r.length;
+  }
+  return Buffer.from(first.buffer, first.byteOffset, end - first.byteOffset);
 }
 
 function pullResultLabel(code: number): string {

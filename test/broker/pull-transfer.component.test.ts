@@ -11,7 +11,7 @@ import path from 'path';
 import type { MessageStore } from '../../src/store';
 import { decodeRecords } from '../../src/common/message';
 import { ResponseCode } from '../../src/remoting';
-import { TRANSFER_BYTES_FIELD } from '../../src/broker/pull-processor';
+import { TRANSFER_BYTES_FIELD, adjacentView } from '../../src/broker/pull-processor';
 import { TRANSFER_BYTES_FIELD as CLIENT_FIELD } from '../../src/client/consumer/puller';
 import { tempDir } from '../helpers/proc';
 import { openStore, msg } from '../store/store-fixtures';
@@ -54,6 +54,15 @@ describe('broker/pull beyond the store transfer limits (mqgTransferBytes)', func
     const recs = decodeRecords(r.body!);
     return { offsets: recs.map((x) => x.queueOffset), next: Number(r.extFields!.nextBeginOffset), bytes: r.body!.length };
   }
+
+  it('an answer of records back to back in one read is one view of them, else undefined (copied)', () => {
+    const read = Buffer.from(Array.from({ length: 100 }, (_, i) => i));
+    const view = adjacentView([read.subarray(10, 20), read.subarray(20, 35), read.subarray(35, 36)]);
+    expect(view?.equals(Buffer.concat([read.subarray(10, 20), read.subarray(20, 35), read.subarray(35, 36)]))).to.equal(true);
+    expect(view?.buffer).to.equal(read.buffer);
+    expect(adjacentView([read.subarray(10, 20), read.subarray(21, 30)])).to.equal(undefined);
+    expect(adjacentView([read.subarray(10, 20), Buffer.from(read.subarray(20, 30))])).to.equal(undefined);
+  });
 
   it('the client and the broker name the same header field', () => {
     expect(CLIENT_FIELD).to.equal(TRANSFER_BYTES_FIELD);
