@@ -30,11 +30,16 @@ interface Waiter {
   reject(err: unknown): void;
   /** Resolved or cancelled. */
   done: boolean;
+  /** When it joined its current pull, ms since the epoch. */
+  joinedAt: number;
 }
 
 interface Watch {
   /** The offset the pull was issued at (the known max offset then). */
   offset: number;
+  /** When the pull was issued (ms since the epoch) and the hold it asked for (ms). */
+  issuedAt: number;
+  holdMs: number;
   /** The gets waiting on this pull's answer, in arrival order. */
   waiters: Waiter[];
 }
@@ -47,6 +52,8 @@ export interface WatchHandle {
 
 /** Messages asked for by a held pull (the broker's default per-pull count). */
 const WATCH_BATCH = 32;
+/** A get with less time left than this is told "no news" rather than watched on by a new pull, ms. */
+const MIN_REWATCH_MS = 20;
 /** A kept answer is used for this long after it arrived, ms. */
 const KEEP_MS = 1000;
 /** Answers with more body bytes than this are not kept (memory). */
@@ -93,6 +100,7 @@ export class QueueWatcher {
       group,
       until: Date.now() + holdMs,
       done: false,
+      joinedAt: 0,
       resolve: (v) => {
         if (w.done) return;
         w.done = true;
@@ -118,6 +126,7 @@ export class QueueWatcher {
     const id = queueId(q);
     const offset = this.deps.cursors.maxOffset(q);
     const current = this.watches.get(id);
+    w.joinedAt = Date.now();
     if (current && current.offset >= offset) {
       // Gets that stopped waiting are dropped now and then (a pull may be held for seconds while gets come and go).
       if (current.waiters.length >= 64) current.waiters = current.waiters.filter((x) => !x.done);
@@ -125,9 +134,9 @@ export class QueueWatcher {
       return;
     }
     const fresh = !this.deps.cursors.knowsMax(q);
-    const watch: Watch = { offset, waiters: [w] };
+    const holdMs = fresh ? 0 : Math.min(Math.max(0, w.until - Date.now()), this.opts.maxHoldMs);
+    const watch: Watch = { offset, issuedAt: Date.now(), holdMs, waiters: [w] };
     this.watches.set(id, watch);
-    const holdMs = Math.max(0, w.until - Date.now());
     this.deps.client
       .pull({
         consumerGroup: w.group,
@@ -138,7 +147,7 @@ export class QueueWatcher {
         maxMsgNums: WATCH_BATCH,
         // Any message is news: each waiting get applies its own tag filter when it claims.
         subscription: '*',
-        suspendTimeoutMillis: fresh ? 0 : Math.min(holdMs, this.opts.maxHoldMs),
+        suspendTimeoutMillis: holdMs,
         timeoutMs: this.opts.pullTimeoutMs,
       })
       .then(
@@ -148,7 +157,20 @@ export class QueueWatcher {
           const logBefore = this.deps.cursors.logId(q);
           const grew = this.deps.cursors.observe(q, r) || r.status === 'FOUND';
           if (!grew) {
-            for (const x of watch.waiters) x.resolve(false);
+            // The hold ran out without news. A get that joined this pull late (it was issued for an earlier get,
+            // and held for this one only a moment) goes on waiting on a new held pull, so that the queue stays
+            // watched for it: told "no news", it would stop watching this queue while its other queues' holds go
+            // on, and an arrival here would wait for those to end. The others are told (their reader then looks
+            // for claimable offsets, expired leases included, before waiting again), and so are all waiters of a
+            // pull the broker answered without holding (a slave behind, a master away: the reader pauses).
+            const now = Date.now();
+            const held = watch.holdMs > 0 && now - watch.issuedAt >= watch.holdMs / 2;
+            for (const x of watch.waiters) {
+              if (x.done) continue;
+              const late = now - x.joinedAt < watch.holdMs / 2;
+              if (held && late && x.until - now > MIN_REWATCH_MS) this.attach(q, x);
+              else x.resolve(false);
+            }
             return;
           }
           // Messages that arrived: a new log (or an unknown count) wakes everyone.

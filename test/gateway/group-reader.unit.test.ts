@@ -10,6 +10,8 @@ import { parseSubscription } from '../../src/client';
 import type { MQClient, MessageQueue, PullRequest, PullResult, PulledMessage } from '../../src/client';
 import { MemoryCoordinator } from '../../src/coord';
 import { GroupReader } from '../../src/gateway/group-reader';
+import { QueueCursors } from '../../src/gateway/queue-cursor';
+import { QueueWatcher } from '../../src/gateway/queue-watcher';
 
 const logger = pino({ level: 'silent' });
 
@@ -346,5 +348,44 @@ describe('gateway GroupReader: reply after a wake-up', () => {
     await new Promise((resolve) => setTimeout(resolve, 20));
     const next = await reader.read({ ...req, waitMs: 2000 });
     expect(next.map((d) => `${d.queueKey}/${d.message.queueOffset}`)).to.deep.equal(['b:0/0']);
+  });
+});
+
+describe('gateway QueueWatcher: a get that joined a held pull late', () => {
+  const sleepMs = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+  function setup() {
+    const b = fakeBroker(0);
+    const q: MessageQueue = { topic: 'T', brokerName: 'b', queueId: 0 };
+    const cursors = new QueueCursors();
+    // The queue's max offset is known (0): watches hold.
+    cursors.observe(q, { minOffset: 0, maxOffset: 0, brokerId: 0 });
+    const watcher = new QueueWatcher({ pullTimeoutMs: 1000, maxHoldMs: 5000 }, { client: b.client, cursors, logger });
+    return { b, q, watcher };
+  }
+
+  it('keeps watching the queue when the pull it joined ends its hold without news, and wakes on the next arrival', async () => {
+    const { b, q, watcher } = setup();
+    const early = watcher.watch('g', q, 200);
+    await sleepMs(180);
+    early.cancel();
+    // Joins the pull held for the earlier get, which ends without news about 20 ms later.
+    const late = watcher.watch('g', q, 5000);
+    let outcome: boolean | undefined;
+    void late.news.then((v) => (outcome = v));
+    await sleepMs(120);
+    expect(outcome, 'told "no news" when the joined pull ended').to.equal(undefined);
+    b.append(1);
+    for (let i = 0; i < 100 && outcome === undefined; i++) await sleepMs(10);
+    expect(outcome).to.equal(true);
+    late.cancel();
+  });
+
+  it('a get that waited the whole hold is told "no news" when it ends', async () => {
+    const { q, watcher } = setup();
+    const t0 = Date.now();
+    const w = watcher.watch('g', q, 200);
+    expect(await w.news).to.equal(false);
+    expect(Date.now() - t0).to.be.at.least(150);
   });
 });
