@@ -295,13 +295,19 @@ environment:
         body = Buffer.alloc(mode.size, 3);
         heads = 0;
         const t = await filled();
+        const brokerPid = watched[1].pid;
         const cpu0 = cpuSeconds(gw.child.pid as number);
+        const bcpu0 = cpuSeconds(brokerPid);
         const gwGet = await drainGateway(t, mode.invisibleMs);
         const gwCpu = cpuSeconds(gw.child.pid as number) - cpu0;
-        row(mode.name, gwGet, await drainDirect(t), 'msg/s');
+        const bcpu1 = cpuSeconds(brokerPid);
+        const dGet = await drainDirect(t);
+        const dBrokerCpu = cpuSeconds(brokerPid) - bcpu1;
+        row(mode.name, gwGet, dGet, 'msg/s');
         // CPU per message is steadier than rates on a shared machine.
         const macs = mode.invisibleMs > 0 ? `; ${heads} receipt MACs for ${total} messages` : '';
-        console.log(`    gateway CPU per message: ${((gwCpu / total) * 1e6).toFixed(1)} µs (load average ${os.loadavg()[0].toFixed(1)})${macs}`);
+        const us = (secs: number): string => ((secs / total) * 1e6).toFixed(1);
+        console.log(`    CPU µs per message: gateway ${us(gwCpu)}, broker ${us(bcpu1 - bcpu0)} (direct pulls: broker ${us(dBrokerCpu)}) (load average ${os.loadavg()[0].toFixed(1)})${macs}`);
       }
     }
 
