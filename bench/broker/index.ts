@@ -17,6 +17,7 @@ import { encodeSendMessageHeaderV2 } from '../../src/remoting/header/send-messag
 import { MessageStore } from '../../src/store';
 import type { MessageInner } from '../../src/store';
 import { msg } from '../../test/store/store-fixtures';
+import { handleBenchArgs } from '../usage';
 
 const ROOT = path.resolve(__dirname, '..', '..', '..');
 const MQ_BIN = path.join(ROOT, 'bin', 'mq');
@@ -225,6 +226,14 @@ function pct(sorted: number[], p: number): number {
 }
 
 async function main(): Promise<void> {
+  handleBenchArgs(`usage: node dist/bench/broker [latency] [--help]        (or: npm run bench -- broker)
+
+Over-the-wire send throughput (pipelined; 500 B, 2 KiB, 1 MiB, 5 MiB) and pull throughput against a real mq broker,
+next to the in-process MessageStore figures of the same run; first the long-polling wake-up latency (send to an idle
+queue until the held pull answers, p50/p99/max). "latency" runs only the wake-up part.
+
+environment:
+  BENCH_DIR   where the store directories are made (default the system temp directory)`, ['latency']);
   const base = fs.mkdtempSync(path.join(process.env.BENCH_DIR ?? os.tmpdir(), 'mq-bench-broker-'));
   const client = new RemotingClient({ defaultTimeoutMs: 30000 });
   let broker: ChildProcess | undefined;

@@ -17,6 +17,7 @@ import path from 'path';
 import thrift from 'thrift';
 import { MessageGatewayService, T } from '../../src/gateway';
 import { ROOT, spawnMq, tempDir, uniqueName } from '../../test/helpers/proc';
+import { handleBenchArgs } from '../usage';
 
 const SECONDS = Number(process.env.BENCH_CLIENTS_SECONDS ?? 3);
 const SIZES = (process.env.BENCH_CLIENTS_SIZES ?? '500:32,2048:32,1048576:1,5242880:1').split(',').map((s) => s.split(':').map(Number) as [number, number]);
@@ -92,6 +93,16 @@ function fmt(n: number): string {
 }
 
 async function main(): Promise<void> {
+  handleBenchArgs(`usage: node dist/bench/clients [--help]        (or: npm run bench -- clients)
+
+The Python, PHP and Go client libraries against one real mq dev, each next to the gateway's Node.js Thrift stubs
+doing the same work: send msg/s and MB/s with each library's Producer, then its consumer loop draining what it sent.
+
+environment:
+  BENCH_CLIENTS_SECONDS  send phase per row (default 3)
+  BENCH_CLIENTS_SIZES    size:batch list (default 500:32,2048:32,1048576:1,5242880:1)
+  BENCH_CLIENTS_LANGS    subset of node,python,php,go (default all)
+  BENCH_PYTHON           the python with the client library's dependencies (default /usr/bin/python3)`);
   const data = tempDir('mq-bench-clients-');
   const bin = tempDir('mq-bench-clients-bin-');
   const dev = await spawnMq(['dev', '--basePort=0', `--dataDir=${data.dir}`, '--httpPort=-1'], { readyTimeoutMs: 60000 });

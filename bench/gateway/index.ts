@@ -35,6 +35,7 @@ import { spawnMq, tempDir } from '../../test/helpers/proc';
 import { freePort } from '../../test/helpers/redis';
 import { RawConn, encodeCall } from '../../test/gateway/raw-thrift';
 import type { MqProcess } from '../../test/helpers/proc';
+import { handleBenchArgs } from '../usage';
 import type { LoopProbeReport } from './loop-delay-probe';
 
 const logger = pino({ level: 'warn' });
@@ -115,10 +116,10 @@ function profArgs(): string[] {
   return dir ? ['--cpu-prof', `--cpu-prof-dir=${dir}`] : [];
 }
 
-/** Server processes load loop-delay-probe.js, reporting into this directory (see that file). */
-const probeDir = fs.mkdtempSync(path.join(os.tmpdir(), 'mq-bench-probe-'));
+/** Server processes load loop-delay-probe.js, reporting into probeDir (made by main(); see that file). */
+let probeDir = '';
 const probeArgs = ['--require', path.join(__dirname, 'loop-delay-probe.js')];
-const probeEnv = { BENCH_LOOP_PROBE_DIR: probeDir };
+const probeEnv: Record<string, string> = {};
 
 /** Asks each process for its event-loop delay and GC figures since the last call (SIGUSR2), and waits for them. */
 async function probe(pids: number[]): Promise<Map<number, LoopProbeReport>> {
@@ -147,6 +148,22 @@ async function directRssChild(namesrvAddr: string, topic: string): Promise<void>
 
 async function main(): Promise<void> {
   if (process.argv[2] === 'direct-rss-child') return directRssChild(process.argv[3], process.argv[4]);
+  handleBenchArgs(`usage: node dist/bench/gateway [--help]        (or: npm run bench -- gateway)
+
+The Thrift gateway against going straight to the broker with src/client, on real mq processes over 127.0.0.1:
+send (2 KiB batch 1 and 32, 1 MiB, 5 MiB), get (2 KiB auto-ack and receipts, 100 KiB), end-to-end and send-call
+latency at 1,000 msg/s of 2 KiB (with the servers' event-loop delay and GC pauses), the same with flushDiskType=SYNC_FLUSH, peak gateway RSS under concurrent 5 MiB sends; CPU
+microseconds per message of gateway, broker and client. About 2 minutes with every phase.
+
+environment:
+  BENCH_GW_SECONDS           length of each throughput phase (default 3)
+  BENCH_GW_PHASES            comma-separated subset of send,get,e2e,sync,rss (default all)
+  BENCH_GW_RSS_SENDS         concurrent 5 MiB sends of the RSS phase (default 128)
+  BENCH_GW_MAX_INFLIGHT_MIB  the gateway's maxInflightBytes in MiB (default 256)
+  BENCH_GW_CPU_PROF          a directory: the gateway runs with node --cpu-prof and writes its profile there
+  BENCH_GW_NODE_ARGS         extra node flags for the servers (e.g. --cpu-prof)`);
+  probeDir = fs.mkdtempSync(path.join(os.tmpdir(), 'mq-bench-probe-'));
+  probeEnv.BENCH_LOOP_PROBE_DIR = probeDir;
   const store = tempDir('mq-bench-gw-');
   const procs: MqProcess[] = [];
   const closers: Array<() => void> = [];
@@ -307,13 +324,19 @@ async function main(): Promise<void> {
         body = Buffer.alloc(mode.size, 3);
         heads = 0;
         const t = await filled();
+        const brokerPid = watched[1].pid;
         const cpu0 = cpuSeconds(gw.child.pid as number);
+        const bcpu0 = cpuSeconds(brokerPid);
         const gwGet = await drainGateway(t, mode.invisibleMs);
         const gwCpu = cpuSeconds(gw.child.pid as number) - cpu0;
-        row(mode.name, gwGet, await drainDirect(t), 'msg/s');
+        const bcpu1 = cpuSeconds(brokerPid);
+        const dGet = await drainDirect(t);
+        const dBrokerCpu = cpuSeconds(brokerPid) - bcpu1;
+        row(mode.name, gwGet, dGet, 'msg/s');
         // CPU per message is steadier than rates on a shared machine.
         const macs = mode.invisibleMs > 0 ? `; ${heads} receipt MACs for ${total} messages` : '';
-        console.log(`    gateway CPU per message: ${((gwCpu / total) * 1e6).toFixed(1)} µs (load average ${os.loadavg()[0].toFixed(1)})${macs}`);
+        const us = (secs: number): string => ((secs / total) * 1e6).toFixed(1);
+        console.log(`    CPU µs per message: gateway ${us(gwCpu)}, broker ${us(bcpu1 - bcpu0)} (direct pulls: broker ${us(dBrokerCpu)}) (load average ${os.loadavg()[0].toFixed(1)})${macs}`);
       }
     }
 

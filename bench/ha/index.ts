@@ -23,6 +23,7 @@ import { HAClient, HAService } from '../../src/broker/ha';
 import { MessageStore } from '../../src/store';
 import type { MessageInner } from '../../src/store';
 import { msg as storeMsg } from '../../test/store/store-fixtures';
+import { handleBenchArgs } from '../usage';
 
 const logger = pino({ level: 'warn' });
 const MB = 1024 * 1024;
@@ -271,6 +272,16 @@ function label(size: number): string {
 }
 
 async function main(): Promise<void> {
+  handleBenchArgs(`usage: node dist/bench/ha [--help]        (or: npm run bench -- ha)
+
+Master/slave replication between two real MessageStores over 127.0.0.1: replication MB/s against the master alone
+and the physical limit of the same run, replication lag p50/p99/max at a steady rate, SYNC_MASTER against
+ASYNC_MASTER send throughput; with the slave in a child process and in this process.
+
+environment:
+  BENCH_HA_MB        data per throughput run in MB (default 256)
+  BENCH_HA_SECONDS   steady-rate run (default 3)
+  BENCH_HA_MODES     in-process: skip the two-process runs`);
   const modes: Mode[] = process.env.BENCH_HA_MODES === 'in-process' ? ['in-process'] : ['two processes', 'in-process'];
   console.log(`bench/ha: ${os.cpus().length} CPUs, node ${process.version}; slave ${modes.join(', then ')}`);
   const tcp = await loopbackMBs(TOTAL_MB * MB);

@@ -23,7 +23,7 @@ import { CONSUMERS, USAGE, parseArgs, publishShape, windowFor } from './config';
 import type { BenchConfig } from './config';
 import { cpuMeter } from './cpu';
 import type { PhaseCpu } from './cpu';
-import { evaluateGoals, goalTable, sizeLabel, tally } from './goals';
+import { evaluateGoals, goalTable, LATENCY_SIZE, sizeLabel, tally } from './goals';
 import type { GatewayLatency, SystemKey, Throughput } from './goals';
 import { pct, rate } from './measure';
 import { startNats } from './nats';
@@ -245,7 +245,7 @@ async function latencyOn(s: PeerSystem): Promise<LatencyRow> {
         // Sleep until the next message is due (timers fire in ~1 ms steps, so a few go out together).
         const due = started + i;
         if (due > Date.now()) await sleep(due - Date.now());
-        const body = Buffer.alloc(2 * KiB, 5);
+        const body = Buffer.alloc(LATENCY_SIZE, 5);
         body[8] = measured ? 1 : 0;
         const at = process.hrtime.bigint();
         body.writeBigUInt64BE(at, 0);

@@ -14,6 +14,7 @@ import { RemotingClient } from '../../src/remoting/client';
 import { RemotingCommand } from '../../src/remoting/command';
 import { encodeCommand } from '../../src/remoting/protocol/frame';
 import { RemotingServer } from '../../src/remoting/server';
+import { handleBenchArgs } from '../usage';
 
 const ECHO = 1001;
 const DEPTH = 64;
@@ -145,6 +146,13 @@ async function main(): Promise<void> {
 if (process.argv.includes('--server')) {
   void serve();
 } else {
+  handleBenchArgs(`usage: node dist/bench/remoting [--help]        (or: npm run bench -- remoting)
+
+Pipelined request/response round trips per second through RemotingServer and RemotingClient on 1 and 8
+connections, next to a raw loopback TCP echo with the same sizes and depth (server in a child process). About 30 s.
+
+environment:
+  BENCH_SECONDS   per measurement (default 2.5)`);
   main().catch((err: unknown) => {
     console.error(err);
     process.exit(1);

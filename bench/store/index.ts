@@ -13,6 +13,7 @@ import { Registry } from 'prom-client';
 import { MessageStore } from '../../src/store';
 import type { MessageInner } from '../../src/store';
 import { msg } from '../../test/store/store-fixtures';
+import { handleBenchArgs } from '../usage';
 
 interface Case {
   label: string;
@@ -34,6 +35,13 @@ const CASES: Case[] = [
 /** UNIQ_KEY = this prefix + a counter: 32 characters like a real client id, cheap to make. */
 const UNIQ_PREFIX = '7F0000010C1F1B6D5C3E0000';
 
+handleBenchArgs(`usage: node dist/bench/store [--help]        (or: npm run bench -- store)
+
+MessageStore append throughput for several body sizes with ASYNC_FLUSH and SYNC_FLUSH, next to plain sequential
+writes of the same bytes to a file on the same disk (both timed until fsynced), and getMessage read throughput.
+
+environment:
+  BENCH_DIR   where the store directories are made (default the system temp directory)`);
 const baseDir = fs.mkdtempSync(path.join(process.env.BENCH_DIR ?? os.tmpdir(), 'mq-bench-store-'));
 const logger = pino({ level: 'warn' });
 

@@ -24,6 +24,7 @@ import { spawnMq, stopAll, tempDir } from '../../test/helpers/proc';
 import type { MqProcess } from '../../test/helpers/proc';
 import { freePort } from '../../test/helpers/redis';
 import { BROKER_HEAP, JVM_COMMON, NAMESRV_HEAP, apacheAvailable, apacheLib, startApacheBroker, startApacheNamesrv } from '../../test/interop/apache-rocketmq';
+import { handleBenchArgs } from '../usage';
 
 const SECONDS = Number(process.env.BENCH_VS_SECONDS ?? 25);
 const THREADS = Number(process.env.BENCH_VS_THREADS ?? 8);
@@ -191,10 +192,18 @@ function ratio(a: number, b: number): string {
 }
 
 async function main(): Promise<void> {
-  if (process.argv.includes('--help')) {
-    console.log('usage: node dist/bench/vs-rocketmq   (environment: see the header of bench/vs-rocketmq/index.ts)');
-    return;
-  }
+  handleBenchArgs(`usage: node dist/bench/vs-rocketmq [--help]        (or: npm run bench -- vs-rocketmq)
+
+Apache RocketMQ's own benchmark Producer and Consumer (4.9.8 sources) against Apache's 4.9.7 broker and against ours,
+same flags: send TPS, average and max RT, consume TPS, broker CPU, ours / Apache, for ASYNC_FLUSH and SYNC_FLUSH.
+Setup once: bash bench/vs-rocketmq/setup.sh
+
+environment:
+  BENCH_VS_SECONDS   producer run per case (default 25)
+  BENCH_VS_THREADS   producer threads (default 8)
+  BENCH_VS_SIZES     comma list of body sizes (default 128,2048,1048576)
+  BENCH_VS_FLUSH     comma list (default ASYNC_FLUSH,SYNC_FLUSH)
+  MQ_INTEROP_RMQ_LIB, BENCH_VS_TOOL   directories of the Apache jars and of the compiled tool`);
   if (!apacheAvailable() || !fs.existsSync(path.join(TOOL, 'classes', 'org', 'apache', 'rocketmq', 'example', 'benchmark', 'Producer.class'))) {
     console.log(`vs-rocketmq: skipped: Apache jars (${apacheLib()}) or the benchmark tool (${TOOL}) missing; run bash bench/vs-rocketmq/setup.sh`);
     return;

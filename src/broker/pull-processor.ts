@@ -5,6 +5,12 @@
  * arrival or timeout. The response body is the stored record bytes, concatenated once. Every answer with the pull
  * header names the log it read (`logId`, log-identity.ts); a slave whose store came from another master refuses.
  * A master's PULL_OFFSET_MOVED is also recorded in topic OFFSET_MOVED_EVENT (offset-moved-event.ts).
+ *
+ * A pull that carries the extra header field `mqgTransferBytes` (our client, for the gateway: see PullRequest
+ * .transferBytes) may be answered beyond the store's per-pull transfer limits: the store is read again from where
+ * its answer ended while that answer was full, up to maxMsgNums messages and that many bytes (at most
+ * MAX_TRANSFER_BYTES); a read that would pass the bytes is left for the next pull. Without the field the answer is
+ * RocketMQ's.
  */
 import { RemotingCommand } from '../remoting/command';
 import { ResponseCode } from '../remoting/codes';
@@ -21,6 +27,22 @@ import { buildSubscription, tagsCodeFilter } from './subscription';
 import type { SubscriptionData } from './subscription';
 import { PERM_READ } from './topic-config-manager';
 
+/** The extra PULL_MESSAGE header field naming the record bytes a pull may bring beyond the store's limits. */
+export const TRANSFER_BYTES_FIELD = 'mqgTransferBytes';
+/** Most record bytes one answer brings for `mqgTransferBytes` (it is also kept under half of frameMaxLength). */
+const MAX_TRANSFER_BYTES = 4 * 1024 * 1024;
+/** Most store reads one such answer takes. */
+const MAX_TRANSFER_READS = 64;
+
+/** The `mqgTransferBytes` of a request, 0 when absent or not a positive integer. */
+function transferBytesOf(ext: Record<string, string> | undefined): number {
+  const v = ext?.[TRANSFER_BYTES_FIELD];
+  if (v === undefined || !/^\d{1,12}$/.test(v)) return 0;
+  return Number(v);
+}
+
+type StoreAnswer = Awaited<ReturnType<BrokerContext['store']['getMessage']>>;
+
 /** PULL_MESSAGE; `process` is the remoting Processor, `execute` also re-runs held pulls. */
 export class PullProcessor {
   constructor(
@@ -30,7 +52,7 @@ export class PullProcessor {
 
   readonly process = (req: RemotingCommand, channel: Channel): RemotingCommand | Promise<RemotingCommand | null> => {
     const h = decodePullMessageHeader(req.extFields);
-    return this.execute(h, channel, true);
+    return this.execute(h, channel, true, transferBytesOf(req.extFields));
   };
 
   private fail(code: number, remark: string): RemotingCommand {
@@ -38,8 +60,40 @@ export class PullProcessor {
     return RemotingCommand.createResponse(code, remark);
   }
 
-  /** Runs one pull; `allowSuspend` is false when a held pull is re-run. */
-  async execute(h: PullMessageRequestHeader, channel: Channel, allowSuspend: boolean): Promise<RemotingCommand | null> {
+  /**
+   * Extends a FOUND store answer in place with further reads from where it ended (the store's transfer limits, or
+   * the units it scans per read, cut it), up to maxMsgNums messages and maxBytes bytes, until the queue's end or a
+   * read that finds nothing. A read whose records would pass maxBytes is dropped (the next pull reads them), so
+   * the answer stays exactly what consecutive pulls would have brought.
+   */
+  private async readOn(h: PullMessageRequestHeader, r: StoreAnswer, maxMsgNums: number, maxBytes: number, filter?: (tagsCode: number) => boolean): Promise<void> {
+    const store = this.ctx.store;
+    let largest = 0;
+    for (const rec of r.records) largest = Math.max(largest, rec.length);
+    for (let i = 0; i < MAX_TRANSFER_READS; i++) {
+      if (r.messageCount >= maxMsgNums || r.nextBeginOffset >= r.maxOffset) return;
+      // Not a read that would likely be dropped: the room left must hold a record as large as the largest so far.
+      if (maxBytes - r.bufferTotalSize < largest) return;
+      const more = await store.getMessage(h.consumerGroup, h.topic, h.queueId, r.nextBeginOffset, maxMsgNums - r.messageCount, maxBytes - r.bufferTotalSize, filter);
+      if (more.status !== 'FOUND' || more.records.length === 0 || r.bufferTotalSize + more.bufferTotalSize > maxBytes) return;
+      for (const rec of more.records) {
+        r.records.push(rec);
+        if (rec.length > largest) largest = rec.length;
+      }
+      r.messageCount += more.messageCount;
+      r.bufferTotalSize += more.bufferTotalSize;
+      r.nextBeginOffset = more.nextBeginOffset;
+      r.minOffset = more.minOffset;
+      r.maxOffset = more.maxOffset;
+      r.suggestPullingFromSlave = r.suggestPullingFromSlave || more.suggestPullingFromSlave;
+    }
+  }
+
+  /**
+   * Runs one pull; `allowSuspend` is false when a held pull is re-run. `transferBytes` > 0: the answer may pass the
+   * store's per-pull limits up to that many bytes (see the file comment).
+   */
+  async execute(h: PullMessageRequestHeader, channel: Channel, allowSuspend: boolean, transferBytes = 0): Promise<RemotingCommand | null> {
     const ctx = this.ctx;
     const cfg = ctx.config;
     if ((cfg.brokerPermission & PERM_READ) === 0) {
@@ -94,6 +148,7 @@ export class PullProcessor {
       // The store applies its own transfer limits; this only keeps a reply inside one frame.
       const maxBytes = Math.floor(cfg.frameMaxLength / 2);
       const r = await ctx.store.getMessage(h.consumerGroup, h.topic, h.queueId, h.queueOffset, maxMsgNums, maxBytes, filter);
+      if (transferBytes > 0 && r.status === 'FOUND') await this.readOn(h, r, maxMsgNums, Math.min(maxBytes, transferBytes, MAX_TRANSFER_BYTES), filter);
       code = getStatusToPullCode(r.status, h.queueOffset);
       remark = r.status;
       nextBeginOffset = r.nextBeginOffset;
@@ -102,7 +157,7 @@ export class PullProcessor {
       suggestSlave = r.suggestPullingFromSlave;
       if (code === ResponseCode.SUCCESS) {
         // One copy into the frame body (ref §4.9: the records exactly as stored).
-        body = r.records.length === 1 ? r.records[0] : Buffer.concat(r.records, r.bufferTotalSize);
+        body = r.records.length === 1 ? r.records[0] : (adjacentView(r.records) ?? Buffer.concat(r.records, r.bufferTotalSize));
         ctx.metrics.recordGet(h.topic, h.consumerGroup, r.messageCount, body.length);
       }
     }
@@ -138,7 +193,7 @@ export class PullProcessor {
             offset: h.queueOffset,
             filter,
             channel,
-            rerun: async () => (await this.execute(h, channel, false)) ?? RemotingCommand.createResponse(ResponseCode.PULL_NOT_FOUND),
+            rerun: async () => (await this.execute(h, channel, false, transferBytes)) ?? RemotingCommand.createResponse(ResponseCode.PULL_NOT_FOUND),
             resolve,
           },
           holdMs,
@@ -165,6 +220,21 @@ export class PullProcessor {
     if (body) res.body = body;
     return res;
   }
+}
+
+/**
+ * The records as one view when they lie back to back in one read buffer (consecutive records of a batch, read at
+ * once): the frame body without copying them again. Undefined when they do not.
+ */
+export function adjacentView(records: readonly Buffer[]): Buffer | undefined {
+  const first = records[0];
+  let end = first.byteOffset + first.length;
+  for (let i = 1; i < records.length; i++) {
+    const r = records[i];
+    if (r.buffer !== first.buffer || r.byteOffset !== end) return undefined;
+    end += r.length;
+  }
+  return Buffer.from(first.buffer, first.byteOffset, end - first.byteOffset);
 }
 
 function pullResultLabel(code: number): string {

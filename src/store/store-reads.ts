@@ -12,6 +12,87 @@ import type { GetMessageResult, GetMessageStatus, QueryMessageResult } from './t
 const MAX_GROUP_READ = 1024 * 1024;
 /** Largest gap of foreign bytes read over to keep one read for several records, bytes. */
 const MAX_GROUP_GAP = 64 * 1024;
+/**
+ * A read for pulls takes at least this many bytes (up to the written end and the segment end): a read costs about
+ * the same up to a few hundred KiB, and the pulls of the other queues (whose records interleave with this one's)
+ * and the next pull of this queue are then served from it.
+ */
+const READ_AHEAD = 256 * 1024;
+/** Recent reads kept for later pulls, per store (oldest dropped first). */
+const WINDOWS = 24;
+/** Records at least this large are read on their own, never through the windows. */
+const WINDOW_MAX_RECORD = 64 * 1024;
+
+/** The bytes of one read: commit-log offsets [start, start + buf.length) of one segment. */
+interface Window {
+  seg: object;
+  start: number;
+  /** The bytes, or the read bringing them (pulls arriving meanwhile wait for it instead of reading again). */
+  buf: Buffer | Promise<Buffer | null> | null;
+  end: number;
+}
+
+/**
+ * Recent commit-log reads of one store. Bytes below the written end never change while the log only grows; they
+ * do when it is cut back (recovery sets a lower end): a written end lower than seen before drops everything.
+ */
+class ReadWindows {
+  private list: Window[] = [];
+  private lastWritten = 0;
+
+  /** The window holding [from, to) of `seg`, if any; forgets everything when the log's end went back. */
+  find(seg: object, from: number, to: number, written: number): Window | undefined {
+    if (written < this.lastWritten) this.list = [];
+    this.lastWritten = written;
+    for (let i = this.list.length - 1; i >= 0; i--) {
+      const w = this.list[i];
+      if (w.seg === seg && w.start <= from && to <= w.end) return w;
+    }
+    return undefined;
+  }
+
+  add(w: Window): void {
+    this.list.push(w);
+    if (this.list.length > WINDOWS) this.list.shift();
+  }
+
+  drop(w: Window): void {
+    const i = this.list.indexOf(w);
+    if (i >= 0) this.list.splice(i, 1);
+  }
+}
+
+const windowsOf = new WeakMap<StoreContext, ReadWindows>();
+
+/**
+ * Bytes [from, from + len) of the commit log for pulls: from a recent read that covers them, else by a read of at
+ * least READ_AHEAD bytes that later pulls may use too. Null when they are not (fully) written or readable.
+ */
+async function readForPull(store: StoreContext, seg: { fileFromOffset: number; endOffset: number }, from: number, len: number): Promise<{ buf: Buffer; off: number } | null> {
+  const log = store.commitLog;
+  let windows = windowsOf.get(store);
+  if (!windows) windowsOf.set(store, (windows = new ReadWindows()));
+  const written = log.writtenPos;
+  if (from + len > written) return null;
+  let w = windows.find(seg, from, from + len, written);
+  if (!w) {
+    const end = Math.min(Math.max(from + len, from + READ_AHEAD), written, seg.endOffset);
+    const pending = log.read(from, end - from);
+    const fresh: Window = { seg, start: from, end, buf: pending };
+    windows.add(fresh);
+    pending.then(
+      (b) => {
+        if (b) fresh.buf = b;
+        else windows.drop(fresh);
+      },
+      () => windows.drop(fresh),
+    );
+    w = fresh;
+  }
+  const buf = Buffer.isBuffer(w.buf) ? w.buf : await w.buf;
+  if (!buf || buf.length < from - w.start + len) return null;
+  return { buf, off: from - w.start };
+}
 
 /** RocketMQ's `isTheBatchFull` plus the caller's byte budget; the first message always fits. */
 function batchFull(
@@ -37,7 +118,10 @@ function batchFull(
   return false;
 }
 
-/** Reads the chosen records, one read per run of adjacent records; returns views into the read buffers. */
+/**
+ * Reads the chosen records, one read per run of adjacent records; returns views into the read buffers. Runs of
+ * small records go through the store's recent reads (readForPull); large records are read on their own.
+ */
 async function readRecords(store: StoreContext, units: CqUnit[]): Promise<Buffer[]> {
   const out: Buffer[] = [];
   const log = store.commitLog;
@@ -60,10 +144,19 @@ async function readRecords(store: StoreContext, units: CqUnit[]): Promise<Buffer
       end = units[j].physicalOffset + units[j].size;
       j++;
     }
-    const buf = await log.read(first.physicalOffset, end - first.physicalOffset);
+    const len = end - first.physicalOffset;
+    let buf: Buffer | null;
+    let base = 0;
+    if (seg !== undefined && len <= READ_AHEAD && first.size < WINDOW_MAX_RECORD) {
+      const r = await readForPull(store, seg, first.physicalOffset, len);
+      buf = r ? r.buf : null;
+      base = r ? r.off : 0;
+    } else {
+      buf = await log.read(first.physicalOffset, len);
+    }
     if (buf) {
       for (let k = i; k < j; k++) {
-        const off = units[k].physicalOffset - first.physicalOffset;
+        const off = base + units[k].physicalOffset - first.physicalOffset;
         const size = units[k].size;
         if (buf.readInt32BE(off) === size && buf.readInt32BE(off + 4) === MESSAGE_MAGIC) {
           out.push(buf.subarray(off, off + size));

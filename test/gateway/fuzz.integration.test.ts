@@ -17,6 +17,7 @@ import path from 'path';
 import { sleep } from '../../src/common';
 import { T } from '../../src/gateway';
 import { tempDir } from '../helpers/proc';
+import { until } from '../helpers/wait';
 import type { MqProcess } from '../helpers/proc';
 import { scrape, startCluster, startGateway } from './cluster';
 import type { TestCluster } from './cluster';
@@ -351,7 +352,9 @@ describe('gateway fuzz: hostile Thrift input against a gateway process (integrat
       // The gateway holds at most maxConnectionsPerAddress (1000) of them.
       const h = (await (await fetch(`http://127.0.0.1:${gw.fields.httpPort}/healthz`)).json()) as { connections: number };
       expect(h.connections).to.be.at.most(1005);
-      expect(idle.filter((s) => s.closed).length).to.be.at.least(900);
+      // The ones over the cap are closed as the gateway accepts them (on a loaded machine that takes a few seconds:
+      // the kernel completed all 2,000 connects before the gateway accepted most of them).
+      await until(async () => idle.filter((s) => s.closed).length >= 900, 15000, 'the idle sockets over the per-address cap to be closed', 100);
       // connectionIdleTimeoutMs is 5 s: the ones the gateway holds are closed by it soon after. A handful may still sit
       // in the kernel's accept queue (2,000 connects at once overflow the listen backlog; the client sees them as
       // connected while the server has not accepted them yet), so allow 10 of 2,000 to be late, no more.

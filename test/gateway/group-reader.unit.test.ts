@@ -10,6 +10,8 @@ import { parseSubscription } from '../../src/client';
 import type { MQClient, MessageQueue, PullRequest, PullResult, PulledMessage } from '../../src/client';
 import { MemoryCoordinator } from '../../src/coord';
 import { GroupReader } from '../../src/gateway/group-reader';
+import { QueueCursors } from '../../src/gateway/queue-cursor';
+import { QueueWatcher } from '../../src/gateway/queue-watcher';
 
 const logger = pino({ level: 'silent' });
 
@@ -252,5 +254,138 @@ describe('gateway GroupReader (fake broker)', () => {
     expect(r).to.deep.equal([]);
     expect(took, 'returned early').to.be.at.least(1400);
     expect(pulls.length - before, 'pulls of one long poll').to.be.below(40);
+  });
+});
+
+describe('gateway GroupReader: long-poll wake-ups', () => {
+  /** A coordinator that counts claims (each woken get claims once per queue before it returns or waits again). */
+  function countingCoord(): { coord: MemoryCoordinator; claims: () => number } {
+    const coord = new MemoryCoordinator();
+    let n = 0;
+    const claim = coord.claim.bind(coord);
+    coord.claim = (...args: Parameters<MemoryCoordinator['claim']>) => {
+      n++;
+      return claim(...args);
+    };
+    return { coord, claims: () => n };
+  }
+
+  it('one message wakes one of the gets of a group waiting on the queue, not all of them; the others get the next ones', async () => {
+    const b = fakeBroker(0);
+    const { coord, claims } = countingCoord();
+    const reader = new GroupReader({ maxReconsumeTimes: 16, reclaimCheckIntervalMs: 1000, pullTimeoutMs: 1000 }, { client: b.client, coord, logger });
+    // One message per get, so that 7 messages are taken by 7 gets.
+    const req = { topic: 'T', group: 'g', subscription: parseSubscription('*'), maxMessages: 1, waitMs: 20000, invisibleMs: 0, maxBytes: 16_000_000 };
+    // Learn the (empty) queue first, so the waits below hold a pull.
+    expect(await reader.read({ ...req, waitMs: 0 })).to.deep.equal([]);
+    const results: number[][] = [];
+    const waiting = Array.from({ length: 8 }, () => reader.read(req).then((got) => void results.push(got.map((d) => d.message.queueOffset))));
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    const before = claims();
+    b.append(1);
+    for (let i = 0; i < 100 && results.length === 0; i++) await new Promise((resolve) => setTimeout(resolve, 5));
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(results, 'gets returned after one message').to.deep.equal([[0]]);
+    // The woken get claimed (once); the 7 others stayed asleep (each would claim once if woken).
+    expect(claims() - before, 'claims after one message').to.be.at.most(2);
+    // The 7 still waiting each get one of the next 7 messages.
+    b.append(7);
+    await Promise.race([Promise.all(waiting), new Promise((resolve) => setTimeout(resolve, 3000))]);
+    expect(results.length, 'gets returned after 7 more messages').to.equal(8);
+    expect(results.flat().sort((x, y) => x - y)).to.deep.equal([0, 1, 2, 3, 4, 5, 6, 7]);
+  });
+
+  it('one message wakes a waiting get of every group; a get whose wait ends gives its turn to the others', async () => {
+    const b = fakeBroker(0);
+    const reader = new GroupReader({ maxReconsumeTimes: 16, reclaimCheckIntervalMs: 1000, pullTimeoutMs: 1000 }, { client: b.client, coord: new MemoryCoordinator(), logger });
+    const req = (group: string, waitMs: number) => ({ topic: 'T', group, subscription: parseSubscription('*'), maxMessages: 32, waitMs, invisibleMs: 0, maxBytes: 16_000_000 });
+    expect(await reader.read(req('g1', 0))).to.deep.equal([]);
+    expect(await reader.read(req('g2', 0))).to.deep.equal([]);
+    // g1's first waiter gives up before the message comes: the second must be the one woken.
+    const short = reader.read(req('g1', 100));
+    const g1 = reader.read(req('g1', 20000));
+    const g2 = reader.read(req('g2', 20000));
+    expect(await short).to.deep.equal([]);
+    b.append(1);
+    const timeout = new Promise<string>((resolve) => setTimeout(() => resolve('timeout'), 3000));
+    const [a, c] = await Promise.all([Promise.race([g1, timeout]), Promise.race([g2, timeout])]);
+    expect(a === 'timeout' ? a : (a as Array<{ message: PulledMessage }>).map((d) => d.message.queueOffset)).to.deep.equal([0]);
+    expect(c === 'timeout' ? c : (c as Array<{ message: PulledMessage }>).map((d) => d.message.queueOffset)).to.deep.equal([0]);
+  });
+});
+
+describe('gateway GroupReader: reply after a wake-up', () => {
+  it('a get woken by news of one queue answers from it without claiming on the other queues first', async () => {
+    const brokers = [fakeBroker(0), fakeBroker(0), fakeBroker(0), fakeBroker(0)];
+    const queues: MessageQueue[] = brokers.map((_, i) => ({ topic: 'T', brokerName: 'b', queueId: i }));
+    const client = {
+      subscribeQueues: async () => queues,
+      registerConsumerGroup: () => undefined,
+      getMaxOffsetAnswer: async (q: MessageQueue) => brokers[q.queueId].client.getMaxOffsetAnswer(q),
+      getMinOffsetAnswer: async () => ({ offset: 0, brokerId: 0, brokerAddr: 'b' }),
+      queryConsumerOffsetAnswer: async () => ({ offset: -1, brokerId: 0, brokerAddr: 'b' }),
+      pull: (req: PullRequest) => brokers[req.queueId].client.pull(req),
+    } as unknown as MQClient;
+    const coord = new MemoryCoordinator();
+    const claimed: string[] = [];
+    const claim = coord.claim.bind(coord);
+    coord.claim = (...args: Parameters<MemoryCoordinator['claim']>) => {
+      claimed.push(args[0].queueKey);
+      return claim(...args);
+    };
+    const reader = new GroupReader({ maxReconsumeTimes: 16, reclaimCheckIntervalMs: 1000, pullTimeoutMs: 1000 }, { client, coord, logger });
+    const req = { topic: 'T', group: 'g', subscription: parseSubscription('*'), maxMessages: 32, waitMs: 20000, invisibleMs: 0, maxBytes: 16_000_000 };
+    expect(await reader.read({ ...req, waitMs: 0 })).to.deep.equal([]);
+    const waiting = reader.read(req);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    claimed.length = 0;
+    brokers[2].append(1);
+    const got = await waiting;
+    expect(got.map((d) => `${d.queueKey}/${d.message.queueOffset}`)).to.deep.equal(['b:2/0']);
+    expect(claimed, 'claims after the wake-up').to.deep.equal(['b:2']);
+    // The next get visits every queue again (a message of another queue is not left behind).
+    brokers[0].append(1);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    const next = await reader.read({ ...req, waitMs: 2000 });
+    expect(next.map((d) => `${d.queueKey}/${d.message.queueOffset}`)).to.deep.equal(['b:0/0']);
+  });
+});
+
+describe('gateway QueueWatcher: a get that joined a held pull late', () => {
+  const sleepMs = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+  function setup() {
+    const b = fakeBroker(0);
+    const q: MessageQueue = { topic: 'T', brokerName: 'b', queueId: 0 };
+    const cursors = new QueueCursors();
+    // The queue's max offset is known (0): watches hold.
+    cursors.observe(q, { minOffset: 0, maxOffset: 0, brokerId: 0 });
+    const watcher = new QueueWatcher({ pullTimeoutMs: 1000, maxHoldMs: 5000 }, { client: b.client, cursors, logger });
+    return { b, q, watcher };
+  }
+
+  it('keeps watching the queue when the pull it joined ends its hold without news, and wakes on the next arrival', async () => {
+    const { b, q, watcher } = setup();
+    const early = watcher.watch('g', q, 200);
+    await sleepMs(180);
+    early.cancel();
+    // Joins the pull held for the earlier get, which ends without news about 20 ms later.
+    const late = watcher.watch('g', q, 5000);
+    let outcome: boolean | undefined;
+    void late.news.then((v) => (outcome = v));
+    await sleepMs(120);
+    expect(outcome, 'told "no news" when the joined pull ended').to.equal(undefined);
+    b.append(1);
+    for (let i = 0; i < 100 && outcome === undefined; i++) await sleepMs(10);
+    expect(outcome).to.equal(true);
+    late.cancel();
+  });
+
+  it('a get that waited the whole hold is told "no news" when it ends', async () => {
+    const { q, watcher } = setup();
+    const t0 = Date.now();
+    const w = watcher.watch('g', q, 200);
+    expect(await w.news).to.equal(false);
+    expect(Date.now() - t0).to.be.at.least(150);
   });
 });

@@ -38,7 +38,17 @@ export interface PullRequest {
   timeoutMs?: number;
   /** When ≥ 0, asks the master to store this consumer offset (FLAG_COMMIT_OFFSET); ignored on slaves. */
   commitOffset?: number;
+  /**
+   * Asks our brokers for up to `maxMsgNums` messages and this many record bytes in one answer, beyond their per-pull
+   * transfer limits (maxTransferCountOnMessageInMemory, maxTransferBytesOnMessageInMemory): sent as the extra header
+   * field {@link TRANSFER_BYTES_FIELD}, which RocketMQ brokers ignore (they answer within their limits, and the
+   * caller reads on from where the answer ended).
+   */
+  transferBytes?: number;
 }
+
+/** The extra PULL_MESSAGE header field of {@link PullRequest.transferBytes} (our brokers only). */
+export const TRANSFER_BYTES_FIELD = 'mqgTransferBytes';
 
 /** The Java client's names for the pull outcomes (ref §2.3.3). */
 export type PullStatus = 'FOUND' | 'NO_NEW_MSG' | 'NO_MATCHED_MSG' | 'OFFSET_ILLEGAL';
@@ -284,6 +294,7 @@ export class Puller {
         bname: req.brokerName,
       }),
     );
+    if (req.transferBytes !== undefined && req.transferBytes > 0) (cmd.extFields ??= {})[TRANSFER_BYTES_FIELD] = String(Math.floor(req.transferBytes));
     const peer = `broker ${req.brokerName}/${target.brokerId} (${target.addr})`;
     let res: RemotingCommand;
     try {
