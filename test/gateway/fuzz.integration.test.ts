@@ -345,9 +345,17 @@ describe('gateway fuzz: hostile Thrift input against a gateway process (integrat
   });
 
   it('2,000 idle sockets: the per-address cap holds, normal calls go on, idle ones are closed', async () => {
-    const idle = Array.from({ length: 2000 }, () => new RawConn(port, { localAddress: '127.0.0.3' }));
+    // In waves of 250 with a pause: the listen backlog is 511, and connects that overflow it can be left established on
+    // the client's side only (SYN cookies, the ACK dropped), never handed to the gateway, so it could not close them
+    // (up to 488 of 2,000 stayed open when all were opened at once).
+    const idle: RawConn[] = [];
     try {
-      await Promise.all(idle.map((s) => Promise.race([s.connected, sleep(5000)])));
+      for (let wave = 0; wave < 8; wave++) {
+        const batch = Array.from({ length: 250 }, () => new RawConn(port, { localAddress: '127.0.0.3' }));
+        idle.push(...batch);
+        await Promise.all(batch.map((s) => Promise.race([s.connected, sleep(5000)])));
+        await sleep(100);
+      }
       await normal();
       // The gateway holds at most maxConnectionsPerAddress (1000) of them.
       const h = (await (await fetch(`http://127.0.0.1:${gw.fields.httpPort}/healthz`)).json()) as { connections: number };
@@ -355,9 +363,7 @@ describe('gateway fuzz: hostile Thrift input against a gateway process (integrat
       // The ones over the cap are closed as the gateway accepts them (on a loaded machine that takes a few seconds:
       // the kernel completed all 2,000 connects before the gateway accepted most of them).
       await until(async () => idle.filter((s) => s.closed).length >= 900, 15000, 'the idle sockets over the per-address cap to be closed', 100);
-      // connectionIdleTimeoutMs is 5 s: the ones the gateway holds are closed by it soon after. A handful may still sit
-      // in the kernel's accept queue (2,000 connects at once overflow the listen backlog; the client sees them as
-      // connected while the server has not accepted them yet), so allow 10 of 2,000 to be late, no more.
+      // connectionIdleTimeoutMs is 5 s: the ones the gateway holds are closed by it soon after (10 of 2,000 may be late).
       await Promise.allSettled(idle.map((s) => s.closedByServer(30000)));
       const open = idle.filter((s) => !s.closed).length;
       expect(open, `${open} of 2000 idle sockets still open 30 s after the idle timeout`).to.be.at.most(10);
