@@ -139,17 +139,7 @@ export class SegmentFile {
     let written = fs.writevSync(this.fd, bufs, pos);
     while (written < total) {
       // Partial write (rare): the rest, from where it stopped.
-      let skip = written;
-      const rest: Buffer[] = [];
-      for (const b of bufs) {
-        if (skip >= b.length) {
-          skip -= b.length;
-          continue;
-        }
-        rest.push(skip > 0 ? b.subarray(skip) : b);
-        skip = 0;
-      }
-      const n = fs.writevSync(this.fd, rest, pos + written);
+      const n = fs.writevSync(this.fd, unwritten(bufs, written), pos + written);
       if (n <= 0) throw new MqError('INTERNAL', `writev to ${this.path} wrote nothing`);
       written += n;
     }
@@ -164,17 +154,7 @@ export class SegmentFile {
           for (const b of list) total += b.length;
           if (written >= total) return resolve();
           // Partial write: drop what was written and continue.
-          let skip = written;
-          const rest: Buffer[] = [];
-          for (const b of list) {
-            if (skip >= b.length) {
-              skip -= b.length;
-              continue;
-            }
-            rest.push(skip > 0 ? b.subarray(skip) : b);
-            skip = 0;
-          }
-          step(rest, at + written);
+          step(unwritten(list, written), at + written);
         });
       };
       step(bufs, pos);
@@ -228,4 +208,19 @@ export class SegmentFile {
     }
     if (this.inFlight === 0) this.close();
   }
+}
+
+/** What is left of `bufs` once their first `written` bytes were written (views, no copies). */
+function unwritten(bufs: Buffer[], written: number): Buffer[] {
+  let skip = written;
+  const rest: Buffer[] = [];
+  for (const b of bufs) {
+    if (skip >= b.length) {
+      skip -= b.length;
+      continue;
+    }
+    rest.push(skip > 0 ? b.subarray(skip) : b);
+    skip = 0;
+  }
+  return rest;
 }
