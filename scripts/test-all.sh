@@ -23,7 +23,7 @@ prefetch_log="$MQ_INTEROP_CACHE/prefetch.log"
 bash scripts/ci/fetch-interop.sh --all >"$prefetch_log" 2>&1 &
 prefetch_pid=$!
 # On any exit: stop the downloads if still running (pid of our own background job), drop the cache.
-trap 'kill "$prefetch_pid" 2>/dev/null; rm -rf "$MQ_INTEROP_CACHE"' EXIT
+trap 'kill "$prefetch_pid" 2>/dev/null || true; rm -rf "$MQ_INTEROP_CACHE"' EXIT
 echo "test-all: downloads of the interop suite started in the background (pid $prefetch_pid, log $prefetch_log)"
 
 echo "test-all: npm test"
