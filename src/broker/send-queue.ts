@@ -132,8 +132,8 @@ export class SendQueue {
     return new Promise<RemotingCommand>((resolve) => {
       this.queue.push({ enqueuedAt: this.now(), run, resolve });
       this.pump();
-      // Still waiting for a slot: the fast-failure task watches it from now on.
-      if (this.timer === undefined && this.size() > 0) this.arm();
+      // Still waiting for a slot: the fast-failure task watches it from now on (arm does nothing otherwise).
+      this.arm();
     });
   }
 
